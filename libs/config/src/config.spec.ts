@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from './index.js';
+
+const separate = {
+  DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
+  FLEETMQ_MASTER_KEY: 'a'.repeat(64),
+  FLEETMQ_ADMIN_TOKEN: 'x'.repeat(32),
+};
+
+describe('loadConfig', () => {
+  it('gives the documented defaults to the embedded all-in-one start', () => {
+    const c = loadConfig('all-in-one', {});
+    expect(c.embedded).toBe(true);
+    expect(c.allowAnonymous).toBe(true);
+    expect([c.httpPort, c.mqttPort, c.mqttsPort, c.wsPort]).toEqual([8080, 1884, 8883, 8083]);
+    expect(c.wsPath).toBe('/mqtt');
+    expect(c.kafkaBrokers).toBeUndefined();
+    expect(c.limits.maxPayloadBytes).toBe(256 * 1024);
+    expect(c.limits.maxTopicLength).toBe(128);
+  });
+
+  it('keeps anonymous access off outside the embedded default', () => {
+    expect(loadConfig('gateway', separate).allowAnonymous).toBe(false);
+    expect(loadConfig('all-in-one', { DATABASE_URL: separate.DATABASE_URL }).allowAnonymous).toBe(false);
+    expect(loadConfig('gateway', { ...separate, FLEETMQ_ALLOW_ANONYMOUS: 'true' }).allowAnonymous).toBe(true);
+  });
+
+  it('splits KAFKA_BROKERS', () => {
+    expect(loadConfig('all-in-one', { KAFKA_BROKERS: 'a:9092, b:9093' }).kafkaBrokers).toEqual(['a:9092', 'b:9093']);
+  });
+
+  it('reports every bad value at once', () => {
+    let error: unknown;
+    try {
+      loadConfig('all-in-one', { FLEETMQ_MQTT_PORT: 'x', FLEETMQ_ALLOW_ANONYMOUS: 'maybe', LOG_LEVEL: 'loud', FLEETMQ_TLS_CERT: '/c' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('FLEETMQ_MQTT_PORT');
+    expect(problems).toContain('FLEETMQ_ALLOW_ANONYMOUS');
+    expect(problems).toContain('LOG_LEVEL');
+    expect(problems).toContain('FLEETMQ_TLS_KEY');
+  });
+
+  it('requires shared secrets when apps run as separate processes', () => {
+    expect(() => loadConfig('gateway', { DATABASE_URL: separate.DATABASE_URL })).toThrow(/FLEETMQ_MASTER_KEY is required/);
+    expect(() => loadConfig('console', { ...separate, FLEETMQ_ADMIN_TOKEN: undefined })).toThrow(/FLEETMQ_ADMIN_TOKEN is required/);
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_MASTER_KEY: 'short' })).toThrow(/32 bytes/);
+  });
+
+  it('rejects a database URL of another kind', () => {
+    expect(() => loadConfig('all-in-one', { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+});

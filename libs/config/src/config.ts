@@ -1,0 +1,147 @@
+import { hostname } from 'node:os';
+import { EnvReader } from './env-reader.js';
+
+export type Env = Record<string, string | undefined>;
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Which process is starting: it decides some defaults (anonymous access, generated secrets). */
+export type Role = 'all-in-one' | 'gateway' | 'console' | 'rule-router';
+
+export interface MqttLimits {
+  /** Largest PUBLISH payload accepted; a larger one closes the connection. */
+  maxPayloadBytes: number;
+  /** Longest topic name or filter accepted. */
+  maxTopicLength: number;
+  /** QoS 1/2 messages a client may have in flight towards Kafka before reading pauses. */
+  maxInflight: number;
+  /** PUBLISH packets per second per connection (0 = unlimited); excess pauses reading. */
+  publishRatePerConnection: number;
+  /** Time a socket gets to complete CONNECT. */
+  connectTimeoutMs: number;
+  /** Bytes a socket may send before its CONNECT is accepted. */
+  preConnectMaxBytes: number;
+  /** Failed CONNECT attempts per source address per minute before CONNACK 5 without checking. */
+  authFailuresPerMinute: number;
+  /** Bytes queued towards a subscriber that does not read before it is disconnected. */
+  maxOutgoingBufferBytes: number;
+}
+
+export interface UplinkSettings {
+  /** How long records wait to join a batch. */
+  lingerMs: number;
+  /** Records in one produce request at most. */
+  maxBatchRecords: number;
+  /** Records waiting for Kafka at most (all clients); beyond it publishers are paused. */
+  maxQueuedRecords: number;
+  /** QoS 0 records waiting at most; beyond it they are dropped and counted. */
+  maxQueuedQos0: number;
+}
+
+export interface FleetMqConfig {
+  role: Role;
+  embedded: boolean;
+  nodeId: string;
+  logLevel: LogLevel;
+  bindHost: string;
+  httpPort: number;
+  mqttPort: number;
+  mqttsPort: number;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  wsPort: number;
+  wsPath: string;
+  allowAnonymous: boolean;
+  adminToken?: string;
+  masterKey?: string;
+  dataDir: string;
+  databaseUrl?: string;
+  kafkaBrokers?: string[];
+  kafkaPartitions: number;
+  kafkaReplicationFactor: number;
+  kafkaCreateTopics: boolean;
+  redisUrl?: string;
+  authCacheTtlMs: number;
+  sessionFlushMs: number;
+  heartbeatMs: number;
+  limits: MqttLimits;
+  uplink: UplinkSettings;
+}
+
+const MASTER_KEY = /^[0-9a-fA-F]{64}$|^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * Builds the whole configuration from environment variables (names and defaults as in
+ * docs/CONFIGURATION.md) and validates it; throws ConfigError listing every bad value.
+ */
+export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
+  const r = new EnvReader(env);
+  const embedded = role === 'all-in-one' && r.string('DATABASE_URL') === undefined;
+  const mqttPort = r.port('FLEETMQ_MQTT_PORT', 1884);
+  const config: FleetMqConfig = {
+    role,
+    embedded,
+    nodeId: r.string('FLEETMQ_NODE_ID', `${hostname()}:${mqttPort}`),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    bindHost: r.string('FLEETMQ_BIND_HOST', '0.0.0.0'),
+    httpPort: r.port('FLEETMQ_HTTP_PORT', 8080),
+    mqttPort,
+    mqttsPort: r.port('FLEETMQ_MQTTS_PORT', 8883),
+    tlsCertFile: r.string('FLEETMQ_TLS_CERT'),
+    tlsKeyFile: r.string('FLEETMQ_TLS_KEY'),
+    wsPort: r.port('FLEETMQ_WS_PORT', 8083),
+    wsPath: r.string('FLEETMQ_WS_PATH', '/mqtt'),
+    allowAnonymous: r.bool('FLEETMQ_ALLOW_ANONYMOUS', role === 'all-in-one' && embedded),
+    adminToken: r.string('FLEETMQ_ADMIN_TOKEN'),
+    masterKey: r.string('FLEETMQ_MASTER_KEY'),
+    dataDir: r.string('FLEETMQ_DATA_DIR', './.fleetmq'),
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    kafkaBrokers: r.list('KAFKA_BROKERS'),
+    kafkaPartitions: r.int('FLEETMQ_KAFKA_PARTITIONS', 6, 1, 1000),
+    kafkaReplicationFactor: r.int('FLEETMQ_KAFKA_REPLICATION', 1, 1, 10),
+    kafkaCreateTopics: r.bool('FLEETMQ_KAFKA_CREATE_TOPICS', true),
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+    sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
+    heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
+    limits: {
+      maxPayloadBytes: r.int('FLEETMQ_MAX_PAYLOAD_BYTES', 256 * 1024, 1, 256 * 1024 * 1024 - 1),
+      maxTopicLength: r.int('FLEETMQ_MAX_TOPIC_LENGTH', 128, 1, 65535),
+      maxInflight: r.int('FLEETMQ_MAX_INFLIGHT', 64, 1, 65535),
+      publishRatePerConnection: r.int('FLEETMQ_PUBLISH_RATE_PER_CONNECTION', 0, 0, 1_000_000),
+      connectTimeoutMs: r.int('FLEETMQ_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+      preConnectMaxBytes: r.int('FLEETMQ_PRECONNECT_MAX_BYTES', 64 * 1024, 64, 16 * 1024 * 1024),
+      authFailuresPerMinute: r.int('FLEETMQ_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+      maxOutgoingBufferBytes: r.int('FLEETMQ_MAX_OUTGOING_BUFFER_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    uplink: {
+      lingerMs: r.int('FLEETMQ_UPLINK_LINGER_MS', 2, 0, 1000),
+      maxBatchRecords: r.int('FLEETMQ_UPLINK_MAX_BATCH', 2000, 1, 100_000),
+      maxQueuedRecords: r.int('FLEETMQ_UPLINK_MAX_QUEUED', 50_000, 1, 10_000_000),
+      maxQueuedQos0: r.int('FLEETMQ_UPLINK_MAX_QUEUED_QOS0', 20_000, 1, 10_000_000),
+    },
+  };
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    r.problem('FLEETMQ_TLS_CERT and FLEETMQ_TLS_KEY must be given together');
+  }
+  if (!config.wsPath.startsWith('/')) r.problem('FLEETMQ_WS_PATH: must start with /');
+  if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {
+    r.problem('FLEETMQ_MASTER_KEY: expected 32 bytes as 64 hex characters or base64');
+  }
+  if (config.adminToken !== undefined && config.adminToken.length < 16) {
+    r.problem('FLEETMQ_ADMIN_TOKEN: must be at least 16 characters');
+  }
+  // Separate processes must share the key that encrypts access-key secrets; only the
+  // all-in-one start may generate and persist one.
+  if (role !== 'all-in-one' && role !== 'rule-router' && config.masterKey === undefined) {
+    r.problem('FLEETMQ_MASTER_KEY is required when apps run as separate processes');
+  }
+  if (role !== 'all-in-one' && config.databaseUrl === undefined) {
+    r.problem('DATABASE_URL is required when apps run as separate processes');
+  }
+  if (role === 'console' && config.adminToken === undefined) {
+    r.problem('FLEETMQ_ADMIN_TOKEN is required when the console runs as a separate process');
+  }
+  r.finish();
+  return config;
+}

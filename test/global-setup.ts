@@ -1,0 +1,2 @@
+// Placeholder: replaced by the PostgreSQL / Kafka bring-up.
+export default async function globalSetup(): Promise<void> {}
