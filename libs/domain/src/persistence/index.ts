@@ -1,0 +1,14 @@
+export { createDataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
+export { ensureSchema, openDataSource } from './open-data-source.js';
+export type { DataSourceSettings } from './data-source.js';
+export { AccessKeyEntity } from './entities/access-key.entity.js';
+export { ClientSessionEntity } from './entities/client-session.entity.js';
+export { DeviceCredentialEntity } from './entities/device-credential.entity.js';
+export { GatewayNodeEntity } from './entities/gateway-node.entity.js';
+export { GroupEntity } from './entities/group.entity.js';
+export { InstanceEntity } from './entities/instance.entity.js';
+export { InstanceTrafficEntity } from './entities/instance-traffic.entity.js';
+export { ParentTopicEntity } from './entities/parent-topic.entity.js';
+export { RuleCounterEntity } from './entities/rule-counter.entity.js';
+export { RuleEntity } from './entities/rule.entity.js';
+export { TokenEntity } from './entities/token.entity.js';
