@@ -12,3 +12,4 @@ export { ParentTopicEntity } from './entities/parent-topic.entity.js';
 export { RuleCounterEntity } from './entities/rule-counter.entity.js';
 export { RuleEntity } from './entities/rule.entity.js';
 export { TokenEntity } from './entities/token.entity.js';
+export * from './repositories/index.js';

@@ -1,0 +1,18 @@
+export type { Page } from './page.js';
+export { InstanceRepository, TypeOrmInstanceRepository } from './instance.repository.js';
+export type { NewInstance, InstancePatch } from './instance.repository.js';
+export { ParentTopicRepository, TypeOrmParentTopicRepository } from './parent-topic.repository.js';
+export { GroupRepository, TypeOrmGroupRepository } from './group.repository.js';
+export { AccessKeyRepository, TypeOrmAccessKeyRepository } from './access-key.repository.js';
+export type { NewAccessKey } from './access-key.repository.js';
+export { TokenRepository, TypeOrmTokenRepository } from './token.repository.js';
+export type { NewToken } from './token.repository.js';
+export { DeviceCredentialRepository, TypeOrmDeviceCredentialRepository } from './device-credential.repository.js';
+export type { DeviceKey } from './device-credential.repository.js';
+export { RuleRepository, TypeOrmRuleRepository } from './rule.repository.js';
+export type { NewRule, RulePatch, RuleTotals } from './rule.repository.js';
+export { ClientSessionRepository, TypeOrmClientSessionRepository } from './client-session.repository.js';
+export { InstanceTrafficRepository, TypeOrmInstanceTrafficRepository } from './instance-traffic.repository.js';
+export type { TrafficTotals } from './instance-traffic.repository.js';
+export { GatewayNodeRepository, TypeOrmGatewayNodeRepository } from './gateway-node.repository.js';
+export { DatabaseHealth, TypeOrmDatabaseHealth } from './database-health.js';

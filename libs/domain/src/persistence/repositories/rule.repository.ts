@@ -1,0 +1,92 @@
+import { type DataSource, MoreThan, type Repository } from 'typeorm';
+import type { RuleKind } from '../../index.js';
+import { RuleCounterEntity } from '../entities/rule-counter.entity.js';
+import { RuleEntity } from '../entities/rule.entity.js';
+import { toPage, type Page } from './page.js';
+
+export interface NewRule {
+  instanceId: string;
+  kind: RuleKind;
+  name: string;
+  source: Record<string, unknown>;
+  target: Record<string, unknown>;
+  enabled: boolean;
+}
+
+export type RulePatch = Partial<Pick<NewRule, 'name' | 'source' | 'target' | 'enabled'>>;
+
+export interface RuleTotals {
+  matched: number;
+  routed: number;
+  failed: number;
+}
+
+export abstract class RuleRepository {
+  abstract find(instanceId: string, ruleId: string): Promise<RuleEntity | null>;
+  abstract list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleEntity>>;
+  /** Every enabled rule of every instance: what a router loads. */
+  abstract listEnabled(): Promise<RuleEntity[]>;
+  abstract create(rule: NewRule): Promise<RuleEntity>;
+  abstract update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleEntity | null>;
+  abstract delete(instanceId: string, ruleId: string): Promise<boolean>;
+  /** Counters of every router summed. */
+  abstract totals(ruleId: string): Promise<RuleTotals>;
+}
+
+export class TypeOrmRuleRepository extends RuleRepository {
+  private readonly repo: Repository<RuleEntity>;
+  private readonly counters: Repository<RuleCounterEntity>;
+
+  constructor(dataSource: DataSource) {
+    super();
+    this.repo = dataSource.getRepository(RuleEntity);
+    this.counters = dataSource.getRepository(RuleCounterEntity);
+  }
+
+  find(instanceId: string, ruleId: string): Promise<RuleEntity | null> {
+    return this.repo.findOneBy({ instanceId, id: ruleId });
+  }
+
+  async list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleEntity>> {
+    const rows = await this.repo.find({
+      where: afterId === undefined ? { instanceId } : { instanceId, id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit + 1,
+    });
+    return toPage(rows, limit, (r) => r.id);
+  }
+
+  listEnabled(): Promise<RuleEntity[]> {
+    return this.repo.find({ where: { enabled: true }, order: { createdAt: 'ASC' } });
+  }
+
+  async create(rule: NewRule): Promise<RuleEntity> {
+    const saved = await this.repo.save(this.repo.create(rule));
+    return this.repo.findOneByOrFail({ id: saved.id });
+  }
+
+  async update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleEntity | null> {
+    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    if (Object.keys(changes).length > 0) {
+      const result = await this.repo.update({ instanceId, id: ruleId }, changes);
+      if (result.affected === 0) return null;
+    }
+    return this.repo.findOneBy({ instanceId, id: ruleId });
+  }
+
+  async delete(instanceId: string, ruleId: string): Promise<boolean> {
+    const result = await this.repo.delete({ instanceId, id: ruleId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async totals(ruleId: string): Promise<RuleTotals> {
+    const row = await this.counters
+      .createQueryBuilder('c')
+      .select('COALESCE(SUM(c.matched), 0)', 'matched')
+      .addSelect('COALESCE(SUM(c.routed), 0)', 'routed')
+      .addSelect('COALESCE(SUM(c.failed), 0)', 'failed')
+      .where('c.rule_id = :ruleId', { ruleId })
+      .getRawOne<{ matched: string; routed: string; failed: string }>();
+    return { matched: Number(row?.matched ?? 0), routed: Number(row?.routed ?? 0), failed: Number(row?.failed ?? 0) };
+  }
+}

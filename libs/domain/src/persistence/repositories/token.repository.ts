@@ -1,0 +1,43 @@
+import { type DataSource, IsNull, type Repository } from 'typeorm';
+import type { TokenAction } from '../../index.js';
+import { TokenEntity } from '../entities/token.entity.js';
+
+export interface NewToken {
+  tokenHash: string;
+  instanceId: string;
+  accessKeyId: string;
+  resources: string[];
+  actions: TokenAction;
+  expiresAt: Date;
+}
+
+export abstract class TokenRepository {
+  abstract create(token: NewToken): Promise<TokenEntity>;
+  abstract findByHash(tokenHash: string): Promise<TokenEntity | null>;
+  /** Marks the token revoked (once); false when it does not exist. */
+  abstract revoke(tokenHash: string, at: Date): Promise<boolean>;
+}
+
+export class TypeOrmTokenRepository extends TokenRepository {
+  private readonly repo: Repository<TokenEntity>;
+
+  constructor(dataSource: DataSource) {
+    super();
+    this.repo = dataSource.getRepository(TokenEntity);
+  }
+
+  async create(token: NewToken): Promise<TokenEntity> {
+    await this.repo.insert({ ...token, revokedAt: null });
+    return this.repo.findOneByOrFail({ tokenHash: token.tokenHash });
+  }
+
+  findByHash(tokenHash: string): Promise<TokenEntity | null> {
+    return this.repo.findOneBy({ tokenHash });
+  }
+
+  async revoke(tokenHash: string, at: Date): Promise<boolean> {
+    // Keep the first revocation time when revoked twice.
+    await this.repo.update({ tokenHash, revokedAt: IsNull() }, { revokedAt: at });
+    return (await this.repo.countBy({ tokenHash })) > 0;
+  }
+}
