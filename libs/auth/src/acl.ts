@@ -1,0 +1,103 @@
+import { parentTopicOf, p2pTopic, P2P_LEVEL, topicMatches, filterCovers, validateTopicFilter, validateTopicName, MAX_MQTT_STRING_BYTES } from '#domain';
+import type { Identity, TokenGrant } from './identity.js';
+
+export type AclDecision = { allowed: true } | { allowed: false; reason: string };
+
+/** Stable deny reasons (counted in metrics, shown in logs). */
+export const DENY_REASONS = {
+  invalidTopic: 'invalid-topic',
+  invalidFilter: 'invalid-filter',
+  reservedTopic: 'reserved-topic',
+  wildcardParent: 'wildcard-parent',
+  unknownParentTopic: 'unknown-parent-topic',
+  noPublishPermission: 'no-publish-permission',
+  noSubscribePermission: 'no-subscribe-permission',
+  tokenExpired: 'token-expired',
+  tokenResourceMismatch: 'token-resource-mismatch',
+  p2pNotOwn: 'p2p-not-own',
+} as const;
+export type DenyReason = (typeof DENY_REASONS)[keyof typeof DENY_REASONS];
+
+// Shared frozen decisions: authorizePublish runs per PUBLISH and should not allocate.
+const ALLOW: AclDecision = Object.freeze({ allowed: true });
+const DENY = Object.fromEntries(
+  Object.values(DENY_REASONS).map((reason) => [reason, Object.freeze({ allowed: false, reason })]),
+) as Record<DenyReason, AclDecision>;
+
+const DOLLAR = 0x24;
+
+/**
+ * Whether `identity` may publish to topic name `topic`. Anonymous clients use the default
+ * instance as a plain broker; everyone else stays inside the instance's parent topics.
+ * A P2P topic `<parent>/p2p/<clientId>` follows the same rule as any other topic.
+ */
+export function authorizePublish(identity: Identity, topic: string, parentTopics: ReadonlySet<string>, now: number): AclDecision {
+  if (validateTopicName(topic, MAX_MQTT_STRING_BYTES) !== null) return DENY['invalid-topic'];
+  if (identity.kind === 'anonymous') return ALLOW;
+  if (topic.charCodeAt(0) === DOLLAR) return DENY['reserved-topic'];
+  if (!parentTopics.has(parentTopicOf(topic))) return DENY['unknown-parent-topic'];
+  switch (identity.kind) {
+    case 'access-key':
+      return identity.permission === 'SUB' ? DENY['no-publish-permission'] : ALLOW;
+    case 'device-credential':
+      return ALLOW;
+    case 'token':
+      return checkWriteGrant(identity.write, topic, now);
+  }
+}
+
+/**
+ * Whether `identity` may subscribe to `filter`. A client may always subscribe to its own P2P
+ * topic; any other filter under `<parent>/p2p/` is refused, as P2P messages are private.
+ */
+export function authorizeSubscribe(identity: Identity, filter: string, parentTopics: ReadonlySet<string>, now: number): AclDecision {
+  if (validateTopicFilter(filter, MAX_MQTT_STRING_BYTES) !== null) return DENY['invalid-filter'];
+  if (identity.kind === 'anonymous') return ALLOW;
+  const parent = parentTopicOf(filter);
+  if (parent === '+' || parent === '#') return DENY['wildcard-parent'];
+  if (filter.charCodeAt(0) === DOLLAR) return DENY['reserved-topic'];
+  if (!parentTopics.has(parent)) return DENY['unknown-parent-topic'];
+  if (isUnderP2P(filter, parent)) {
+    return filter === p2pTopic(parent, identity.clientId) ? ALLOW : DENY['p2p-not-own'];
+  }
+  switch (identity.kind) {
+    case 'access-key':
+      return identity.permission === 'PUB' ? DENY['no-subscribe-permission'] : ALLOW;
+    case 'device-credential':
+      return ALLOW;
+    case 'token':
+      return checkReadGrant(identity.read, filter, now);
+  }
+}
+
+/** When the identity's first token runs out (ms since epoch); undefined when it has none. */
+export function tokenExpiry(identity: Identity): number | undefined {
+  if (identity.kind !== 'token') return undefined;
+  const read = identity.read?.expiresAt;
+  const write = identity.write?.expiresAt;
+  if (read === undefined) return write;
+  if (write === undefined) return read;
+  return Math.min(read, write);
+}
+
+/** `<parent>/p2p/...`: the filter reaches into the P2P space (at least one level below 'p2p'). */
+function isUnderP2P(filter: string, parent: string): boolean {
+  const start = parent.length + 1;
+  return filter.startsWith(P2P_LEVEL, start) && filter.charCodeAt(start + P2P_LEVEL.length) === 0x2f;
+}
+
+// W on filter F allows publishing to T when F matches T.
+function checkWriteGrant(grant: TokenGrant | undefined, topic: string, now: number): AclDecision {
+  if (grant === undefined) return DENY['no-publish-permission'];
+  if (grant.expiresAt <= now) return DENY['token-expired'];
+  for (const resource of grant.resources) if (topicMatches(resource, topic)) return ALLOW;
+  return DENY['token-resource-mismatch'];
+}
+
+// R on filter F allows subscribing to S when every topic S matches is matched by F.
+function checkReadGrant(grant: TokenGrant | undefined, filter: string, now: number): AclDecision {
+  if (grant === undefined) return DENY['no-subscribe-permission'];
+  if (grant.expiresAt <= now) return DENY['token-expired'];
+  for (const resource of grant.resources) if (filterCovers(resource, filter)) return ALLOW;
+  return DENY['token-resource-mismatch'];
+}
