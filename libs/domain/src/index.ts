@@ -18,3 +18,4 @@ export type { ParsedP2PTopic } from './p2p.js';
 export { isValidKafkaTopicName } from './kafka-topic.js';
 export { PERMISSIONS, TOKEN_ACTIONS, RULE_KINDS, isPermission, isTokenAction, isRuleKind } from './types.js';
 export type { Permission, TokenAction, RuleKind } from './types.js';
+export * from './rules/index.js';
