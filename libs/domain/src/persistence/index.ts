@@ -16,3 +16,6 @@ export * from './repositories/index.js';
 export type { SessionConnect, SessionSubscription, SessionUpdate } from './repositories/client-session.repository.js';
 export type { NodeHeartbeat } from './repositories/gateway-node.repository.js';
 export type { TrafficSample } from './repositories/instance-traffic.repository.js';
+export { RuleSourceRepository, TypeOrmRuleSourceRepository } from './repositories/rule-source.repository.js';
+export { RuleCounterRepository, TypeOrmRuleCounterRepository } from './repositories/rule-counter.repository.js';
+export type { RuleCounterTotals } from './repositories/rule-counter.repository.js';
