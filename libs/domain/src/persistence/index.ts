@@ -13,7 +13,7 @@ export { RuleCounterEntity } from './entities/rule-counter.entity.js';
 export { RuleEntity } from './entities/rule.entity.js';
 export { TokenEntity } from './entities/token.entity.js';
 export * from './repositories/index.js';
-export type { SessionConnect, SessionSubscription, SessionUpdate } from './repositories/client-session.repository.js';
+export type { ConnectedEpoch, SessionConnect, SessionSubscription, SessionUpdate } from './repositories/client-session.repository.js';
 export type { NodeHeartbeat } from './repositories/gateway-node.repository.js';
 export type { TrafficSample } from './repositories/instance-traffic.repository.js';
 export { RuleSourceRepository, TypeOrmRuleSourceRepository } from './repositories/rule-source.repository.js';

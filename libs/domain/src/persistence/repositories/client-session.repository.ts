@@ -1,5 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { ClientSessionEntity } from '../entities/client-session.entity.js';
+import { GatewayNodeEntity } from '../entities/gateway-node.entity.js';
+import { InstanceEntity } from '../entities/instance.entity.js';
 
 export interface SessionSubscription {
   topic: string;
@@ -14,6 +16,12 @@ export interface SessionConnect {
   connectedSince: Date;
   /** A persistent session (clean=false) keeps the subscriptions stored for it. */
   keepSubscriptions: boolean;
+}
+
+export interface ConnectedEpoch {
+  instanceId: string;
+  clientId: string;
+  epoch: number;
 }
 
 /** Latest known state of one connection, written only while the row still belongs to that connect (epoch). */
@@ -34,6 +42,11 @@ export abstract class ClientSessionRepository {
    * null when the instance no longer exists.
    */
   abstract connect(session: SessionConnect): Promise<number | null>;
+  /**
+   * `connect` for many clients in one statement (a connect storm costs one round trip per batch).
+   * A client appearing twice must be split across calls. Clients of deleted instances are absent from the result.
+   */
+  abstract connectMany(sessions: readonly SessionConnect[]): Promise<ConnectedEpoch[]>;
   /** Applies many updates in one statement; an update whose epoch is outdated (a newer connect won) is skipped. */
   abstract applyUpdates(updates: readonly SessionUpdate[]): Promise<number>;
   abstract find(instanceId: string, clientId: string): Promise<ClientSessionEntity | null>;
@@ -51,35 +64,58 @@ export class TypeOrmClientSessionRepository extends ClientSessionRepository {
   private readonly repo: Repository<ClientSessionEntity>;
   private readonly table: string;
   private readonly nodesTable: string;
+  private readonly instancesTable: string;
 
   constructor(private readonly dataSource: DataSource) {
     super();
     this.repo = dataSource.getRepository(ClientSessionEntity);
     this.table = this.repo.metadata.tablePath;
-    const nodesMeta = dataSource.entityMetadatas.find((m) => m.tableName === 'gateway_nodes');
-    this.nodesTable = nodesMeta?.tablePath ?? 'gateway_nodes';
+    this.nodesTable = dataSource.getRepository(GatewayNodeEntity).metadata.tablePath;
+    this.instancesTable = dataSource.getRepository(InstanceEntity).metadata.tablePath;
   }
 
   async connect(s: SessionConnect): Promise<number | null> {
-    // INSERT ... SELECT with an existence check, so a deleted instance yields no row instead of an FK error.
-    const rows: Array<{ epoch: string }> = await this.dataSource.query(
-      `INSERT INTO ${this.table} AS s
+    const [row] = await this.connectMany([s]);
+    return row?.epoch ?? null;
+  }
+
+  async connectMany(sessions: readonly SessionConnect[]): Promise<ConnectedEpoch[]> {
+    if (sessions.length === 0) return [];
+    const payload = JSON.stringify(
+      sessions.map((s) => ({
+        instance_id: s.instanceId,
+        client_id: s.clientId,
+        node_id: s.nodeId,
+        remote_address: s.remoteAddress.slice(0, 128),
+        connected_since: s.connectedSince.toISOString(),
+        keep: s.keepSubscriptions,
+      })),
+    );
+    // The existence check turns a deleted instance into a missing row instead of an FK error failing the batch;
+    // the row lock of ON CONFLICT makes `epoch + 1` monotonic across nodes.
+    const rows: Array<{ instance_id: string; client_id: string; epoch: string }> = await this.dataSource.query(
+      `WITH v AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(instance_id text, client_id text, node_id text,
+                                                         remote_address text, connected_since timestamptz, keep boolean))
+       INSERT INTO ${this.table} AS s
          (instance_id, client_id, node_id, remote_address, connected_since, disconnected_at, subscriptions, online, epoch, updated_at)
-       SELECT $1, $2, $3, $4, $5, NULL, '[]'::jsonb, true, 1, now()
-       WHERE EXISTS (SELECT 1 FROM ${this.instancesTable()} WHERE id = $1)
+       SELECT v.instance_id, v.client_id, v.node_id, v.remote_address, v.connected_since, NULL, '[]'::jsonb, true, 1, now()
+       FROM v WHERE EXISTS (SELECT 1 FROM ${this.instancesTable} AS i WHERE i.id = v.instance_id)
        ON CONFLICT (instance_id, client_id) DO UPDATE SET
          node_id = EXCLUDED.node_id,
          remote_address = EXCLUDED.remote_address,
          connected_since = EXCLUDED.connected_since,
          disconnected_at = NULL,
-         subscriptions = CASE WHEN $6::boolean THEN s.subscriptions ELSE '[]'::jsonb END,
+         subscriptions = CASE
+           WHEN (SELECT v.keep FROM v WHERE v.instance_id = EXCLUDED.instance_id AND v.client_id = EXCLUDED.client_id)
+           THEN s.subscriptions ELSE '[]'::jsonb END,
          online = true,
          epoch = s.epoch + 1,
          updated_at = now()
-       RETURNING epoch`,
-      [s.instanceId, s.clientId, s.nodeId, s.remoteAddress.slice(0, 128), s.connectedSince, s.keepSubscriptions],
+       RETURNING instance_id, client_id, epoch`,
+      [payload],
     );
-    return rows.length === 0 ? null : Number(rows[0]!.epoch);
+    return rows.map((r) => ({ instanceId: r.instance_id, clientId: r.client_id, epoch: Number(r.epoch) }));
   }
 
   async applyUpdates(updates: readonly SessionUpdate[]): Promise<number> {
@@ -137,7 +173,4 @@ export class TypeOrmClientSessionRepository extends ClientSessionRepository {
     return this.repo.countBy({ instanceId, online: true });
   }
 
-  private instancesTable(): string {
-    return this.dataSource.entityMetadatas.find((m) => m.tableName === 'instances')?.tablePath ?? 'instances';
-  }
 }
