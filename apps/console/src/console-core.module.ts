@@ -1,0 +1,62 @@
+import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { parseMasterKey, SecretBox } from '#auth';
+import { createLogger } from '#config';
+import {
+  AccessKeyRepository, ClientSessionRepository, DatabaseHealth, DeviceCredentialRepository, GatewayNodeRepository,
+  GroupRepository, InstanceRepository, InstanceTrafficRepository, ParentTopicRepository, RuleRepository, TokenRepository,
+  TypeOrmAccessKeyRepository, TypeOrmClientSessionRepository, TypeOrmDatabaseHealth, TypeOrmDeviceCredentialRepository,
+  TypeOrmGatewayNodeRepository, TypeOrmGroupRepository, TypeOrmInstanceRepository, TypeOrmInstanceTrafficRepository,
+  TypeOrmParentTopicRepository, TypeOrmRuleRepository, TypeOrmTokenRepository,
+} from '#domain/persistence';
+import type { DataSource } from 'typeorm';
+import type { ConsoleOptions } from './console.options.js';
+import { ADMIN_TOKEN, CONSOLE_CONFIG, CONSOLE_LOGGER, DATA_SOURCE } from './console.tokens.js';
+import { ConsoleMessaging } from './messaging/console-messaging.js';
+import { ControlPublisher } from './messaging/control.publisher.js';
+
+/** Each abstract repository (the DI token) and its TypeORM implementation. */
+const REPOSITORIES: Array<[abstract new () => unknown, new (ds: DataSource) => unknown]> = [
+  [InstanceRepository, TypeOrmInstanceRepository],
+  [ParentTopicRepository, TypeOrmParentTopicRepository],
+  [GroupRepository, TypeOrmGroupRepository],
+  [AccessKeyRepository, TypeOrmAccessKeyRepository],
+  [TokenRepository, TypeOrmTokenRepository],
+  [DeviceCredentialRepository, TypeOrmDeviceCredentialRepository],
+  [RuleRepository, TypeOrmRuleRepository],
+  [ClientSessionRepository, TypeOrmClientSessionRepository],
+  [InstanceTrafficRepository, TypeOrmInstanceTrafficRepository],
+  [GatewayNodeRepository, TypeOrmGatewayNodeRepository],
+  [DatabaseHealth, TypeOrmDatabaseHealth],
+];
+
+/** Shared, process-wide values and the repositories, visible to every feature module. */
+@Global()
+@Module({})
+export class ConsoleCoreModule {
+  static register(options: ConsoleOptions): DynamicModule {
+    const adminToken = options.adminToken ?? options.config.adminToken;
+    if (!adminToken) throw new Error('console: an admin token is required (FLEETMQ_ADMIN_TOKEN)');
+    const masterKey = options.masterKey ?? (options.config.masterKey ? parseMasterKey(options.config.masterKey) : undefined);
+    if (!masterKey) throw new Error('console: a master key is required (FLEETMQ_MASTER_KEY)');
+    const logger = options.logger ?? createLogger(options.config.logLevel, { role: 'console' });
+    const providers: Provider[] = [
+      { provide: CONSOLE_CONFIG, useValue: options.config },
+      { provide: CONSOLE_LOGGER, useValue: logger },
+      { provide: ADMIN_TOKEN, useValue: adminToken },
+      { provide: DATA_SOURCE, useValue: options.dataSource },
+      { provide: SecretBox, useValue: new SecretBox(masterKey) },
+      { provide: ConsoleMessaging, useValue: options.messaging },
+      ControlPublisher,
+      ...REPOSITORIES.map(([token, impl]): Provider => ({
+        provide: token,
+        useFactory: (ds: DataSource) => new impl(ds),
+        inject: [DATA_SOURCE],
+      })),
+    ];
+    return {
+      module: ConsoleCoreModule,
+      providers,
+      exports: providers.map((p) => (typeof p === 'function' ? p : p.provide)),
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AccessKeysModule } from './access-keys/access-keys.module.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import { ConsoleCoreModule } from './console-core.module.js';
+import type { ConsoleOptions } from './console.options.js';
+import { DeviceCredentialsModule } from './device-credentials/device-credentials.module.js';
+import { GroupsModule } from './groups/groups.module.js';
+import { HealthModule } from './health/health.module.js';
+import { InstancesModule } from './instances/instances.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { TopicsModule } from './topics/topics.module.js';
+
+export const FEATURE_MODULES = [
+  InstancesModule, TopicsModule, GroupsModule, AccessKeysModule, TokensModule, DeviceCredentialsModule,
+  HealthModule, MetricsModule,
+];
+
+/** The console REST API; pipes, filter and auth guard are global so every route gets them. */
+@Module({})
+export class ConsoleModule {
+  static register(options: ConsoleOptions): DynamicModule {
+    return {
+      module: ConsoleModule,
+      imports: [ConsoleCoreModule.register(options), ...FEATURE_MODULES],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { GroupEntity } from '#domain/persistence';
+
+export class CreateGroupDto {
+  @ApiProperty({ example: 'GID_sensors', description: 'GID_ followed by [A-Za-z0-9_-], at most 64 characters' })
+  @IsString()
+  @MaxLength(64)
+  @Matches(/^GID_[A-Za-z0-9_-]+$/, { message: 'must be GID_ followed by [A-Za-z0-9_-]' })
+  groupId!: string;
+
+  @ApiPropertyOptional({ maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  description?: string;
+}
+
+export class GroupDto {
+  @ApiProperty() groupId!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() createdAt!: string;
+
+  static from(e: GroupEntity): GroupDto {
+    return { groupId: e.groupId, description: e.description, createdAt: e.createdAt.toISOString() };
+  }
+}
+
+export class GroupListDto {
+  @ApiProperty({ type: [GroupDto] }) items!: GroupDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
