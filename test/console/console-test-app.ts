@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { App } from 'supertest/types.js';
 import { loadConfig, type FleetMqConfig } from '#config';
 import { openDataSource } from '#domain/persistence';
 import { pino } from 'pino';
@@ -12,7 +13,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export interface ConsoleTestApp {
   app: NestExpressApplication;
   /** The HTTP server for supertest. */
-  server: Parameters<typeof import('supertest').default>[0];
+  server: App;
   dataSource: DataSource;
   messaging: InMemoryConsoleMessaging;
   config: FleetMqConfig;

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AccessKeysModule } from './access-keys/access-keys.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { ClientsModule } from './clients/clients.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { ConsoleCoreModule } from './console-core.module.js';
@@ -10,13 +11,17 @@ import { DeviceCredentialsModule } from './device-credentials/device-credentials
 import { GroupsModule } from './groups/groups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InstancesModule } from './instances/instances.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NodesModule } from './nodes/nodes.module.js';
+import { RulesModule } from './rules/rules.module.js';
+import { StatsModule } from './stats/stats.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { TopicsModule } from './topics/topics.module.js';
 
 export const FEATURE_MODULES = [
   InstancesModule, TopicsModule, GroupsModule, AccessKeysModule, TokensModule, DeviceCredentialsModule,
-  HealthModule, MetricsModule,
+  RulesModule, ClientsModule, MessagesModule, StatsModule, NodesModule, HealthModule, MetricsModule,
 ];
 
 /** The console REST API; pipes, filter and auth guard are global so every route gets them. */

@@ -55,14 +55,14 @@ export class DeviceCredentialsService {
       secretEncrypted: this.secretBox.encrypt(secret),
     });
     if (!entity) throw new NotFoundError('device credential', clientId);
-    await this.control.afterChange({ type: 'credential-revoked', instanceId, clientId, deviceAccessKeyId: old.deviceAccessKeyId });
+    await this.control.afterChange({ type: 'credential-revoked', instanceId, clientId, accessKeyId: old.deviceAccessKeyId });
     return this.toCredential(entity, secret);
   }
 
   async delete(instanceId: string, clientId: string): Promise<void> {
     const old = await this.find(instanceId, clientId);
     if (!(await this.credentials.delete(instanceId, clientId))) throw new NotFoundError('device credential', clientId);
-    await this.control.afterChange({ type: 'credential-revoked', instanceId, clientId, deviceAccessKeyId: old.deviceAccessKeyId });
+    await this.control.afterChange({ type: 'credential-revoked', instanceId, clientId, accessKeyId: old.deviceAccessKeyId });
   }
 
   private async find(instanceId: string, clientId: string): Promise<DeviceCredentialEntity> {

@@ -14,8 +14,8 @@ export type ControlCommand =
   | { type: 'kick'; instanceId: string; clientId: string }
   | { type: 'token-revoked'; instanceId: string; tokenHash: string }
   | { type: 'key-disabled'; instanceId: string; accessKeyId: string }
-  | { type: 'credential-revoked'; instanceId: string; clientId: string; deviceAccessKeyId: string }
-  | { type: 'rules-changed'; instanceId: string; ruleId: string };
+  | { type: 'credential-revoked'; instanceId: string; clientId: string; accessKeyId?: string }
+  | { type: 'rules-changed'; instanceId: string; ruleId?: string };
 
 /**
  * What the console needs from Kafka (or the in-process bus). An abstract class so it can be

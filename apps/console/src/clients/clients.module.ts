@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { InstancesModule } from '../instances/instances.module.js';
+import { ClientsController } from './clients.controller.js';
+import { ClientsService } from './clients.service.js';
+
+@Module({
+  imports: [InstancesModule],
+  controllers: [ClientsController],
+  providers: [ClientsService],
+})
+export class ClientsModule {}

@@ -1,0 +1,25 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { BatchAcceptedDto, MessageAcceptedDto, SendBatchDto, SendMessageDto } from './dto/message.dto.js';
+import { MessagesService } from './messages.service.js';
+
+@ApiTags('messages')
+@ApiBearerAuth('bearer')
+@Controller('api/v1/instances/:instanceId/messages')
+export class MessagesController {
+  constructor(private readonly service: MessagesService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: MessageAcceptedDto, description: 'handed to Kafka (fleetmq.downlink)' })
+  async send(@Param('instanceId') instanceId: string, @Body() body: SendMessageDto): Promise<MessageAcceptedDto> {
+    return { msgId: await this.service.send(instanceId, body) };
+  }
+
+  @Post('batch')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: BatchAcceptedDto })
+  async sendBatch(@Param('instanceId') instanceId: string, @Body() body: SendBatchDto): Promise<BatchAcceptedDto> {
+    return { msgIds: await this.service.sendBatch(instanceId, body.messages) };
+  }
+}
