@@ -1,0 +1,50 @@
+// Public surface of #messaging. Apps depend on the ports (UplinkSink, DownlinkSink, ...) and
+// on createMessaging; kafkajs stays behind this line.
+export { UPLINK_TOPIC, DOWNLINK_TOPIC, PRESENCE_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, INTERNAL_TOPICS, gatewayDownlinkGroup, controlGroup } from './topics.js';
+export { HEADERS } from './headers.js';
+export type { HeaderName } from './headers.js';
+export { CONTROL_COMMAND_TYPES } from './types.js';
+export type {
+  Qos,
+  UplinkMessage,
+  UplinkRecord,
+  DownlinkMessage,
+  DownlinkInput,
+  PresenceEvent,
+  PresenceEventType,
+  ControlCommand,
+  ControlCommandType,
+  Done,
+} from './types.js';
+export { newMessageId } from './message-id.js';
+export * from './codec/index.js';
+export {
+  FleetMqError,
+  KafkaUnavailableError,
+  MalformedRecordError,
+  QueueFullError,
+  RecordRejectedError,
+  MessagingStoppedError,
+  RetriesExhaustedError,
+} from './errors.js';
+export * from './retry/index.js';
+export { PRODUCER_EVENTS } from './messaging.events.js';
+export type { ProducerEvent } from './messaging.events.js';
+export type {
+  UplinkSink,
+  UplinkCounters,
+  DownlinkSink,
+  DownlinkSource,
+  DownlinkHandler,
+  PresenceSink,
+  ControlChannel,
+  ControlHandler,
+  Messaging,
+} from './ports.js';
+export { createKafka, kafkaLogCreator, producerFactory, ensureTopics } from './kafka/kafka-factory.js';
+export type { KafkaClientOptions } from './kafka/kafka-factory.js';
+export type { ProducerLike, ProducerFactory } from './kafka/producer-like.js';
+export { BatchingProducer } from './kafka/batching-producer.js';
+export type { BatchingProducerOptions, ProducerCounters } from './kafka/batching-producer.js';
+export { UplinkProducer } from './kafka/uplink-producer.js';
+export type { UplinkProducerOptions } from './kafka/uplink-producer.js';

@@ -1,0 +1,77 @@
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka, LogEntry, logCreator } from 'kafkajs';
+import type { Logger } from '#config';
+import type { ProducerFactory } from './producer-like.js';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/**
+ * kafkajs logs through pino, warnings and errors only: its info level is a line per
+ * connection and rebalance, noise at fleet scale.
+ */
+export function kafkaLogCreator(logger: Logger): logCreator {
+  const child = logger.child({ component: 'kafkajs' });
+  return () => (entry: LogEntry) => {
+    const { message, timestamp: _timestamp, ...extra } = entry.log;
+    const fields = { namespace: entry.namespace, ...extra };
+    if (entry.level === logLevel.ERROR) child.error(fields, String(message));
+    else if (entry.level === logLevel.WARN) child.warn(fields, String(message));
+  };
+}
+
+/**
+ * A kafkajs client with short client-level retries: FleetMQ's producers retry whole batches
+ * themselves (kafkajs#628), so kafkajs should report failure soon instead of retrying for minutes.
+ */
+export function createKafka(options: KafkaClientOptions): Kafka {
+  return new KafkaClient({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 15_000,
+    retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(options.logger),
+  });
+}
+
+/**
+ * Producers for the batching producers: no idempotence (experimental in kafkajs, #598), one
+ * request in flight so a batch never overtakes another, few internal retries (FleetMQ retries
+ * the whole batch on a fresh producer).
+ */
+export function producerFactory(kafka: Kafka): ProducerFactory {
+  return () =>
+    kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      maxInFlightRequests: 1,
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 2 },
+    });
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. Returns the created names. */
+export async function ensureTopics(admin: Admin, names: readonly string[], partitions: number, replicationFactor: number): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = names.filter((name) => !existing.has(name));
+  if (missing.length === 0) return [];
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+    });
+  } catch (error) {
+    // Another process may have created them in between: fine if they all exist now.
+    const now = new Set(await admin.listTopics());
+    if (!missing.every((name) => now.has(name))) throw error;
+  }
+  return missing;
+}

@@ -1,0 +1,241 @@
+import { pino } from 'pino';
+import { MessagingStoppedError, QueueFullError, RecordRejectedError } from '../errors.js';
+import { HEADERS } from '../headers.js';
+import { PRODUCER_EVENTS } from '../messaging.events.js';
+import { FakeKafka } from '../testing/fake-producer.js';
+import type { Qos, UplinkMessage } from '../types.js';
+import { UplinkProducer, type UplinkProducerOptions } from './uplink-producer.js';
+
+const logger = pino({ level: 'silent' });
+const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await tick(1);
+  }
+}
+
+function msg(i: number, qos: Qos = 1, clientId = 'GID_a@@@d1', payload?: Buffer): UplinkMessage {
+  return { instanceId: 'fmq-abc123', clientId, topic: 't/x', qos, retain: false, payload: payload ?? Buffer.from(String(i)) };
+}
+
+function setup(overrides: Partial<UplinkProducerOptions> = {}) {
+  const kafka = new FakeKafka();
+  const producer = new UplinkProducer({
+    createProducer: kafka.factory,
+    logger,
+    nodeId: 'node-1',
+    lingerMs: 2,
+    maxBatchRecords: 100,
+    maxQueuedRecords: 1000,
+    maxQueuedQos0: 1000,
+    backoff: { initialMs: 1, maxMs: 5, jitter: 0 },
+    ...overrides,
+  });
+  const results = new Map<number, Error | null>();
+  const send = (i: number, qos: Qos = 1, clientId?: string, payload?: Buffer): void =>
+    producer.send(msg(i, qos, clientId, payload), (err) => {
+      if (results.has(i)) throw new Error(`done called twice for ${i}`);
+      results.set(i, err ?? null);
+    });
+  return { kafka, producer, results, send };
+}
+
+describe('UplinkProducer', () => {
+  it('builds the uplink record and acknowledges only after Kafka did', async () => {
+    const { kafka, producer, results, send } = setup();
+    kafka.mode = 'manual';
+    await producer.start();
+    send(1);
+    await until(() => kafka.pending.length === 1);
+    const record = kafka.pending[0]!.messages[0]!;
+    expect(record.key).toBe('fmq-abc123/GID_a@@@d1');
+    expect(record.value).toEqual(Buffer.from('1'));
+    expect(record.headers).toMatchObject({
+      [HEADERS.instance]: 'fmq-abc123',
+      [HEADERS.client]: 'GID_a@@@d1',
+      [HEADERS.topic]: 't/x',
+      [HEADERS.qos]: '1',
+      [HEADERS.retain]: 'false',
+      [HEADERS.node]: 'node-1',
+    });
+    await tick(10);
+    expect(results.size).toBe(0);
+    kafka.pending[0]!.resolve();
+    await until(() => results.size === 1);
+    expect(results.get(1)).toBeNull();
+    expect(producer.uplinkCounters).toMatchObject({ produced: 1, batches: 1, queued: 0, inFlight: 0 });
+    await producer.stop();
+  });
+
+  it('keeps one batch in flight and the send order across batches', async () => {
+    const { kafka, producer, results, send } = setup({ maxBatchRecords: 7 });
+    await producer.start();
+    for (let i = 0; i < 100; i++) send(i, i % 3 === 0 ? 0 : 1);
+    await until(() => results.size === 100);
+    expect(kafka.maxInFlight).toBe(1);
+    expect(kafka.ackedValues()).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+    expect(Math.max(...kafka.sent.map((s) => s.messages.length))).toBeLessThanOrEqual(7);
+    expect([...results.values()].every((e) => e === null)).toBe(true);
+    await producer.stop();
+  });
+
+  it('accumulates records that arrive while a batch is in flight into the next batch', async () => {
+    const { kafka, producer, send } = setup({ lingerMs: 0 });
+    kafka.mode = 'manual';
+    await producer.start();
+    send(0);
+    await until(() => kafka.pending.length === 1);
+    for (let i = 1; i <= 5; i++) send(i);
+    await tick(5);
+    expect(kafka.pending).toHaveLength(1);
+    kafka.pending[0]!.resolve();
+    await until(() => kafka.pending.length === 2);
+    expect(kafka.pending[1]!.messages.map((m) => String(m.value))).toEqual(['1', '2', '3', '4', '5']);
+    kafka.pending[1]!.resolve();
+    await producer.stop();
+  });
+
+  it('splits batches by bytes', async () => {
+    const { kafka, producer, results, send } = setup({ maxBatchBytes: 1000 });
+    await producer.start();
+    for (let i = 0; i < 10; i++) send(i, 1, 'c', Buffer.alloc(300, i));
+    await until(() => results.size === 10);
+    expect(kafka.sent.map((s) => s.messages.length)).toEqual([3, 3, 3, 1]);
+    await producer.stop();
+  });
+
+  it('retries a failed batch as a whole, ahead of newer records, on a new producer', async () => {
+    const { kafka, producer, results, send } = setup();
+    kafka.mode = 'fail';
+    const events: string[] = [];
+    producer.on(PRODUCER_EVENTS.unavailable, () => events.push('unavailable'));
+    producer.on(PRODUCER_EVENTS.recovered, () => events.push('recovered'));
+    await producer.start();
+    for (let i = 0; i < 5; i++) send(i);
+    await until(() => kafka.sent.length >= 4);
+    for (let i = 5; i < 10; i++) send(i);
+    await tick(10);
+    expect(results.size).toBe(0);
+    expect(producer.isUnavailable()).toBe(true);
+    // every attempt so far re-sent exactly the first batch
+    for (const attempt of kafka.sent) expect(attempt.messages.map((m) => String(m.value))).toEqual(['0', '1', '2', '3', '4']);
+    expect(kafka.created).toBeGreaterThanOrEqual(4);
+    kafka.mode = 'ack';
+    await until(() => results.size === 10);
+    expect(kafka.ackedValues()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(events).toEqual(['unavailable', 'recovered']);
+    expect(producer.uplinkCounters.failedAttempts).toBeGreaterThanOrEqual(4);
+    expect(producer.isUnavailable()).toBe(false);
+    await producer.stop();
+  });
+
+  it('treats "producer is disconnected" and failed connects alike: retried, never acknowledged early', async () => {
+    const { kafka, producer, results, send } = setup();
+    kafka.connectFails = true;
+    await producer.start();
+    send(1);
+    await tick(20);
+    expect(kafka.sent).toHaveLength(0);
+    kafka.connectFails = false;
+    kafka.mode = 'fail';
+    kafka.failWith = () => Object.assign(new Error('The producer is disconnected'), { name: 'KafkaJSError' });
+    await until(() => kafka.sent.length >= 2);
+    expect(results.size).toBe(0);
+    kafka.mode = 'ack';
+    await until(() => results.size === 1);
+    expect(results.get(1)).toBeNull();
+    await producer.stop();
+  });
+
+  it('reports saturation past maxQueuedRecords and resumes under half of it', async () => {
+    const { kafka, producer, results, send } = setup({ maxQueuedRecords: 4 });
+    kafka.mode = 'manual';
+    const events: string[] = [];
+    producer.on(PRODUCER_EVENTS.saturated, () => events.push('saturated'));
+    producer.on(PRODUCER_EVENTS.resumed, () => events.push('resumed'));
+    await producer.start();
+    for (let i = 0; i < 3; i++) send(i);
+    expect(producer.isSaturated()).toBe(false);
+    send(3);
+    expect(producer.isSaturated()).toBe(true);
+    for (let i = 4; i < 10; i++) send(i); // still accepted: QoS 1 is never dropped
+    expect(producer.uplinkCounters.droppedQos0).toBe(0);
+    await until(() => kafka.pending.length === 1);
+    kafka.mode = 'ack';
+    kafka.pending[0]!.resolve();
+    await until(() => results.size === 10);
+    expect(events).toEqual(['saturated', 'resumed']);
+    expect(producer.isSaturated()).toBe(false);
+    await producer.stop();
+  });
+
+  it('drops QoS 0 beyond maxQueuedQos0 and counts it, QoS 1 is kept', async () => {
+    const { kafka, producer, results, send } = setup({ maxQueuedQos0: 3 });
+    kafka.mode = 'fail';
+    await producer.start();
+    for (let i = 0; i < 6; i++) send(i, 0);
+    send(100, 1);
+    await until(() => results.size === 3);
+    expect([...results.keys()].sort()).toEqual([3, 4, 5]);
+    for (const i of [3, 4, 5]) expect(results.get(i)).toBeInstanceOf(QueueFullError);
+    expect(producer.uplinkCounters.droppedQos0).toBe(3);
+    kafka.mode = 'ack';
+    await until(() => results.size === 7);
+    expect(kafka.ackedValues()).toEqual(['0', '1', '2', '100']);
+    await producer.stop();
+  });
+
+  it('isolates a record Kafka refuses and delivers the rest in order', async () => {
+    const { kafka, producer, results, send } = setup();
+    const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
+      name: 'KafkaJSProtocolError',
+      type: 'MESSAGE_TOO_LARGE',
+      retriable: false,
+    });
+    kafka.mode = 'manual';
+    await producer.start();
+    for (let i = 0; i < 4; i++) send(i);
+    // Kafka refuses any batch holding record 2.
+    const settle = async (): Promise<void> => {
+      for (;;) {
+        await until(() => kafka.pending.length > 0 || results.size === 4);
+        const p = kafka.pending.shift();
+        if (p === undefined) return;
+        if (p.messages.some((m) => String(m.value) === '2')) p.reject(tooLarge);
+        else p.resolve();
+      }
+    };
+    await settle();
+    expect(kafka.ackedValues()).toEqual(['0', '1', '3']);
+    expect(results.get(2)).toBeInstanceOf(RecordRejectedError);
+    expect(producer.uplinkCounters.rejected).toBe(1);
+    await producer.stop();
+  });
+
+  it('drains queued and in-flight records on stop, then refuses new ones', async () => {
+    const { kafka, producer, results, send } = setup({ lingerMs: 50 });
+    await producer.start();
+    for (let i = 0; i < 5; i++) send(i);
+    await producer.stop();
+    expect(results.size).toBe(5);
+    expect(kafka.ackedValues()).toEqual(['0', '1', '2', '3', '4']);
+    send(9);
+    await until(() => results.size === 6);
+    expect(results.get(9)).toBeInstanceOf(MessagingStoppedError);
+  });
+
+  it('fails unacknowledged records when stop times out while Kafka is down', async () => {
+    const { kafka, producer, results, send } = setup();
+    kafka.mode = 'fail';
+    await producer.start();
+    for (let i = 0; i < 3; i++) send(i);
+    await until(() => kafka.sent.length >= 1);
+    await producer.stop(30);
+    expect(results.size).toBe(3);
+    for (const e of results.values()) expect(e).toBeInstanceOf(MessagingStoppedError);
+    expect(kafka.acked).toHaveLength(0);
+  });
+});
