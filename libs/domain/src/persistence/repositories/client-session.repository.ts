@@ -30,7 +30,8 @@ export interface SessionUpdate {
   clientId: string;
   epoch: number;
   online: boolean;
-  subscriptions: SessionSubscription[];
+  /** null: leave the stored list as it is (nothing known yet, e.g. a resumed persistent session). */
+  subscriptions: SessionSubscription[] | null;
   disconnectedAt: Date | null;
 }
 
@@ -53,8 +54,9 @@ export abstract class ClientSessionRepository {
   /** Marks every online session of the node offline (graceful shutdown). */
   abstract markNodeOffline(nodeId: string): Promise<number>;
   /**
-   * Marks offline every online session whose node has no heartbeat newer than `staleAfterMs`
-   * (database clock), including nodes that never wrote one.
+   * Marks offline every online session of a node whose heartbeat is older than `staleAfterMs`
+   * (database clock). Nodes write their row before accepting clients and mark their sessions
+   * offline before removing it, so every session's node has a row.
    */
   abstract markStaleOffline(staleAfterMs: number): Promise<number>;
   abstract countOnline(instanceId: string): Promise<number>;
@@ -134,7 +136,7 @@ export class TypeOrmClientSessionRepository extends ClientSessionRepository {
     const result: [unknown[], number] = await this.dataSource.query(
       `UPDATE ${this.table} AS s SET
          online = v.online,
-         subscriptions = v.subscriptions,
+         subscriptions = COALESCE(v.subscriptions, s.subscriptions),
          disconnected_at = v.disconnected_at,
          updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS v(instance_id text, client_id text, epoch bigint, online boolean,
@@ -159,11 +161,12 @@ export class TypeOrmClientSessionRepository extends ClientSessionRepository {
   }
 
   async markStaleOffline(staleAfterMs: number): Promise<number> {
+    // Driven by the few node rows, then the (node_id, online) index: no scan of all sessions.
     const result: [unknown[], number] = await this.dataSource.query(
       `UPDATE ${this.table} AS s SET online = false, disconnected_at = now(), updated_at = now()
-       WHERE s.online AND NOT EXISTS (
-         SELECT 1 FROM ${this.nodesTable} AS n
-         WHERE n.node_id = s.node_id AND n.heartbeat_at >= now() - ($1::double precision * interval '1 millisecond'))`,
+       FROM ${this.nodesTable} AS n
+       WHERE s.node_id = n.node_id AND s.online
+         AND n.heartbeat_at < now() - ($1::double precision * interval '1 millisecond')`,
       [staleAfterMs],
     );
     return result[1];

@@ -1,0 +1,43 @@
+import { Counter, Gauge, register } from 'prom-client';
+
+/** prom-client's default registry is process-wide: reuse a metric another bridge in this process made. */
+function counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
+  return (register.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames });
+}
+
+function gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
+  return (register.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames });
+}
+
+type QosLabel = '0' | '1' | '2';
+
+/**
+ * Metrics of the Kafka bridge. Hot paths use the pre-bound children below (an increment, no
+ * label lookup); gauges are set from the producer's state, not per message.
+ */
+export class BridgeMetrics {
+  private readonly produced = counter('fleetmq_uplink_produced_total', 'Uplink records handed to the Kafka producer', ['qos']);
+  readonly uplinkAcked = counter('fleetmq_uplink_acked_total', 'Uplink records acknowledged by Kafka');
+  readonly uplinkFailed = counter('fleetmq_uplink_failed_total', 'Uplink records Kafka did not acknowledge (device gets no PUBACK)');
+  readonly uplinkDropped = counter('fleetmq_uplink_dropped_total', 'QoS 0 uplink records dropped because the producer queue was full');
+  readonly uplinkQueueDepth = gauge('fleetmq_uplink_queue_depth', 'Uplink records waiting for Kafka');
+  readonly uplinkPaused = gauge('fleetmq_uplink_saturated', '1 while the uplink producer is full and publishers wait');
+  readonly kafkaUp = gauge('fleetmq_kafka_up', '1 when the last produce to Kafka succeeded, 0 while it fails');
+  private readonly downlink = counter('fleetmq_downlink_delivered_total', 'Downlink records handed to devices on this node', ['mode', 'result']);
+  private readonly presence = counter('fleetmq_presence_events_total', 'Presence events produced', ['event']);
+  readonly presenceFailed = counter('fleetmq_presence_failed_total', 'Presence events Kafka did not take');
+  readonly control = counter('fleetmq_control_commands_total', 'Control commands handled', ['type']);
+  readonly sessionsSwept = counter('fleetmq_sessions_swept_total', 'Sessions of stale gateway nodes marked offline by this node');
+
+  readonly producedByQos: Record<QosLabel, Counter.Internal> = {
+    '0': this.produced.labels('0'),
+    '1': this.produced.labels('1'),
+    '2': this.produced.labels('2'),
+  };
+  readonly downlinkBroadcast = this.downlink.labels('broadcast', 'published');
+  readonly downlinkP2PDelivered = this.downlink.labels('p2p', 'delivered');
+  readonly downlinkP2PAbsent = this.downlink.labels('p2p', 'not-connected');
+  readonly downlinkFailed = this.downlink.labels('any', 'failed');
+  readonly presenceConnect = this.presence.labels('connect');
+  readonly presenceDisconnect = this.presence.labels('disconnect');
+}

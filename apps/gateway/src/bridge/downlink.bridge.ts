@@ -1,0 +1,48 @@
+import type { Logger } from '#config';
+import type { DownlinkMessage, DownlinkSource } from '#messaging';
+import type { DeliverFn } from '../gateway.ports.js';
+import type { TrafficCounters } from '../state/traffic-counters.js';
+import type { BridgeMetrics } from './bridge.metrics.js';
+
+/**
+ * `fleetmq.downlink` -> devices on this node. Every node reads every record (one consumer group
+ * per node); malformed records never get here (the source sends them to `fleetmq.dlq`).
+ */
+export class DownlinkBridge {
+  private failures = 0;
+
+  constructor(
+    private readonly source: DownlinkSource,
+    private readonly deliver: DeliverFn,
+    private readonly traffic: TrafficCounters,
+    private readonly metrics: BridgeMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): Promise<void> {
+    return this.source.start((msg) => this.handle(msg));
+  }
+
+  stop(): Promise<void> {
+    return this.source.stop();
+  }
+
+  async handle(msg: DownlinkMessage): Promise<void> {
+    try {
+      const result = await this.deliver(msg.instanceId, msg.topic, msg.payload, msg.qos, msg.retain, msg.targetClientId);
+      if (result === 'not-connected') {
+        this.metrics.downlinkP2PAbsent.inc();
+        return;
+      }
+      if (result === 'delivered') this.metrics.downlinkP2PDelivered.inc();
+      else this.metrics.downlinkBroadcast.inc();
+      this.traffic.countOut(msg.instanceId);
+    } catch (err) {
+      // Not rethrown: one record that cannot be delivered must not hold the partition back.
+      this.metrics.downlinkFailed.inc();
+      if (this.failures++ % 1000 === 0) {
+        this.logger.warn({ err: String(err), instanceId: msg.instanceId, msgId: msg.msgId, failures: this.failures }, 'downlink delivery failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type { DataSource } from 'typeorm';
+import type { FleetMqConfig, Logger } from '#config';
+import {
+  TypeOrmClientSessionRepository,
+  TypeOrmGatewayNodeRepository,
+  TypeOrmInstanceTrafficRepository,
+} from '#domain/persistence';
+import type { Messaging, PresenceSink, UplinkSink } from '#messaging';
+import type { GatewayPorts } from '../gateway.ports.js';
+import { NodeHeartbeat } from '../state/node-heartbeat.js';
+import { SessionTracker } from '../state/session-tracker.js';
+import { TrafficCounters } from '../state/traffic-counters.js';
+import { BridgeMetrics } from './bridge.metrics.js';
+import { ControlBridge } from './control.bridge.js';
+import { DownlinkBridge } from './downlink.bridge.js';
+import { KafkaPublishForwarder } from './kafka-publish-forwarder.js';
+import { PresenceBridge } from './presence.bridge.js';
+
+export interface KafkaBridgeOptions {
+  gateway: GatewayPorts;
+  messaging: Messaging;
+  dataSource: DataSource;
+  config: Pick<FleetMqConfig, 'nodeId' | 'mqttPort' | 'sessionFlushMs' | 'heartbeatMs'>;
+  logger: Logger;
+  /** Time the uplink gets at shutdown to have its queued records acknowledged. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * Plugs the gateway core into Kafka and PostgreSQL: uplink forwarder, downlink delivery,
+ * presence + session rows, control commands, node heartbeat and traffic rows.
+ *
+ *   const bridge = new KafkaBridge({ gateway, messaging, dataSource, config, logger });
+ *   await bridge.start();   // before gateway.start(): the forwarder and the node row must be in place
+ *   ...
+ *   await gateway.stop();   // stop accepting, close clients (their disconnects are recorded)
+ *   await bridge.stop();    // consumers, drain uplink (kafkajs#879), presence, then state
+ */
+export class KafkaBridge {
+  readonly metrics = new BridgeMetrics();
+  readonly traffic = new TrafficCounters();
+  readonly tracker: SessionTracker;
+  private readonly heartbeat: NodeHeartbeat;
+  private readonly uplink: UplinkSink;
+  private readonly presenceSink: PresenceSink;
+  private readonly forwarder: KafkaPublishForwarder;
+  private readonly presence: PresenceBridge;
+  private readonly downlink: DownlinkBridge;
+  private readonly control: ControlBridge;
+  private readonly log: Logger;
+  private sampler: NodeJS.Timeout | null = null;
+  private state: 'new' | 'started' | 'stopped' = 'new';
+
+  constructor(private readonly opts: KafkaBridgeOptions) {
+    const { gateway, messaging, dataSource, config } = opts;
+    this.log = opts.logger.child({ component: 'kafka-bridge' });
+    const sessions = new TypeOrmClientSessionRepository(dataSource);
+    this.tracker = new SessionTracker({ repo: sessions, nodeId: config.nodeId, flushMs: config.sessionFlushMs, logger: this.log });
+    this.heartbeat = new NodeHeartbeat({
+      nodeId: config.nodeId,
+      mqttPort: gateway.ports?.mqtt ?? config.mqttPort,
+      heartbeatMs: config.heartbeatMs,
+      nodes: new TypeOrmGatewayNodeRepository(dataSource),
+      sessions,
+      traffic: new TypeOrmInstanceTrafficRepository(dataSource),
+      counters: this.traffic,
+      tracker: this.tracker,
+      logger: this.log,
+      onSweep: (marked) => this.metrics.sessionsSwept.inc(marked),
+    });
+    this.uplink = messaging.uplink();
+    this.presenceSink = messaging.presence();
+    this.forwarder = new KafkaPublishForwarder(this.uplink, this.metrics, this.traffic, this.log);
+    this.presence = new PresenceBridge(gateway.events, this.tracker, this.presenceSink, this.traffic, this.metrics, config.nodeId);
+    this.downlink = new DownlinkBridge(messaging.downlinkSource(), gateway.deliver, this.traffic, this.metrics, this.log);
+    this.control = new ControlBridge(messaging.control(), gateway.registry, gateway.credentials, this.metrics, this.log);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'started';
+    await this.heartbeat.start();
+    this.tracker.start();
+    await this.uplink.start();
+    await this.presenceSink.start();
+    this.opts.gateway.setForwarder(this.forwarder);
+    this.presence.attach();
+    await Promise.all([this.downlink.start(), this.control.start()]);
+    this.sampler = setInterval(() => this.forwarder.sampleQueue(), 1000);
+    this.sampler.unref();
+    this.log.info({ nodeId: this.opts.config.nodeId }, 'kafka bridge started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'started') return;
+    this.state = 'stopped';
+    if (this.sampler !== null) clearInterval(this.sampler);
+    await Promise.allSettled([this.downlink.stop(), this.control.stop()]);
+    // Disconnects of the clients just closed need their epochs before their presence events can go.
+    await this.tracker.settle();
+    await this.uplink.stop(this.opts.drainTimeoutMs ?? 30_000);
+    this.forwarder.close();
+    await this.presenceSink.stop(5_000);
+    this.presence.detach();
+    await this.tracker.stop();
+    await this.heartbeat.stop();
+    this.log.info('kafka bridge stopped');
+  }
+}
