@@ -44,7 +44,6 @@ describe('validateRuleBody', () => {
     ['outflow unknown source field', outflow({}, { topicFilter: 'a', other: 1 }), 'source.other'],
     ['bad kafka topic', outflow({ kafkaTopic: 'a b' }), 'target.kafkaTopic'],
     ['reserved fleetmq topic', outflow({ kafkaTopic: 'fleetmq.uplink' }), 'target.kafkaTopic'],
-    ['reserved kafka topic', outflow({ kafkaTopic: '__consumer_offsets' }), 'target.kafkaTopic'],
     ['bad key strategy', outflow({ keyStrategy: 'random' }), 'target.keyStrategy'],
     ['bad format', outflow({ format: 'xml' }), 'target.format'],
     ['bad payload encoding', outflow({ payloadEncoding: 'hex' }), 'target.payloadEncoding'],

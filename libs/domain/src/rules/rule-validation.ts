@@ -27,10 +27,11 @@ export const MAX_RULE_NAME_LENGTH = 128;
 
 /**
  * Kafka topics a rule may not read or write: FleetMQ's own (`fleetmq.*`: an outflow into
- * fleetmq.uplink or an inflow from fleetmq.downlink would loop) and Kafka's internal ones (`__*`).
+ * fleetmq.uplink or an inflow from fleetmq.downlink would loop). Kafka refuses writes to its
+ * own internal topics by itself.
  */
 export function isReservedKafkaTopic(name: string): boolean {
-  return name.startsWith('fleetmq.') || name.startsWith('__');
+  return name.startsWith('fleetmq.');
 }
 
 type Fields = Record<string, unknown>;
@@ -69,7 +70,7 @@ class Reader {
       return undefined;
     }
     if (isReservedKafkaTopic(value)) {
-      this.fail(path, "is reserved: names beginning with 'fleetmq.' or '__' belong to FleetMQ and Kafka");
+      this.fail(path, "is reserved: names beginning with 'fleetmq.' belong to FleetMQ");
       return undefined;
     }
     return value;

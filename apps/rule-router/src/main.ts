@@ -1,0 +1,66 @@
+// Standalone rule router: `npm run start:rule-router` (DATABASE_URL and KAFKA_BROKERS required).
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ConfigError, createLogger, loadConfig } from '#config';
+import { openDataSource, TypeOrmRuleCounterRepository, TypeOrmRuleSourceRepository } from '#domain/persistence';
+import { createKafka } from '#messaging';
+import { startOpsServer } from './http-server.js';
+import { RuleRouter } from './rule-router.js';
+import { routerOptionsFrom } from './rule-router.config.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig('rule-router');
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const options = routerOptionsFrom(config);
+  const logger = createLogger(config.logLevel, { role: 'rule-router', routerId: options.routerId });
+  if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) {
+    logger.fatal('KAFKA_BROKERS is required: the rule router has nothing to route without Kafka');
+    process.exit(2);
+  }
+  const dataSource = await openDataSource(config.databaseUrl!, { applicationName: 'fleetmq-rule-router', poolSize: 4 });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `fleetmq-rule-router-${options.routerId}`, logger });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const router = new RuleRouter({
+    kafka,
+    ruleSource: new TypeOrmRuleSourceRepository(dataSource),
+    ruleCounters: new TypeOrmRuleCounterRepository(dataSource),
+    control: null,
+    logger,
+    metricsRegistry: registry,
+    options,
+  });
+  await router.start();
+  const ops = await startOpsServer({ host: config.bindHost, port: config.httpPort, registry, healthy: () => router.healthy });
+  logger.info({ httpPort: ops.port }, 'rule router listening for /health and /metrics');
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    ops.close();
+    try {
+      await router.stop();
+      await dataSource.destroy();
+    } catch (err) {
+      logger.error({ err }, 'unclean stop');
+      process.exit(1);
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`rule router failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
