@@ -43,7 +43,7 @@ export async function startConsole(prefix: string, env: Record<string, string> =
     schema,
     async close() {
       await app.close();
-      await dataSource.destroy();
+      if (dataSource.isInitialized) await dataSource.destroy();
       await dropSchema(schema);
     },
   };

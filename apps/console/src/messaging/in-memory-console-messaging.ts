@@ -1,7 +1,7 @@
-import { ulid } from 'ulid';
+import { newMessageId } from '#messaging';
 import { ConsoleMessaging, type ControlCommand, type DownlinkMessage } from './console-messaging.js';
 
-/** Records what the console sends; for unit tests and runs without any bus. */
+/** Records what the console sends; for unit tests and e2e runs that do not look at Kafka. */
 export class InMemoryConsoleMessaging extends ConsoleMessaging {
   readonly downlink: Array<DownlinkMessage & { msgId: string }> = [];
   readonly control: ControlCommand[] = [];
@@ -10,7 +10,7 @@ export class InMemoryConsoleMessaging extends ConsoleMessaging {
 
   async sendDownlink(messages: readonly DownlinkMessage[]): Promise<string[]> {
     if (this.failWith) throw this.failWith;
-    const ids = messages.map(() => ulid());
+    const ids = messages.map((m) => m.msgId ?? newMessageId());
     messages.forEach((m, i) => this.downlink.push({ ...m, msgId: ids[i]! }));
     return ids;
   }
