@@ -1,0 +1,115 @@
+import { createLogger } from '#config';
+import {
+  ClientSessionRepository,
+  type ClientSessionEntity,
+  type ConnectedEpoch,
+  type SessionConnect,
+  type SessionUpdate,
+} from '#domain/persistence';
+import { SessionTracker } from './session-tracker.js';
+
+/** Epochs and rows as the SQL repository keeps them, in memory. */
+class MemorySessions extends ClientSessionRepository {
+  rows = new Map<string, { epoch: number; online: boolean; subs: unknown; node: string }>();
+  connectCalls: number[] = [];
+  fail = false;
+
+  async connect(s: SessionConnect): Promise<number | null> {
+    return (await this.connectMany([s]))[0]?.epoch ?? null;
+  }
+  async connectMany(sessions: readonly SessionConnect[]): Promise<ConnectedEpoch[]> {
+    if (this.fail) throw new Error('db down');
+    this.connectCalls.push(sessions.length);
+    const keys = new Set(sessions.map((s) => `${s.instanceId}/${s.clientId}`));
+    if (keys.size !== sessions.length) throw new Error('ON CONFLICT DO UPDATE command cannot affect row a second time');
+    return sessions.map((s) => {
+      const key = `${s.instanceId}/${s.clientId}`;
+      const epoch = (this.rows.get(key)?.epoch ?? 0) + 1;
+      this.rows.set(key, { epoch, online: true, subs: [], node: s.nodeId });
+      return { instanceId: s.instanceId, clientId: s.clientId, epoch };
+    });
+  }
+  async applyUpdates(updates: readonly SessionUpdate[]): Promise<number> {
+    if (this.fail) throw new Error('db down');
+    let n = 0;
+    for (const u of updates) {
+      const row = this.rows.get(`${u.instanceId}/${u.clientId}`);
+      if (row === undefined || row.epoch !== u.epoch) continue;
+      row.online = u.online;
+      if (u.subscriptions !== null) row.subs = u.subscriptions;
+      n++;
+    }
+    return n;
+  }
+  async find(): Promise<ClientSessionEntity | null> {
+    return null;
+  }
+  async markNodeOffline(nodeId: string): Promise<number> {
+    let n = 0;
+    for (const row of this.rows.values()) if (row.node === nodeId && row.online) (row.online = false), n++;
+    return n;
+  }
+  async markStaleOffline(): Promise<number> {
+    return 0;
+  }
+  async countOnline(): Promise<number> {
+    return [...this.rows.values()].filter((r) => r.online).length;
+  }
+}
+
+const open = (clientId: string) => ({ instanceId: 'default', clientId, remoteAddress: '127.0.0.1', clean: true });
+
+describe('SessionTracker', () => {
+  let repo: MemorySessions;
+  let tracker: SessionTracker;
+  beforeEach(() => {
+    repo = new MemorySessions();
+    tracker = new SessionTracker({ repo, nodeId: 'n1', flushMs: 60_000, logger: createLogger('silent'), connectLingerMs: 1 });
+  });
+
+  it('batches connects into one upsert and gives each its epoch', async () => {
+    const epochs = await Promise.all(['a', 'b', 'c'].map((id) => tracker.opened({}, open(id))));
+    expect(epochs).toEqual([1, 1, 1]);
+    expect(repo.connectCalls).toEqual([3]);
+  });
+
+  it('grows the epoch per connect and splits a client that appears twice across batches', async () => {
+    const first = {};
+    const second = {};
+    const e1 = tracker.opened(first, open('a'));
+    const closed = tracker.closed(first);
+    const e2 = tracker.opened(second, open('a'));
+    expect(await e1).toBe(1);
+    expect(await closed).toBe(1);
+    expect(await e2).toBe(2);
+    // The old connection's offline write must not touch the newer connect's row.
+    await tracker.flush();
+    expect(repo.rows.get('default/a')!.online).toBe(true);
+  });
+
+  it('coalesces subscription changes and writes them with the flush', async () => {
+    const conn = {};
+    await tracker.opened(conn, open('a'));
+    tracker.subscribed(conn, [{ topic: 'x/#', qos: 1 }, { topic: 'y', qos: 0 }]);
+    tracker.unsubscribed(conn, ['y']);
+    await tracker.flush();
+    expect(repo.rows.get('default/a')!.subs).toEqual([{ topic: 'x/#', qos: 1 }]);
+  });
+
+  it('retries a failed connect upsert on the next flush while the client stays connected', async () => {
+    repo.fail = true;
+    const conn = {};
+    expect(await tracker.opened(conn, open('a'))).toBe(0);
+    repo.fail = false;
+    await tracker.flush();
+    await tracker.settle();
+    expect(repo.rows.get('default/a')).toMatchObject({ epoch: 1, online: true });
+  });
+
+  it('marks everything of the node offline at stop', async () => {
+    await tracker.opened({}, open('a'));
+    await tracker.opened({}, open('b'));
+    await tracker.stop();
+    expect(await repo.countOnline()).toBe(0);
+  });
+});
