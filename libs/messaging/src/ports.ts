@@ -77,10 +77,13 @@ export interface Messaging {
   uplink(): UplinkSink;
   /** One per process. */
   downlinkSink(): DownlinkSink;
-  /** Consumer group `fleetmq-gateway-<nodeId>`. */
-  downlinkSource(): DownlinkSource;
   /** One per process. */
   presence(): PresenceSink;
-  /** Consumer group `fleetmq-control-<role>-<nodeId>`, from the latest record. */
-  control(): ControlChannel;
+  /**
+   * Consumer group `fleetmq-control-<role>-<nodeId>`, from the latest record. Each call is a new
+   * channel: in the all-in-one process the gateway and the router pass their own `role`.
+   */
+  control(role?: string): ControlChannel;
+  /** Each call is a new consumer (group `fleetmq-gateway-<nodeId>`): one per gateway node. */
+  downlinkSource(): DownlinkSource;
 }
