@@ -1,0 +1,69 @@
+import { Test } from '@nestjs/testing';
+import { loadConfig } from '#config';
+import { InstanceRepository, ParentTopicRepository } from '#domain/persistence';
+import { InvalidInputError, UnavailableError } from '../common/errors.js';
+import { CONSOLE_CONFIG } from '../console.tokens.js';
+import { InstancesService } from '../instances/instances.service.js';
+import { ConsoleMessaging } from '../messaging/console-messaging.js';
+import { InMemoryConsoleMessaging } from '../messaging/in-memory-console-messaging.js';
+import { InMemoryInstanceRepository, InMemoryParentTopicRepository } from '../testing/in-memory-repositories.js';
+import { MessagesService } from './messages.service.js';
+
+describe('MessagesService', () => {
+  let service: MessagesService;
+  let messaging: InMemoryConsoleMessaging;
+
+  beforeEach(async () => {
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        MessagesService, InstancesService,
+        { provide: InstanceRepository, useClass: InMemoryInstanceRepository },
+        { provide: ParentTopicRepository, useClass: InMemoryParentTopicRepository },
+        { provide: ConsoleMessaging, useClass: InMemoryConsoleMessaging },
+        { provide: CONSOLE_CONFIG, useValue: loadConfig('all-in-one', { FLEETMQ_MAX_PAYLOAD_BYTES: '8' }) },
+      ],
+    }).compile();
+    service = moduleRef.get(MessagesService);
+    messaging = moduleRef.get(ConsoleMessaging);
+    await moduleRef.get<InMemoryInstanceRepository>(InstanceRepository).create({ id: 'fmq-aaaaaa', name: 'a', description: '' });
+    await moduleRef.get<InMemoryParentTopicRepository>(ParentTopicRepository).create({ instanceId: 'fmq-aaaaaa', name: 'cmd', description: '' });
+  });
+
+  const fieldsOf = async (p: Promise<unknown>): Promise<string[]> => {
+    const err = await p.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    return (err as InvalidInputError).errors.map((e) => e.field).sort();
+  };
+
+  describe('send', () => {
+    it('decodes the payload and applies the defaults', async () => {
+      const msgId = await service.send('fmq-aaaaaa', { topic: 'cmd/x', payload: 'aGk=', encoding: 'base64', clientId: 'GID_a@@@b' });
+      expect(messaging.downlink).toEqual([
+        { instanceId: 'fmq-aaaaaa', topic: 'cmd/x', payload: Buffer.from('hi'), qos: 1, retain: false, targetClientId: 'GID_a@@@b', msgId },
+      ]);
+    });
+
+    it('counts the payload limit in bytes, not characters', async () => {
+      expect(await fieldsOf(service.send('fmq-aaaaaa', { topic: 'cmd/x', payload: 'ééééé' }))).toEqual(['payload']);
+      await service.send('fmq-aaaaaa', { topic: 'cmd/x', payload: 'éééé' });
+    });
+
+    it('turns a messaging failure into UnavailableError', async () => {
+      messaging.failWith = new Error('down');
+      await expect(service.send('fmq-aaaaaa', { topic: 'cmd/x', payload: '' })).rejects.toBeInstanceOf(UnavailableError);
+    });
+  });
+
+  describe('sendBatch', () => {
+    it('sends nothing when one message is bad, naming its index', async () => {
+      const fields = await fieldsOf(service.sendBatch('fmq-aaaaaa', [{ topic: 'cmd/a', payload: '' }, { topic: 'telemetry/a', payload: '' }]));
+      expect(fields).toEqual(['messages.1.topic']);
+      expect(messaging.downlink).toHaveLength(0);
+    });
+
+    it('keeps the order of the batch', async () => {
+      const ids = await service.sendBatch('fmq-aaaaaa', [{ topic: 'cmd/1', payload: '' }, { topic: 'cmd/2', payload: '' }]);
+      expect(messaging.downlink.map((m) => [m.topic, m.msgId])).toEqual([['cmd/1', ids[0]], ['cmd/2', ids[1]]]);
+    });
+  });
+});
