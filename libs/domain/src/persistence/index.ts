@@ -19,3 +19,5 @@ export type { TrafficSample } from './repositories/instance-traffic.repository.j
 export { RuleSourceRepository, TypeOrmRuleSourceRepository } from './repositories/rule-source.repository.js';
 export { RuleCounterRepository, TypeOrmRuleCounterRepository } from './repositories/rule-counter.repository.js';
 export type { RuleCounterTotals } from './repositories/rule-counter.repository.js';
+export { CredentialLookupRepository, TypeOrmCredentialLookupRepository } from './repositories/credential-lookup.repository.js';
+export type { AccessKeyCredential, TokenCredential, DeviceCredentialRecord, InstanceRecord } from './repositories/credential-lookup.repository.js';

@@ -1,0 +1,152 @@
+import { hashToken, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
+import { DEFAULT_INSTANCE_ID, parseClientId } from '#domain';
+import type { TokenCredential } from '#domain/persistence';
+import type { CredentialRef } from '../gateway.ports.js';
+import { ConnectRefused } from './connect-refused.js';
+import type { CredentialStore, ParentTopics } from './credential-store.js';
+
+export interface ConnectAttempt {
+  /** As sent in CONNECT; may be empty. */
+  clientId: string;
+  /** The ID the broker uses for an empty one (anonymous only). */
+  generatedClientId: string;
+  cleanSession: boolean;
+  username: string | undefined;
+  password: Buffer | undefined;
+}
+
+export interface Authenticated {
+  instanceId: string;
+  clientId: string;
+  identity: Identity;
+  credential: CredentialRef;
+  parentTopics: ParentTopics;
+}
+
+const NO_TOPICS: ParentTopics = Object.freeze({ names: new Set<string>() });
+
+/**
+ * Turns a CONNECT's client ID, username and password into an Identity, or throws
+ * ConnectRefused with the CONNACK code (see connect-refused.ts). Database failures with
+ * nothing cached become code 3.
+ */
+export class Authenticator {
+  constructor(
+    private readonly store: CredentialStore,
+    private readonly allowAnonymous: boolean,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async authenticate(attempt: ConnectAttempt): Promise<Authenticated> {
+    try {
+      return await this.check(attempt);
+    } catch (err) {
+      if (err instanceof ConnectRefused) throw err;
+      throw Object.assign(new ConnectRefused(3, 'server-unavailable'), { cause: err });
+    }
+  }
+
+  private async check(attempt: ConnectAttempt): Promise<Authenticated> {
+    const { username, password } = attempt;
+    if ((username === undefined || username === '') && (password === undefined || password.length === 0)) {
+      return this.anonymous(attempt);
+    }
+    const parsed = username === undefined ? null : parseUsername(username);
+    if (parsed === null) throw new ConnectRefused(4, 'malformed-username');
+    if (password === undefined || password.length === 0) throw new ConnectRefused(4, 'missing-password');
+    const clientId = attempt.clientId;
+    const ids = parseClientId(clientId);
+    if (ids === null) throw new ConnectRefused(2, 'malformed-client-id');
+
+    const instance = await this.store.instance(parsed.instanceId);
+    if (instance === null) throw new ConnectRefused(5, 'unknown-instance');
+    // The anonymous `default` instance has no groups to check.
+    if (!instance.anonymous && !(await this.store.groupExists(instance.id, ids.groupId))) {
+      throw new ConnectRefused(5, 'unknown-group');
+    }
+
+    let identity: Identity;
+    let credential: CredentialRef;
+    switch (parsed.mode) {
+      case 'signature': {
+        const key = await this.enabledKey(instance.id, parsed.accessKeyId);
+        if (!verifySignature(key.secret, clientId, password)) throw new ConnectRefused(4, 'bad-signature');
+        identity = { kind: 'access-key', instanceId: instance.id, clientId, accessKeyId: key.accessKeyId, permission: key.permission };
+        credential = { mode: 'signature', accessKeyId: key.accessKeyId, tokenHashes: [] };
+        break;
+      }
+      case 'token': {
+        const tokens = parseTokenPassword(password);
+        if (tokens === null) throw new ConnectRefused(4, 'malformed-token-password');
+        await this.enabledKey(instance.id, parsed.accessKeyId);
+        const { read, write, hashes } = await this.grants(tokens, instance.id, parsed.accessKeyId);
+        identity = { kind: 'token', instanceId: instance.id, clientId, accessKeyId: parsed.accessKeyId, read, write };
+        credential = { mode: 'token', accessKeyId: parsed.accessKeyId, tokenHashes: hashes };
+        break;
+      }
+      case 'device-credential': {
+        const dc = await this.store.deviceCredential(parsed.accessKeyId);
+        if (dc === null || dc.instanceId !== instance.id) throw new ConnectRefused(4, 'unknown-device-credential');
+        // The signature covers the client ID, so checking it first tells a wrong secret from a wrong client.
+        if (!verifySignature(dc.secret, clientId, password)) throw new ConnectRefused(4, 'bad-signature');
+        if (dc.clientId !== clientId) throw new ConnectRefused(5, 'credential-other-client');
+        identity = { kind: 'device-credential', instanceId: instance.id, clientId, accessKeyId: dc.deviceAccessKeyId };
+        credential = { mode: 'device-credential', deviceAccessKeyId: dc.deviceAccessKeyId, tokenHashes: [] };
+        break;
+      }
+    }
+    const parentTopics = await this.store.loadParentTopics(instance.id);
+    return { instanceId: instance.id, clientId, identity, credential, parentTopics };
+  }
+
+  private async anonymous(attempt: ConnectAttempt): Promise<Authenticated> {
+    if (!this.allowAnonymous) throw new ConnectRefused(5, 'anonymous-disabled');
+    // [MQTT-3.1.3-8]: a zero-byte client ID needs CleanSession=1, else CONNACK 2.
+    if (attempt.clientId === '' && !attempt.cleanSession) throw new ConnectRefused(2, 'empty-client-id-persistent');
+    const instance = await this.store.instance(DEFAULT_INSTANCE_ID);
+    if (instance === null || !instance.anonymous) throw new ConnectRefused(5, 'anonymous-disabled');
+    const clientId = attempt.clientId === '' ? attempt.generatedClientId : attempt.clientId;
+    return {
+      instanceId: DEFAULT_INSTANCE_ID,
+      clientId,
+      identity: { kind: 'anonymous', instanceId: DEFAULT_INSTANCE_ID, clientId },
+      credential: { mode: 'anonymous', tokenHashes: [] },
+      parentTopics: NO_TOPICS,
+    };
+  }
+
+  private async enabledKey(instanceId: string, accessKeyId: string) {
+    const key = await this.store.accessKey(instanceId, accessKeyId);
+    if (key === null) throw new ConnectRefused(4, 'unknown-access-key');
+    if (!key.enabled) throw new ConnectRefused(5, 'key-disabled');
+    return key;
+  }
+
+  private async grants(tokens: TokenPassword, instanceId: string, accessKeyId: string) {
+    let read: TokenGrant | undefined;
+    let write: TokenGrant | undefined;
+    const hashes: string[] = [];
+    for (const type of ['R', 'W', 'RW'] as const) {
+      const token = tokens[type];
+      if (token === undefined) continue;
+      const hash = hashToken(token);
+      const rec = await this.store.token(hash);
+      this.checkToken(rec, instanceId, accessKeyId, type);
+      const grant: TokenGrant = { resources: rec!.resources, expiresAt: rec!.expiresAt };
+      if (type !== 'W') read = grant;
+      if (type !== 'R') write = grant;
+      hashes.push(hash);
+    }
+    return { read, write, hashes };
+  }
+
+  private checkToken(rec: TokenCredential | null, instanceId: string, accessKeyId: string, type: 'R' | 'W' | 'RW'): void {
+    if (rec === null) throw new ConnectRefused(4, 'unknown-token');
+    if (rec.instanceId !== instanceId || rec.accessKeyId !== accessKeyId) throw new ConnectRefused(4, 'token-mismatch');
+    // A token presented as R must carry R; as W, W; as RW, both.
+    const ok = type === 'RW' ? rec.actions === 'RW' : rec.actions === type || rec.actions === 'RW';
+    if (!ok) throw new ConnectRefused(4, 'token-action-mismatch');
+    if (rec.revoked) throw new ConnectRefused(5, 'token-revoked');
+    if (rec.expiresAt <= this.clock()) throw new ConnectRefused(5, 'token-expired');
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * CONNACK return codes FleetMQ answers (MQTT 3.1.1 §3.2.2.3):
+ * 2 identifier rejected: the client ID is not `GID_x@@@device` (or empty with a persistent session);
+ * 3 server unavailable: the database cannot be reached and nothing usable is cached;
+ * 4 bad user name or password: malformed username/password, unknown key or token, wrong signature;
+ * 5 not authorized: anonymous while off, unknown instance or group, disabled key, expired or
+ *   revoked token, a credential of another client, or too many failures from the address.
+ */
+export type RefusalCode = 2 | 3 | 4 | 5;
+
+export const REFUSAL_REASONS = [
+  'rate-limited',
+  'anonymous-disabled',
+  'empty-client-id-persistent',
+  'malformed-username',
+  'missing-password',
+  'malformed-client-id',
+  'unknown-instance',
+  'unknown-group',
+  'unknown-access-key',
+  'key-disabled',
+  'bad-signature',
+  'malformed-token-password',
+  'unknown-token',
+  'token-mismatch',
+  'token-action-mismatch',
+  'token-revoked',
+  'token-expired',
+  'unknown-device-credential',
+  'credential-other-client',
+  'server-unavailable',
+  'internal-error',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** A CONNECT the gateway refuses; `returnCode` goes into the CONNACK (aedes reads `returnCode`). */
+export class ConnectRefused extends Error {
+  override readonly name = 'ConnectRefused';
+
+  constructor(
+    readonly returnCode: RefusalCode,
+    readonly reason: RefusalReason,
+  ) {
+    super(`connect refused: ${reason}`);
+  }
+}

@@ -1,0 +1,133 @@
+import type { Logger } from '#config';
+import type {
+  AccessKeyCredential,
+  CredentialLookupRepository,
+  DeviceCredentialRecord,
+  InstanceRecord,
+  TokenCredential,
+} from '#domain/persistence';
+import { TtlCache, type Clock } from './ttl-cache.js';
+
+/** Parent topics of one instance, read synchronously by the ACL on every PUBLISH. */
+export interface ParentTopics {
+  readonly names: ReadonlySet<string>;
+}
+
+interface TopicsHolder extends ParentTopics {
+  names: ReadonlySet<string>;
+  loadedAt: number;
+  refreshing: boolean;
+}
+
+const NEGATIVE_TTL_MS = 2_000;
+const MAX_ENTRIES = 200_000;
+
+/**
+ * Credential lookups cached for `ttlMs` (config.authCacheTtlMs), "not found" for at most two
+ * seconds, so a reconnect storm costs one query per distinct credential. Parent topics are
+ * refreshed in the background once stale: PUBLISH never waits for the database.
+ */
+export class CredentialStore {
+  private readonly cache: TtlCache<unknown>;
+  private readonly topics = new Map<string, TopicsHolder>();
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly repo: CredentialLookupRepository,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+    clock?: Clock,
+  ) {
+    this.clock = clock ?? Date.now;
+    this.cache = new TtlCache<unknown>({
+      ttlMs,
+      negativeTtlMs: Math.min(ttlMs, NEGATIVE_TTL_MS),
+      maxEntries: MAX_ENTRIES,
+      clock: this.clock,
+    });
+  }
+
+  instance(instanceId: string): Promise<InstanceRecord | null> {
+    return this.cached(`inst:${instanceId}`, () => this.repo.findInstance(instanceId));
+  }
+
+  accessKey(instanceId: string, accessKeyId: string): Promise<AccessKeyCredential | null> {
+    return this.cached(`ak:${accessKeyId}|${instanceId}`, () => this.repo.findAccessKey(instanceId, accessKeyId));
+  }
+
+  token(tokenHash: string): Promise<TokenCredential | null> {
+    return this.cached(`tok:${tokenHash}`, () => this.repo.findToken(tokenHash));
+  }
+
+  deviceCredential(deviceAccessKeyId: string): Promise<DeviceCredentialRecord | null> {
+    return this.cached(`dc:${deviceAccessKeyId}`, () => this.repo.findDeviceCredential(deviceAccessKeyId));
+  }
+
+  async groupExists(instanceId: string, groupId: string): Promise<boolean> {
+    // Cache only existence: null means "no such group" for the negative TTL.
+    const found = await this.cached(`grp:${instanceId}|${groupId}`, async () => ((await this.repo.groupExists(instanceId, groupId)) ? true : null));
+    return found === true;
+  }
+
+  /** Loads the instance's parent topics when they are not cached yet (on CONNECT). */
+  async loadParentTopics(instanceId: string): Promise<ParentTopics> {
+    const holder = this.topics.get(instanceId);
+    if (holder !== undefined) {
+      this.refreshIfStale(instanceId, holder);
+      return holder;
+    }
+    const names = new Set(await this.repo.parentTopics(instanceId));
+    // A concurrent CONNECT may have created it meanwhile: keep one holder per instance.
+    const existing = this.topics.get(instanceId);
+    if (existing !== undefined) return existing;
+    const created: TopicsHolder = { names, loadedAt: this.clock(), refreshing: false };
+    this.topics.set(instanceId, created);
+    return created;
+  }
+
+  /** The live holder for the ACL; stale sets are served while a refresh runs in the background. */
+  parentTopics(holder: ParentTopics, instanceId: string): ReadonlySet<string> {
+    this.refreshIfStale(instanceId, holder as TopicsHolder);
+    return holder.names;
+  }
+
+  invalidateToken(tokenHash: string): void {
+    this.cache.delete(`tok:${tokenHash}`);
+  }
+
+  invalidateAccessKey(accessKeyId: string): void {
+    this.cache.deleteWhere((key) => key.startsWith(`ak:${accessKeyId}|`));
+  }
+
+  invalidateDeviceCredential(deviceAccessKeyId: string): void {
+    this.cache.delete(`dc:${deviceAccessKeyId}`);
+  }
+
+  invalidateInstance(instanceId: string): void {
+    this.cache.delete(`inst:${instanceId}`);
+    this.cache.deleteWhere((key) => key.startsWith(`grp:${instanceId}|`));
+    const holder = this.topics.get(instanceId);
+    if (holder !== undefined) holder.loadedAt = 0; // refreshed on next use, never emptied meanwhile
+  }
+
+  private refreshIfStale(instanceId: string, holder: TopicsHolder): void {
+    if (holder.refreshing || this.clock() - holder.loadedAt < this.ttlMs) return;
+    holder.refreshing = true;
+    this.repo.parentTopics(instanceId).then(
+      (names) => {
+        holder.names = new Set(names);
+        holder.loadedAt = this.clock();
+        holder.refreshing = false;
+      },
+      (err: unknown) => {
+        holder.refreshing = false;
+        holder.loadedAt = this.clock() - this.ttlMs / 2; // retry soon, not on every PUBLISH
+        this.logger.warn({ err, instanceId }, 'parent topics refresh failed; using the cached set');
+      },
+    );
+  }
+
+  private cached<V>(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    return this.cache.get(key, load) as Promise<V | null>;
+  }
+}

@@ -1,0 +1,110 @@
+export type Clock = () => number;
+
+interface Entry<V> {
+  value: V;
+  expiresAt: number;
+}
+
+export interface TtlCacheOptions {
+  /** How long a found value is trusted. 0 disables caching (concurrent loads still share one query). */
+  ttlMs: number;
+  /** How long "not found" (null) is trusted; short, so a freshly created credential works soon. */
+  negativeTtlMs: number;
+  /** Entries kept at most; expired ones are swept first, then the oldest go. */
+  maxEntries: number;
+  clock?: Clock;
+}
+
+/**
+ * A read-through cache for credential lookups: concurrent misses of one key share one load
+ * (a reconnect storm makes one query per credential, not one per client), and a failed
+ * reload falls back to the expired value when there is one, so a short database outage
+ * does not lock out devices whose credentials were seen recently.
+ */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, Entry<V | null>>();
+  private readonly loading = new Map<string, Promise<V | null>>();
+  private readonly clock: Clock;
+
+  constructor(private readonly options: TtlCacheOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.expiresAt > this.clock()) return entry.value;
+    const pending = this.loading.get(key);
+    if (pending !== undefined) return pending;
+    const promise = this.load(key, load, entry);
+    this.loading.set(key, promise);
+    try {
+      return await promise;
+    } finally {
+      this.loading.delete(key);
+    }
+  }
+
+  /** Loads fresh data now, bypassing what is cached (used after an invalidation). */
+  refresh(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    this.delete(key);
+    return this.get(key, load);
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** Removes every key the predicate selects; returns how many. */
+  deleteWhere(predicate: (key: string) => boolean): number {
+    let removed = 0;
+    for (const key of this.entries.keys()) {
+      if (predicate(key)) {
+        this.entries.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private async load(key: string, load: () => Promise<V | null>, stale: Entry<V | null> | undefined): Promise<V | null> {
+    let value: V | null;
+    try {
+      value = await load();
+    } catch (err) {
+      // Only a positive stale value is worth serving; a stale "not found" must not lock anyone out.
+      if (stale !== undefined && stale.value !== null) return stale.value;
+      throw err;
+    }
+    const ttl = value === null ? this.options.negativeTtlMs : this.options.ttlMs;
+    if (ttl > 0) this.store(key, { value, expiresAt: this.clock() + ttl });
+    else this.entries.delete(key);
+    return value;
+  }
+
+  private store(key: string, entry: Entry<V | null>): void {
+    this.entries.delete(key); // re-insert so Map order stays oldest-first
+    if (this.entries.size >= this.options.maxEntries) this.sweep();
+    this.entries.set(key, entry);
+  }
+
+  private sweep(): void {
+    const now = this.clock();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    // Still full: drop the oldest quarter rather than one by one on every insert.
+    if (this.entries.size >= this.options.maxEntries) {
+      let drop = Math.max(1, Math.floor(this.options.maxEntries / 4));
+      for (const key of this.entries.keys()) {
+        if (drop-- <= 0) break;
+        this.entries.delete(key);
+      }
+    }
+  }
+}

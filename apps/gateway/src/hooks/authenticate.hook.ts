@@ -1,0 +1,114 @@
+import type { AuthenticateError, AuthenticateHandler, PreConnectHandler } from 'aedes';
+import { tokenExpiry } from '#auth';
+import type { Authenticated } from '../auth/authenticator.js';
+import { ConnectRefused, type RefusalCode, type RefusalReason } from '../auth/connect-refused.js';
+import { PublishGate } from '../guards/publish-gate.js';
+import { TokenBucket } from '../guards/token-bucket.js';
+import type { ClientContext } from '../gateway.ports.js';
+import type { ConnectionState } from '../session/connection-state.js';
+import { Namespace, internalClientId } from '../tenancy/namespace.js';
+import type { HookDeps } from './hook-deps.js';
+
+// setTimeout fires at once for delays above 2^31-1 ms; long expiries are re-armed instead.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Captures what authenticate needs from CONNECT but aedes does not pass it (raw client ID, clean flag, will). */
+export function createPreConnectHook(deps: HookDeps): PreConnectHandler {
+  return (client, packet, callback) => {
+    const state = deps.states.get(client);
+    if (state !== undefined) {
+      state.connect = {
+        clientId: packet.clientId ?? '',
+        cleanSession: packet.clean !== false,
+        protocolVersion: packet.protocolVersion ?? 4,
+        will: packet.will,
+      };
+    }
+    callback(null, true);
+  };
+}
+
+export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
+  const refuse = (code: RefusalCode, reason: RefusalReason): AuthenticateError =>
+    Object.assign(new Error(reason), { returnCode: code }) as AuthenticateError;
+
+  return (client, username, password, done) => {
+    const state = deps.states.get(client);
+    if (state?.connect === undefined) return done(refuse(5, 'internal-error'), false);
+    const address = state.remoteAddress;
+    if (deps.limiter.isBlocked(address)) {
+      deps.metrics.authFailures.labels('5', 'rate-limited').inc();
+      return done(refuse(5, 'rate-limited'), false);
+    }
+    const connect = state.connect;
+    deps.authenticator
+      .authenticate({
+        clientId: connect.clientId,
+        generatedClientId: client.id,
+        cleanSession: connect.cleanSession,
+        username: username ?? undefined,
+        password: password ?? undefined,
+      })
+      .then(
+        (auth) => {
+          accept(deps, state, auth);
+          done(null, true);
+        },
+        (err: unknown) => {
+          const refused = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'internal-error');
+          // Server-side trouble (code 3) is not the client's failure: it must not lock the address out.
+          if (refused.returnCode !== 3) deps.limiter.recordFailure(address);
+          deps.metrics.authFailures.labels(String(refused.returnCode), refused.reason).inc();
+          const log = { address, clientId: connect.clientId, mode: modeOf(username), code: refused.returnCode, reason: refused.reason };
+          if (refused.returnCode === 3) deps.logger.error({ ...log, err: (refused as { cause?: unknown }).cause ?? err }, 'connect refused: server unavailable');
+          else deps.logger.warn(log, 'connect refused');
+          done(refuse(refused.returnCode, refused.reason), false);
+        },
+      );
+  };
+}
+
+function accept(deps: HookDeps, state: ConnectionState, auth: Authenticated): void {
+  const { config } = deps;
+  const ns = new Namespace(auth.instanceId);
+  const ctx: ClientContext = Object.freeze({
+    instanceId: auth.instanceId,
+    clientId: auth.clientId,
+    identity: auth.identity,
+    credential: auth.credential,
+    remoteAddress: state.remoteAddress,
+    connectedAt: deps.clock(),
+    node: config.nodeId,
+    cleanSession: state.connect!.cleanSession,
+    protocolVersion: state.connect!.protocolVersion,
+    transport: state.transport,
+  });
+  state.ns = ns;
+  state.ctx = ctx;
+  state.parentTopics = auth.parentTopics;
+  // aedes keys sessions, wills and takeover by client.id: namespacing it keeps instances apart.
+  state.client.id = internalClientId(auth.instanceId, auth.clientId);
+  const rate = config.limits.publishRatePerConnection;
+  state.gate = new PublishGate(config.limits.maxInflight, rate > 0 ? new TokenBucket(rate, deps.clock) : undefined);
+  for (const packet of state.pendingUnsubscribes) packet.unsubscriptions = packet.unsubscriptions.map((t) => ns.wrap(t));
+  state.pendingUnsubscribes = [];
+  const expiresAt = tokenExpiry(auth.identity);
+  if (expiresAt !== undefined) scheduleExpiry(deps, state, expiresAt);
+}
+
+function scheduleExpiry(deps: HookDeps, state: ConnectionState, expiresAt: number): void {
+  const delay = Math.max(0, expiresAt - deps.clock());
+  state.expiryTimer = setTimeout(() => {
+    state.expiryTimer = undefined;
+    if (deps.clock() >= expiresAt) state.close('auth-expired');
+    else scheduleExpiry(deps, state, expiresAt);
+  }, Math.min(delay, MAX_TIMER_MS));
+  state.expiryTimer.unref();
+}
+
+/** The auth mode word for logs; never the rest of the username, never the password. */
+function modeOf(username: string | undefined | null): string {
+  if (username === undefined || username === null || username === '') return 'anonymous';
+  const bar = username.indexOf('|');
+  return bar > 0 && bar <= 16 ? username.slice(0, bar) : 'malformed';
+}

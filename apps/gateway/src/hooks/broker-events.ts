@@ -1,0 +1,106 @@
+import type { Aedes, Client } from 'aedes';
+import type { DisconnectReason, GrantedSubscription, QoS } from '../gateway.ports.js';
+import type { AedesClientInternals } from '../session/connection-state.js';
+import type { HookDeps } from './hook-deps.js';
+
+/** aedes members the gateway needs that its typings leave out. */
+interface AedesInternals {
+  clients: Record<string, Client>;
+  registerClient(client: Client): void;
+}
+
+// Errors aedes' handlers raise for packets that break the protocol (as opposed to socket trouble).
+const PROTOCOL_ERRORS = [
+  'Invalid protocol',
+  'not allowed in PUBLISH',
+  'impossible to',
+  'is only allowed in',
+  'too many levels',
+  'maxInflightInbound',
+  'Client queue limit',
+  'empty topic',
+];
+
+function classify(err: Error): DisconnectReason {
+  if (err.message === 'keep alive timeout') return 'keepalive-timeout';
+  for (const text of PROTOCOL_ERRORS) if (err.message.includes(text)) return 'protocol-violation';
+  return 'error';
+}
+
+/** Turns aedes' lifecycle events into the gateway's typed events, registry entries and metrics. */
+export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
+  const { states, registry, events, metrics, logger } = deps;
+
+  // Takeover [MQTT-3.1.4-2]: aedes closes the old connection inside registerClient; mark it
+  // first so its 'disconnected' says why.
+  const internals = broker as unknown as AedesInternals;
+  const register = internals.registerClient.bind(broker);
+  internals.registerClient = (client: Client): void => {
+    const old = internals.clients[client.id];
+    if (old !== undefined && old !== client) states.get(old)?.markClosing('takeover');
+    register(client);
+  };
+
+  broker.on('connackSent', (packet, client) => {
+    metrics.connects.labels(String(packet.returnCode ?? 0)).inc();
+    void client;
+  });
+
+  broker.on('clientReady', (client) => {
+    const state = states.get(client);
+    if (state?.ctx === undefined || client.closed) return;
+    registry.add(state);
+    state.announced = true;
+    metrics.connections.inc();
+    events.emit('connected', state.ctx);
+  });
+
+  broker.on('clientDisconnect', (client) => {
+    const state = states.get(client);
+    if (state === undefined) return;
+    state.dispose();
+    if (!state.announced || state.ctx === undefined) return;
+    state.announced = false;
+    registry.remove(state);
+    metrics.connections.dec();
+    const reason = state.closeReason ?? ((client as AedesClientInternals)._disconnected ? 'normal' : 'error');
+    metrics.disconnects.labels(reason).inc();
+    events.emit('disconnected', state.ctx, reason);
+  });
+
+  broker.on('keepaliveTimeout', (client) => {
+    states.get(client)?.markClosing('keepalive-timeout');
+  });
+
+  const onError = (client: Client, err: Error): void => {
+    const state = states.get(client);
+    state?.markClosing(classify(err));
+    logger.debug({ err: err.message, address: state?.remoteAddress, clientId: state?.ctx?.clientId }, 'client connection error');
+  };
+  broker.on('clientError', onError);
+  broker.on('connectionError', onError);
+
+  broker.on('subscribe', (subscriptions, client) => {
+    const state = states.get(client);
+    if (state?.ctx === undefined || state.ns === undefined || !events.hasListeners('subscribed')) return;
+    const granted: GrantedSubscription[] = [];
+    for (const sub of subscriptions) {
+      if (sub.qos > 2) continue; // 0x80: refused
+      const topic = state.ns.unwrap(sub.topic);
+      if (topic !== null) granted.push({ topic, qos: sub.qos as QoS });
+    }
+    if (granted.length > 0) events.emit('subscribed', state.ctx, granted);
+  });
+
+  broker.on('unsubscribe', (filters, client) => {
+    const state = states.get(client);
+    // aedes also "unsubscribes" everything when a connection closes: that is a disconnect, not an UNSUBSCRIBE.
+    if (state?.ctx === undefined || state.ns === undefined || client.closed || !events.hasListeners('unsubscribed')) return;
+    const topics: string[] = [];
+    for (const f of filters) {
+      const topic = state.ns.unwrap(f);
+      if (topic !== null) topics.push(topic);
+    }
+    if (topics.length > 0) events.emit('unsubscribed', state.ctx, topics);
+  });
+}

@@ -1,0 +1,27 @@
+import type { Client } from 'aedes';
+import type { FleetMqConfig, Logger } from '#config';
+import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { CredentialStore } from '../auth/credential-store.js';
+import type { GatewayEventBus } from '../gateway.events.js';
+import type { PublishForwarder, QoS } from '../gateway.ports.js';
+import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import type { LocalConnectionRegistry } from '../session/connection-registry.js';
+import type { ConnectionState } from '../session/connection-state.js';
+
+/** What the aedes hooks share; built once per gateway. */
+export interface HookDeps {
+  readonly config: FleetMqConfig;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly states: WeakMap<Client, ConnectionState>;
+  readonly registry: LocalConnectionRegistry;
+  readonly events: GatewayEventBus;
+  readonly store: CredentialStore;
+  readonly authenticator: Authenticator;
+  readonly limiter: AuthFailureLimiter;
+  forwarder(): PublishForwarder;
+  /** Hands a P2P message to the target if it is connected here; false otherwise. */
+  deliverP2P(instanceId: string, targetClientId: string, topic: string, payload: Buffer, qos: QoS): boolean;
+  clock(): number;
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Transport } from '../gateway.ports.js';
+
+export type ConnectionHandler = (stream: Duplex, transport: Transport, remoteAddress: string, req?: IncomingMessage) => void;
+
+/** One listening server; close() stops accepting and destroys what is still open. */
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const WS_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
+
+function listen(server: TcpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: TcpServer, sockets: Set<Duplex>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+  });
+}
+
+function track(sockets: Set<Duplex>, socket: Duplex): void {
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
+}
+
+function addressOf(socket: Socket): string {
+  return socket.remoteAddress ?? 'unknown';
+}
+
+export async function listenTcp(port: number, host: string, handle: ConnectionHandler): Promise<Listener> {
+  const sockets = new Set<Duplex>();
+  const server = createTcpServer((socket) => {
+    socket.setNoDelay(true);
+    track(sockets, socket);
+    handle(socket, 'tcp', addressOf(socket));
+  });
+  const actual = await listen(server, port, host);
+  return { port: actual, close: () => closeServer(server, sockets) };
+}
+
+export async function listenTls(
+  port: number,
+  host: string,
+  files: { certFile: string; keyFile: string },
+  handshakeTimeoutMs: number,
+  handle: ConnectionHandler,
+): Promise<Listener> {
+  const sockets = new Set<Duplex>();
+  const server: TlsServer = createTlsServer({
+    cert: readFileSync(files.certFile),
+    key: readFileSync(files.keyFile),
+    handshakeTimeout: handshakeTimeoutMs,
+  });
+  server.on('secureConnection', (socket) => {
+    socket.setNoDelay(true);
+    track(sockets, socket);
+    handle(socket, 'tls', addressOf(socket));
+  });
+  // A failed handshake is the client's problem; without a listener it would be logged by Node as unhandled.
+  server.on('tlsClientError', () => {});
+  const actual = await listen(server, port, host);
+  return { port: actual, close: () => closeServer(server, sockets) };
+}
+
+/**
+ * MQTT over WebSocket on `path` only (MQTT 3.1.1 §6: binary frames, subprotocol "mqtt";
+ * "mqttv3.1" for older clients). Any other path, and plain HTTP, get 404.
+ */
+export async function listenWebSocket(
+  port: number,
+  host: string,
+  path: string,
+  maxFrameBytes: number,
+  handle: ConnectionHandler,
+): Promise<Listener> {
+  const sockets = new Set<Duplex>();
+  const http: HttpServer = createHttpServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxFrameBytes,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => WS_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  http.on('connection', (socket) => track(sockets, socket));
+  http.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      handle(stream, 'ws', addressOf(req.socket), req);
+    });
+  });
+  const actual = await listen(http, port, host);
+  return {
+    port: actual,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await closeServer(http, sockets);
+    },
+  };
+}

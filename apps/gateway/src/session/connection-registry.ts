@@ -1,0 +1,78 @@
+import type { ClientContext, ConnectionRegistry, DisconnectReason, GrantedSubscription, QoS } from '../gateway.ports.js';
+import { internalClientId } from '../tenancy/namespace.js';
+import type { ConnectionState } from './connection-state.js';
+
+/** Clients connected to this node, by instance and client ID. */
+export class LocalConnectionRegistry implements ConnectionRegistry {
+  private readonly byId = new Map<string, ConnectionState>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  add(state: ConnectionState): void {
+    const ctx = state.ctx!;
+    this.byId.set(internalClientId(ctx.instanceId, ctx.clientId), state);
+  }
+
+  /** Removes the entry only if it still belongs to this connection (a takeover replaced it otherwise). */
+  remove(state: ConnectionState): void {
+    const ctx = state.ctx!;
+    const key = internalClientId(ctx.instanceId, ctx.clientId);
+    if (this.byId.get(key) === state) this.byId.delete(key);
+  }
+
+  state(instanceId: string, clientId: string): ConnectionState | undefined {
+    return this.byId.get(internalClientId(instanceId, clientId));
+  }
+
+  get(instanceId: string, clientId: string): ClientContext | undefined {
+    return this.state(instanceId, clientId)?.ctx;
+  }
+
+  subscriptions(instanceId: string, clientId: string): GrantedSubscription[] | undefined {
+    const state = this.state(instanceId, clientId);
+    if (state === undefined || state.ns === undefined) return undefined;
+    const out: GrantedSubscription[] = [];
+    for (const [filter, sub] of Object.entries(state.client.subscriptions)) {
+      const topic = state.ns.unwrap(filter);
+      if (topic !== null) out.push({ topic, qos: sub.qos as QoS });
+    }
+    return out;
+  }
+
+  close(instanceId: string, clientId: string, reason: DisconnectReason): boolean {
+    const state = this.state(instanceId, clientId);
+    if (state === undefined) return false;
+    state.close(reason);
+    return true;
+  }
+
+  closeWhere(predicate: (ctx: ClientContext) => boolean, reason: DisconnectReason): number {
+    let closed = 0;
+    for (const state of [...this.byId.values()]) {
+      if (predicate(state.ctx!)) {
+        state.close(reason);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  list(): ClientContext[] {
+    return [...this.byId.values()].map((s) => s.ctx!);
+  }
+
+  countByInstance(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const state of this.byId.values()) {
+      const id = state.ctx!.instanceId;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  states(): IterableIterator<ConnectionState> {
+    return this.byId.values();
+  }
+}
