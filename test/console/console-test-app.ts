@@ -5,6 +5,7 @@ import { openDataSource } from '#domain/persistence';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createConsoleApp } from '../../apps/console/src/create-console-app.js';
+import type { ConsoleMessaging } from '../../apps/console/src/messaging/console-messaging.js';
 import { InMemoryConsoleMessaging } from '../../apps/console/src/messaging/in-memory-console-messaging.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 
@@ -15,6 +16,7 @@ export interface ConsoleTestApp {
   /** The HTTP server for supertest. */
   server: App;
   dataSource: DataSource;
+  /** What the console sent, unless a real messaging implementation was given. */
   messaging: InMemoryConsoleMessaging;
   config: FleetMqConfig;
   schema: string;
@@ -22,7 +24,11 @@ export interface ConsoleTestApp {
 }
 
 /** A console over a fresh PostgreSQL schema; the messaging side is recorded in memory. */
-export async function startConsole(prefix: string, env: Record<string, string> = {}): Promise<ConsoleTestApp> {
+export async function startConsole(
+  prefix: string,
+  env: Record<string, string> = {},
+  options: { messaging?: ConsoleMessaging } = {},
+): Promise<ConsoleTestApp> {
   const schema = uniqueSchema(prefix);
   const dataSource = await openDataSource(testDatabaseUrl(), { schema, poolSize: 4 });
   const config = loadConfig('console', {
@@ -33,7 +39,7 @@ export async function startConsole(prefix: string, env: Record<string, string> =
     ...env,
   });
   const messaging = new InMemoryConsoleMessaging();
-  const app = await createConsoleApp({ config, dataSource, messaging, logger: pino({ level: 'silent' }) });
+  const app = await createConsoleApp({ config, dataSource, messaging: options.messaging ?? messaging, logger: pino({ level: 'silent' }) });
   return {
     app,
     server: app.getHttpServer(),

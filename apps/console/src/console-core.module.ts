@@ -1,4 +1,4 @@
-import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { parseMasterKey, SecretBox } from '#auth';
 import { createLogger } from '#config';
 import {
@@ -29,6 +29,18 @@ const REPOSITORIES: Array<[abstract new () => unknown, new (ds: DataSource) => u
   [DatabaseHealth, TypeOrmDatabaseHealth],
 ];
 
+const SHUTDOWN = Symbol('CONSOLE_SHUTDOWN');
+
+/** Runs the caller's cleanup (data source, messaging) when Nest shuts the app down. */
+@Injectable()
+class ShutdownHook implements OnApplicationShutdown {
+  constructor(@Inject(SHUTDOWN) private readonly run: (() => Promise<void>) | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.run?.();
+  }
+}
+
 /** Shared, process-wide values and the repositories, visible to every feature module. */
 @Global()
 @Module({})
@@ -47,6 +59,8 @@ export class ConsoleCoreModule {
       { provide: SecretBox, useValue: new SecretBox(masterKey) },
       { provide: ConsoleMessaging, useValue: options.messaging },
       ControlPublisher,
+      { provide: SHUTDOWN, useValue: options.onShutdown ?? null },
+      ShutdownHook,
       ...REPOSITORIES.map(([token, impl]): Provider => ({
         provide: token,
         useFactory: (ds: DataSource) => new impl(ds),

@@ -14,4 +14,6 @@ export interface ConsoleOptions {
   masterKey?: Buffer;
   /** Defaults to a pino logger at config.logLevel. */
   logger?: Logger;
+  /** Run once when the app closes (signal or app.close()), after the HTTP server stopped: release what the caller opened. */
+  onShutdown?: () => Promise<void>;
 }
