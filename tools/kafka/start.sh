@@ -2,7 +2,8 @@
 # Starts a single-node Apache Kafka (KRaft, combined broker + controller) for development,
 # tests and CI, from the broker's jars on Maven Central (fetched once into a cache folder).
 # Idempotent: a running, healthy broker of the same home folder is reused.
-# Progress goes to stderr; the last line on stdout is `KAFKA_BROKERS=127.0.0.1:<port>`.
+# Progress goes to stderr; stdout has `KAFKA_STARTED=true|false` (false = reused) and, as its
+# last line, `KAFKA_BROKERS=127.0.0.1:<port>`.
 #
 # Environment (all optional):
 #   FLEETMQ_KAFKA_VERSION        Kafka version (default 3.9.2: see README for why not 4.x)
@@ -117,11 +118,13 @@ KAFKA_PID='' KAFKA_PORT='' KAFKA_CONTROLLER_PORT='' KAFKA_VERSION=''
 if is_ours "$KAFKA_PID"; then
   if [[ "$KAFKA_VERSION" == "$VERSION" ]] && probe "$KAFKA_PORT"; then
     log "reusing the running broker (pid $KAFKA_PID) on 127.0.0.1:$KAFKA_PORT"
+    echo "KAFKA_STARTED=false"
     echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     exit 0
   fi
   if [[ "$KAFKA_VERSION" == "$VERSION" ]] && wait_ready "$KAFKA_PID" "$KAFKA_PORT"; then
     log "reusing the broker (pid $KAFKA_PID) on 127.0.0.1:$KAFKA_PORT"
+    echo "KAFKA_STARTED=false"
     echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     exit 0
   fi
@@ -250,4 +253,5 @@ if ! wait_ready "$PID" "$PORT"; then
   die "Kafka did not become ready"
 fi
 log "ready: pid $PID, 127.0.0.1:$PORT (state in $STATE)"
+echo "KAFKA_STARTED=true"
 echo "KAFKA_BROKERS=127.0.0.1:$PORT"

@@ -1,0 +1,156 @@
+// Helpers for end-to-end tests over the real Kafka brought up by test/global-setup.ts.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import kafkajs from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Brokers from global setup, or undefined when the run has no Kafka (FLEETMQ_TEST_NO_KAFKA=1). */
+export function kafkaBrokers(): string[] | undefined {
+  const raw = process.env.KAFKA_BROKERS;
+  return raw ? raw.split(',').map((b) => b.trim()) : undefined;
+}
+
+/** `describe` when Kafka is there, `describe.skip` when the run was told to go without it. */
+export const describeWithKafka: jest.Describe = kafkaBrokers() ? describe : describe.skip;
+
+/** A quiet kafkajs client for test code (assertions, setup), not the code under test. */
+export function testKafka(brokers: string[] = requireBrokers(), clientId = 'fleetmq-e2e'): Kafka {
+  return new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+}
+
+function requireBrokers(): string[] {
+  const brokers = kafkaBrokers();
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set (is test/global-setup.ts running?)');
+  return brokers;
+}
+
+let counter = 0;
+
+/** A unique name per call, so tests never see each other's records. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+}
+
+/** Creates a topic with a unique name (waits for its leaders) and returns the name. */
+export async function createTopic(prefix = 'e2e', partitions = 6, kafka: Kafka = testKafka()): Promise<string> {
+  const topic = uniqueName(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+export async function deleteTopics(topics: string[], kafka: Kafka = testKafka()): Promise<void> {
+  if (topics.length === 0) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics });
+  } catch {
+    // best effort: cleanup must not fail a test
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ConsumedRecord extends KafkaMessage {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * Reads `count` records of `topic` from the beginning with a throwaway group, then stops.
+ * Rejects after `timeoutMs` naming how many arrived.
+ */
+export async function consumeRecords(
+  topic: string,
+  count: number,
+  options: { timeoutMs?: number; kafka?: Kafka; filter?: (r: ConsumedRecord) => boolean } = {},
+): Promise<ConsumedRecord[]> {
+  const kafka = options.kafka ?? testKafka();
+  const consumer = kafka.consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 200 });
+  const records: ConsumedRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`consumed ${records.length} of ${count} records from ${topic} in ${options.timeoutMs ?? 20_000} ms`)),
+        options.timeoutMs ?? 20_000,
+      );
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ topic: t, partition, message }) => {
+            const record: ConsumedRecord = { ...message, topic: t, partition };
+            if (options.filter && !options.filter(record)) return;
+            records.push(record);
+            if (records.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Polls `check` until it returns true (or a truthy value, which is returned). */
+export async function waitFor<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const end = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
+  }
+}
+
+/**
+ * A second, private single-node Kafka (its own home folder and port) for fault tests that stop
+ * or kill the broker without touching the shared one.
+ */
+export class PrivateKafka {
+  readonly home = mkdtempSync(path.join(tmpdir(), 'fleetmq-kafka-'));
+  brokers: string[] = [];
+
+  async start(): Promise<string[]> {
+    const { stdout } = await run('bash', [path.join(ROOT, 'tools/kafka/start.sh')], {
+      env: { ...process.env, FLEETMQ_KAFKA_HOME: this.home, FLEETMQ_KAFKA_PORT: '', FLEETMQ_KAFKA_HEAP: '384m' },
+      timeout: 180_000,
+    });
+    const brokers = /^KAFKA_BROKERS=(.+)$/m.exec(stdout)?.[1]?.trim();
+    if (!brokers) throw new Error(`private Kafka did not start:\n${stdout}`);
+    this.brokers = brokers.split(',');
+    return this.brokers;
+  }
+
+  /** Clean shutdown, or SIGKILL with `kill`; data stays for a restart on the same port. */
+  async stop(kill = false): Promise<void> {
+    await run('bash', [path.join(ROOT, 'tools/kafka/stop.sh'), ...(kill ? ['--kill'] : [])], {
+      env: { ...process.env, FLEETMQ_KAFKA_HOME: this.home },
+      timeout: 60_000,
+    });
+  }
+
+  /** Stops the broker and removes its folder. */
+  async destroy(): Promise<void> {
+    await this.stop(true).catch(() => {});
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
