@@ -1,0 +1,210 @@
+/**
+ * Benchmark runner: FleetMQ against Mosquitto and bare aedes, same machine, same run.
+ *   npm run bench                       default profile (a few minutes)
+ *   npm run bench -- --quick            smoke run (CI)
+ *   npm run bench -- --profile full     >= 100k idle connections over several gateway processes
+ * Options: --targets a,b  --scenarios connections,fan-in,fan-out,reconnect  --reps n
+ *          --duration ms  --payloads 64,128,512  --connections n  --subscribers n  --cpu-prof
+ *          --out dir  --mosquitto host:port  --no-pin  --fleetmq-entry gateway|fleetmq
+ * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { topSelfTime } from './lib/cpu-profile.js';
+import { AddressPool } from './lib/generator.js';
+import { hasTaskset } from './lib/proc.js';
+import { PROFILES, type Profile } from './lib/profiles.js';
+import { REPO_ROOT } from './lib/repo.js';
+import { type BenchReport, computeRatios, toMarkdown } from './lib/report.js';
+import { connections } from './scenarios/connections.js';
+import type { Context, Measurement } from './scenarios/context.js';
+import { fanIn } from './scenarios/fan-in.js';
+import { fanOut } from './scenarios/fan-out.js';
+import { reconnectStorm } from './scenarios/reconnect.js';
+import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable } from './targets/fleetmq.js';
+import { BareAedesTarget, MosquittoTarget } from './targets/peers.js';
+import type { Target } from './targets/target.js';
+
+const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-out', 'reconnect'] as const;
+type ScenarioName = (typeof ALL_SCENARIOS)[number];
+
+interface Options {
+  profile: Profile;
+  targets: string[];
+  scenarios: ScenarioName[];
+  cpuProf: boolean;
+  outDir: string;
+  mosquitto: { host: string; port: number };
+  pin: boolean;
+  fleetmqEntry: 'gateway' | 'fleetmq';
+}
+
+function parseArgs(argv: string[]): Options {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const [k, inline] = a.slice(2).split('=', 2);
+    if (inline !== undefined) args.set(k, inline);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args.set(k, argv[++i]);
+    else args.set(k, 'true');
+  }
+  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients'];
+  for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.join(', ')})`);
+  const name = args.has('quick') ? 'quick' : (args.get('profile') ?? 'default');
+  if (!(name in PROFILES)) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
+  const profile: Profile = structuredClone(PROFILES[name as Profile['name']]);
+  const int = (k: string): number | undefined => {
+    const v = args.get(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${k} must be a positive integer`);
+    return n;
+  };
+  profile.reps = int('reps') ?? profile.reps;
+  profile.fanIn.durationMs = int('duration') ?? profile.fanIn.durationMs;
+  profile.connections.perProcess = int('connections') ?? profile.connections.perProcess;
+  profile.connections.fleetmqProcesses = int('fleetmq-processes') ?? profile.connections.fleetmqProcesses;
+  profile.fanOut.subscribers = int('subscribers') ?? profile.fanOut.subscribers;
+  profile.reconnect.clients = int('reconnect-clients') ?? profile.reconnect.clients;
+  if (args.has('payloads')) profile.fanIn.payloads = (args.get('payloads') as string).split(',').map(Number);
+  if (profile.fanIn.payloads.some((p) => !Number.isInteger(p) || p < 16)) throw new Error('--payloads: integers >= 16');
+  const defaultTargets = ['mosquitto', 'aedes', ...(fleetMqAvailable() ? ['fleetmq-anon', 'fleetmq-sig'] : [])];
+  const targets = args.get('targets')?.split(',') ?? defaultTargets;
+  const scenarios = (args.get('scenarios')?.split(',') ?? [...ALL_SCENARIOS]) as ScenarioName[];
+  for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+  const [mhost, mport] = (args.get('mosquitto') ?? '127.0.0.1:1883').split(':');
+  const entry = args.get('fleetmq-entry') ?? 'gateway';
+  if (entry !== 'gateway' && entry !== 'fleetmq') throw new Error('--fleetmq-entry must be gateway or fleetmq');
+  return {
+    profile, targets, scenarios, cpuProf: args.has('cpu-prof'), outDir: args.get('out') ?? join(REPO_ROOT, 'bench/results'),
+    mosquitto: { host: mhost, port: Number(mport) }, pin: !args.has('no-pin'), fleetmqEntry: entry,
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function commit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function createTarget(name: string, opts: Options): Promise<Target> {
+  switch (name) {
+    case 'mosquitto':
+      return new MosquittoTarget(opts.mosquitto.host, opts.mosquitto.port);
+    case 'aedes':
+      return new BareAedesTarget(log);
+    case 'fleetmq-anon':
+      return createFleetMqTarget('anonymous', opts.fleetmqEntry, log);
+    case 'fleetmq-sig':
+      return createFleetMqTarget('signature', opts.fleetmqEntry, log);
+    default:
+      throw new Error(`unknown target ${name} (mosquitto, aedes, fleetmq-anon, fleetmq-sig)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  mkdirSync(opts.outDir, { recursive: true });
+  const pinned = opts.pin && hasTaskset() && cpus().length >= 2;
+  const ctx: Context = {
+    profile: opts.profile,
+    addresses: new AddressPool(),
+    brokerCpus: pinned ? '0' : undefined,
+    loadCpus: pinned ? '1' : undefined,
+    cpuProfDir: opts.cpuProf ? join(opts.outDir, `prof-${stamp}`) : undefined,
+    profiles: [],
+    log,
+  };
+  const targets: Target[] = [];
+  for (const name of opts.targets) targets.push(await createTarget(name, opts));
+  const versions: Record<string, string> = {};
+  for (const t of targets) versions[t.name] = await t.version();
+  const report: BenchReport = {
+    startedAt,
+    profile: opts.profile.name,
+    argv: process.argv.slice(2),
+    machine: {
+      nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(),
+      node: process.version, versions, commit: commit(), loadAverageStart: loadavg(),
+      pinning: pinned ? 'brokers on CPU 0, load generators on CPU 1 (taskset)' : 'none',
+    },
+    targets: targets.map((t) => ({ name: t.name, description: t.description })),
+    measurements: [],
+    ratios: [],
+    cpuProfiles: [],
+    failures: [],
+    reproduce: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  };
+  log(`profile ${opts.profile.name}; targets ${opts.targets.join(', ')}; scenarios ${opts.scenarios.join(', ')}; ${report.machine.pinning}`);
+  const add = (m: Measurement | Measurement[]): void => {
+    report.measurements.push(...(Array.isArray(m) ? m : [m]));
+  };
+  const guarded = async (target: Target, scenario: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log(`${target.name} / ${scenario} FAILED: ${error}`);
+      report.failures.push({ target: target.name, scenario, error });
+    }
+  };
+  for (const scenario of opts.scenarios) {
+    for (const target of targets) {
+      const f = opts.profile.fanIn;
+      switch (scenario) {
+        case 'connections':
+          await guarded(target, scenario, async () => add(await connections(target, ctx)));
+          break;
+        case 'fan-in':
+          for (const payload of f.payloads) {
+            await guarded(target, `fan-in qos1 ${payload}`, async () => add(await fanIn(target, ctx, 1, payload, target.isFleetMq)));
+          }
+          await guarded(target, 'fan-in qos0', async () => add(await fanIn(target, ctx, 0, f.payloads[0], true)));
+          break;
+        case 'fan-out':
+          await guarded(target, scenario, async () => add(await fanOut(target, ctx)));
+          break;
+        case 'reconnect':
+          await guarded(target, scenario, async () => add(await reconnectStorm(target, ctx, FLEETMQ_METRICS)));
+          break;
+      }
+    }
+  }
+  report.finishedAt = new Date().toISOString();
+  report.machine.loadAverageEnd = loadavg();
+  report.ratios = computeRatios(report.measurements);
+  for (const p of ctx.profiles) {
+    try {
+      report.cpuProfiles.push({ target: p.target, scenario: p.scenario, file: relative(REPO_ROOT, p.file), ...topSelfTime(p.file) });
+    } catch (err) {
+      log(`could not read profile ${p.file}: ${String(err)}`);
+    }
+  }
+  const jsonFile = join(opts.outDir, `${stamp}.json`);
+  const mdFile = join(opts.outDir, `${stamp}.md`);
+  writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  const md = toMarkdown(report);
+  writeFileSync(mdFile, `${md}\n`);
+  process.stdout.write(`${md}\n`);
+  log(`results: ${relative(process.cwd(), jsonFile)} and ${relative(process.cwd(), mdFile)}`);
+  if (!existsSync(jsonFile)) throw new Error('result not written');
+  process.exitCode = report.failures.length ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exitCode = 2;
+});

@@ -1,0 +1,93 @@
+import { Histogram, summarize } from '../lib/histogram.js';
+import type { Generator } from '../lib/generator.js';
+import type { FanInResult, ReceiverCounters } from '../lib/protocol.js';
+import { type ReceiptData, ratePerSecond } from '../lib/receipts.js';
+import type { Target } from '../targets/target.js';
+import { type Context, type Measurement, medians, newRunTag, sleep, withBroker, withGenerators } from './context.js';
+
+export const UPLINK_TOPIC = 'fleetmq.uplink';
+
+/**
+ * Fan-in: `clients` publishers, QoS 1 with `inflight` PUBLISHes outstanding each (PUBACK rate
+ * and publish->PUBACK latency; for FleetMQ a PUBACK means Kafka acknowledged the record), or
+ * QoS 0 as fast as backpressure allows. Delivery is observed by one QoS 0 subscriber on the
+ * peers and by a kafkajs consumer of fleetmq.uplink on FleetMQ (publish -> backend received).
+ */
+export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadBytes: number, withReceiver: boolean): Promise<Measurement> {
+  const f = ctx.profile.fanIn;
+  const variant = `qos${qos} ${payloadBytes} B${withReceiver ? (target.isFleetMq ? ' +kafka consumer' : ' +1 subscriber') : ''}`;
+  const scenario = `fan-in-qos${qos}`;
+  return withBroker(ctx, target, scenario, 1, () =>
+    withGenerators(ctx, 'fanin', withReceiver ? 2 : 1, async (gens) => {
+      const [pub, sub] = gens;
+      const e = target.endpoints[0];
+      if (withReceiver && target.isFleetMq) {
+        await sub.call({ op: 'kafkaConsume', spec: { brokers: target.kafkaBrokers ?? [], topic: UPLINK_TOPIC, groupId: `fleetmq-bench-${Date.now()}` } });
+      }
+      const reps: Array<Record<string, number>> = [];
+      const info: Record<string, unknown> = { exactness: [] as unknown[] };
+      for (let rep = 0; rep < ctx.profile.reps; rep++) {
+        const runTag = newRunTag();
+        const subPool = `sub-${runTag}`;
+        if (withReceiver && !target.isFleetMq) {
+          await sub.call({
+            op: 'connect',
+            spec: {
+              pool: subPool, host: e.host, port: e.port, count: 1, idPrefix: `${target.idPrefix}sub`, startIndex: rep,
+              localAddresses: ctx.addresses.take(1), keepalive: 0, clean: true, concurrency: 1, timeoutMs: 30_000,
+              auth: target.auth, subscribe: { topics: [`${target.topicRoot}/in/#`], qos: 0 },
+            },
+          });
+        }
+        ctx.log(`${target.name}: fan-in ${variant}, repetition ${rep + 1}/${ctx.profile.reps}`);
+        const r = await pub.call<FanInResult>({
+          op: 'fanIn',
+          spec: {
+            host: e.host, port: e.port, clients: f.clients, idPrefix: `${target.idPrefix}pub`, localAddresses: ctx.addresses.take(1),
+            auth: target.auth, qos, payloadBytes, inflight: f.inflight, topic: `${target.topicRoot}/in/{id}`, warmupMs: f.warmupMs,
+            durationMs: f.durationMs, drainMs: 10_000, runTag,
+          },
+        });
+        const lat = summarize(Histogram.from(r.latency));
+        const row: Record<string, number> = {
+          perSec: Math.round(r.windowCount / (r.windowMs / 1000)),
+          ...(qos === 1 ? { ackP50Ms: lat.p50Ms, ackP99Ms: lat.p99Ms } : {}),
+        };
+        (info.exactness as unknown[]).push({
+          sent: r.sent, acked: r.acked, unexpectedAcks: r.unexpectedAcks, outstandingAfterDrain: r.outstandingAfterDrain, disconnects: r.disconnects,
+        });
+        if (withReceiver) {
+          const got = await collect(target, sub, subPool, runTag, qos === 1 ? r.acked : r.sent, Math.min(15_000, 2 * (f.warmupMs + f.durationMs) + 2000));
+          row.deliveredPerSec = Math.round(ratePerSecond(got, r.windowStartMs, r.windowEndMs));
+          const d = summarize(Histogram.from(got.latency));
+          row.deliveredP50Ms = d.p50Ms;
+          row.deliveredP99Ms = d.p99Ms;
+          row.deliveredTotal = got.received;
+          if (!target.isFleetMq) await sub.call({ op: 'close', pool: subPool });
+        }
+        reps.push(row);
+        ctx.log(`${target.name}: ${variant}: ${JSON.stringify(row)}`);
+      }
+      if (withReceiver && target.isFleetMq) await sub.call({ op: 'kafkaStop' });
+      return { target: target.name, scenario, variant, reps, median: medians(reps), info };
+    }),
+  );
+}
+
+/** Waits (bounded) until the receiver stops getting messages of this run, then takes its receipts. */
+async function collect(target: Target, gen: Generator, pool: string, runTag: number, expected: number, maxWaitMs: number): Promise<ReceiptData> {
+  let last = -1;
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const got = target.isFleetMq
+      ? await gen.call<ReceiptData>({ op: 'kafkaCounters', runTag, remove: false })
+      : await gen.call<ReceiverCounters>({ op: 'counters', pool, runTag, remove: false });
+    if (got.received >= expected || got.received === last || Date.now() > deadline) {
+      return target.isFleetMq
+        ? gen.call<ReceiptData>({ op: 'kafkaCounters', runTag, remove: true })
+        : gen.call<ReceiverCounters>({ op: 'counters', pool, runTag, remove: true });
+    }
+    last = got.received;
+    await sleep(1000);
+  }
+}
