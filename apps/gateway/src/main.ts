@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { collectDefaultMetrics } from 'prom-client';
+import { SecretBox, parseMasterKey } from '#auth';
+import { ConfigError, createLogger, loadConfig } from '#config';
+import { TypeOrmCredentialLookupRepository, TypeOrmDatabaseHealth, openDataSource } from '#domain/persistence';
+import { createMessaging } from '#messaging';
+import { KafkaBridge } from './bridge/kafka-bridge.js';
+import { createGateway } from './gateway.js';
+import { startOpsServer } from './http/ops-server.js';
+
+/** Standalone gateway process (`npm run start:gateway`): MQTT listeners, Kafka bridge, /health and /metrics. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig('gateway');
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, { role: 'gateway', node: config.nodeId });
+  collectDefaultMetrics();
+
+  const dataSource = await openDataSource(config.databaseUrl!, { applicationName: 'fleetmq-gateway' });
+  const box = new SecretBox(parseMasterKey(config.masterKey!));
+  const messaging = createMessaging(config, logger);
+  await messaging.start();
+
+  const gateway = createGateway({
+    config,
+    credentials: new TypeOrmCredentialLookupRepository(dataSource, (boxed) => box.decrypt(boxed)),
+    logger,
+  });
+  const bridge = new KafkaBridge({ gateway, messaging, dataSource, config, logger });
+  // The forwarder must be in place before the first PUBLISH can arrive.
+  await bridge.start();
+  await gateway.start();
+
+  const db = new TypeOrmDatabaseHealth(dataSource);
+  const ops = await startOpsServer(config.httpPort, config.bindHost, async () => {
+    await db.ping();
+    return { node: config.nodeId, connections: gateway.registry.size, messaging: messaging.kind, ports: gateway.ports };
+  });
+  logger.info({ httpPort: ops.port }, 'gateway /health and /metrics listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await ops.close();
+      await gateway.stop(); // stop accepting, close clients (wills go out through the forwarder)
+      await bridge.stop(); // drain the uplink before Kafka goes away
+      await messaging.stop();
+      await dataSource.destroy();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
