@@ -64,10 +64,7 @@ export async function deleteTopics(topics: string[], kafka: Kafka = testKafka())
   }
 }
 
-export interface ConsumedRecord extends KafkaMessage {
-  topic: string;
-  partition: number;
-}
+export type ConsumedRecord = KafkaMessage & { topic: string; partition: number };
 
 /**
  * Reads `count` records of `topic` from the beginning with a throwaway group, then stops.

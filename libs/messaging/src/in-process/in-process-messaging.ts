@@ -40,7 +40,8 @@ export class InProcessMessaging implements Messaging {
     return this.presenceSink;
   }
 
-  control(): ControlChannel {
+  /** `role` only names the channel here: every channel gets every command. */
+  control(_role?: string): ControlChannel {
     return this.bus.createControl();
   }
 }
