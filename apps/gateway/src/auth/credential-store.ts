@@ -87,7 +87,8 @@ export class CredentialStore {
 
   /** The live holder for the ACL; stale sets are served while a refresh runs in the background. */
   parentTopics(holder: ParentTopics, instanceId: string): ReadonlySet<string> {
-    this.refreshIfStale(instanceId, holder as TopicsHolder);
+    // Only holders this store made are refreshed (the anonymous instance gets a fixed empty one).
+    if (this.topics.get(instanceId) === holder) this.refreshIfStale(instanceId, holder as TopicsHolder);
     return holder.names;
   }
 
@@ -111,6 +112,8 @@ export class CredentialStore {
   }
 
   private refreshIfStale(instanceId: string, holder: TopicsHolder): void {
+    // Holders the store did not make (the anonymous instance's frozen empty set) never refresh.
+    if (holder.loadedAt === undefined) return;
     if (holder.refreshing || this.clock() - holder.loadedAt < this.ttlMs) return;
     holder.refreshing = true;
     this.repo.parentTopics(instanceId).then(
