@@ -17,7 +17,11 @@ test('session epochs, batched updates, stale sweep, node heartbeat and traffic r
     expect(await s.connect({ ...base, clientId: 'a' })).toBe(3);
     expect((await s.find('default', 'a'))!.subscriptions).toEqual([]);
     expect(await s.applyUpdates([{ instanceId: 'default', clientId: 'a', epoch: 2, online: false, subscriptions: [], disconnectedAt: new Date() }])).toBe(0);
+    await n.heartbeat({ nodeId: 'n1', startedAt: new Date(), mqttPort: 1, connections: 3 });
+    expect(await s.markStaleOffline(1000)).toBe(0);
+    await ds.query(`UPDATE ${schema}.gateway_nodes SET heartbeat_at = now() - interval '5 seconds'`);
     expect(await s.markStaleOffline(1000)).toBe(2);
+    expect((await s.find('default', 'b'))!.online).toBe(false);
     await s.connect({ ...base, clientId: 'b' });
     await n.heartbeat({ nodeId: 'n1', startedAt: new Date(), mqttPort: 1, connections: 3 });
     expect(await s.markStaleOffline(1000)).toBe(0);
