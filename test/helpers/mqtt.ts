@@ -129,9 +129,11 @@ export function waitForClose(client: MqttClient, timeoutMs = 3000): Promise<void
 
 export function subscribe(client: MqttClient, filters: string | string[], qos: 0 | 1 | 2 = 1): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    client.subscribe(filters, { qos }, (err, granted) => {
-      if (err) return reject(err);
-      resolve((granted ?? []).map((g) => g.qos));
+    // MQTT.js reports a SUBACK with 0x80 as an error; the granted codes are still in the packet.
+    client.subscribe(filters, { qos }, (err, _subs, packet) => {
+      const granted = (packet as { granted?: number[] } | undefined)?.granted;
+      if (granted !== undefined) return resolve(granted);
+      reject(err ?? new Error('no SUBACK'));
     });
   });
 }

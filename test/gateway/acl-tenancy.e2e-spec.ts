@@ -1,0 +1,209 @@
+import type { MqttClient } from 'mqtt';
+import { TokenEntity } from '#domain/persistence';
+import { clientIdIn, startTestGateway, tokenCredentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
+import { Inbox, connectClient, endAllClients, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
+
+describe('gateway ACL, P2P and instance isolation', () => {
+  let gw: TestGateway;
+  let a: SeededInstance;
+  let b: SeededInstance;
+
+  const device = async (inst: SeededInstance, clientId = clientIdIn(), permission: 'ALL' | 'PUB' | 'SUB' = 'ALL'): Promise<MqttClient> =>
+    connectClient(gw.mqttUrl, await gw.seed.signatureClient(inst.id, clientId, permission));
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ config: { allowAnonymous: true } });
+    a = await gw.seed.instance({ topics: ['telemetry', 'cmd'] });
+    b = await gw.seed.instance({ topics: ['telemetry', 'cmd'] });
+  });
+  afterAll(async () => {
+    await endAllClients();
+    await gw?.close();
+  });
+
+  describe('SUBSCRIBE', () => {
+    it('grants allowed filters and answers 0x80 for refused ones in the same packet', async () => {
+      const client = await device(a);
+      expect(await subscribe(client, ['telemetry/#', 'unknown/#', '#', 'cmd/+'], 1)).toEqual([1, 128, 128, 1]);
+    });
+
+    it('refuses subscriptions to a PUB-only key and to other clients’ P2P topics', async () => {
+      const pubOnly = await device(a, clientIdIn(), 'PUB');
+      expect(await subscribe(pubOnly, 'telemetry/#')).toEqual([128]);
+      const id = clientIdIn();
+      const client = await device(a, id);
+      expect(await subscribe(client, [`cmd/p2p/${id}`, `cmd/p2p/${clientIdIn()}`, 'cmd/p2p/+'])).toEqual([1, 128, 128]);
+    });
+  });
+
+  describe('PUBLISH', () => {
+    it('delivers an allowed publish to subscribers of the instance', async () => {
+      const sub = await device(a);
+      const inbox = new Inbox(sub);
+      await subscribe(sub, 'telemetry/#');
+      const pub = await device(a);
+      await publish(pub, 'telemetry/room1', 'hello', { qos: 1 });
+      const got = await inbox.next((m) => m.topic === 'telemetry/room1');
+      expect(got.payload.toString()).toBe('hello');
+    });
+
+    it('closes the connection on a denied publish, and nobody receives it', async () => {
+      const anon = await connectClient(gw.mqttUrl, { clientId: 'spy-' + Date.now() });
+      const anonInbox = new Inbox(anon);
+      await subscribe(anon, '#');
+      const sub = await device(a);
+      const inbox = new Inbox(sub);
+      await subscribe(sub, 'telemetry/#');
+      const subOnly = await device(a, clientIdIn(), 'SUB');
+      const closed = waitForClose(subOnly);
+      subOnly.publish('telemetry/denied', 'x', { qos: 1 });
+      await closed;
+      const stranger = await device(a);
+      const closed2 = waitForClose(stranger);
+      stranger.publish('unknown-parent/x', 'y', { qos: 0 });
+      await closed2;
+      await inbox.none(() => true, 300);
+      await anonInbox.none(() => true, 10);
+    });
+  });
+
+  describe('P2P', () => {
+    it('reaches only the target client, which has not subscribed; # subscribers never see it', async () => {
+      const targetId = clientIdIn();
+      const target = await device(a, targetId);
+      const targetInbox = new Inbox(target);
+      const other = await device(a);
+      const otherInbox = new Inbox(other);
+      await subscribe(other, ['cmd/#', 'telemetry/#']);
+      const anonSpy = await connectClient(gw.mqttUrl, { clientId: 'anon-spy' });
+      const spyInbox = new Inbox(anonSpy);
+      await subscribe(anonSpy, '#');
+      const sender = await device(a);
+      await publish(sender, `cmd/p2p/${targetId}`, 'for you', { qos: 1, retain: true });
+      const got = await targetInbox.next();
+      expect(got.topic).toBe(`cmd/p2p/${targetId}`);
+      expect(got.payload.toString()).toBe('for you');
+      expect(got.packet.retain).toBe(false);
+      await otherInbox.none();
+      await spyInbox.none(() => true, 10);
+      // Not kept as retained either: a new subscriber to the P2P topic gets nothing.
+      const late = await device(a, targetId);
+      const lateInbox = new Inbox(late);
+      await subscribe(late, `cmd/p2p/${targetId}`);
+      await lateInbox.none();
+    });
+
+    it('does not cross instances: a P2P topic naming a client of another instance reaches nobody', async () => {
+      const targetId = clientIdIn();
+      const targetInB = await device(b, targetId);
+      const inbox = new Inbox(targetInB);
+      const senderInA = await device(a);
+      await publish(senderInA, `cmd/p2p/${targetId}`, 'wrong instance', { qos: 1 });
+      await inbox.none();
+    });
+  });
+
+  describe('instance isolation', () => {
+    it('keeps equal topic names apart, for live, # and retained messages', async () => {
+      const subA = await device(a);
+      const subB = await device(b);
+      const inboxA = new Inbox(subA);
+      const inboxB = new Inbox(subB);
+      await subscribe(subA, 'telemetry/#');
+      await subscribe(subB, 'telemetry/#');
+      const pubA = await device(a);
+      await publish(pubA, 'telemetry/shared', 'from A', { qos: 1, retain: true });
+      expect((await inboxA.next()).payload.toString()).toBe('from A');
+      await inboxB.none();
+
+      // Retained: a new subscriber of B sees nothing of A's, one of A sees A's.
+      const lateB = await device(b);
+      const lateBInbox = new Inbox(lateB);
+      await subscribe(lateB, 'telemetry/shared');
+      await lateBInbox.none(() => true, 300);
+      const lateA = await device(a);
+      const lateAInbox = new Inbox(lateA);
+      await subscribe(lateA, 'telemetry/shared');
+      const retained = await lateAInbox.next();
+      expect(retained.payload.toString()).toBe('from A');
+      expect(retained.packet.retain).toBe(true);
+      expect(retained.topic).toBe('telemetry/shared');
+    });
+
+    it('anonymous # in the default instance sees nothing of named instances, and the reverse', async () => {
+      const anon = await connectClient(gw.mqttUrl, { clientId: 'anon-hash' });
+      const anonInbox = new Inbox(anon);
+      await subscribe(anon, '#');
+      const pubA = await device(a);
+      await publish(pubA, 'telemetry/x', 'named', { qos: 1 });
+      await anonInbox.none(() => true, 300);
+      const subA = await device(a);
+      const inboxA = new Inbox(subA);
+      await subscribe(subA, 'telemetry/#');
+      const anonPub = await connectClient(gw.mqttUrl, { clientId: 'anon-pub' });
+      await publish(anonPub, 'telemetry/x', 'anonymous', { qos: 1 });
+      // The anonymous subscriber gets its own instance's message with the client's topic, no prefix.
+      const own = await anonInbox.next();
+      expect(own.topic).toBe('telemetry/x');
+      // (A's retained 'telemetry/shared' from the test above may arrive: it is A's own.)
+      await inboxA.none((m) => m.payload.toString() === 'anonymous');
+    });
+
+    it('lets the same client ID connect in two instances without taking over', async () => {
+      const id = clientIdIn();
+      const inA = await device(a, id);
+      const inB = await device(b, id);
+      await sleep(200);
+      expect(inA.connected).toBe(true);
+      expect(inB.connected).toBe(true);
+      expect(gw.gateway.registry.get(a.id, id)).toBeDefined();
+      expect(gw.gateway.registry.get(b.id, id)).toBeDefined();
+    });
+  });
+
+  describe('tokens', () => {
+    it('limits publish and subscribe to the token resources', async () => {
+      const key = await gw.seed.accessKey(a.id);
+      const r = await gw.seed.token(a.id, key.accessKeyId, ['telemetry/room1/#'], 'R');
+      const w = await gw.seed.token(a.id, key.accessKeyId, ['telemetry/room1/+'], 'W');
+      const client = await connectClient(gw.mqttUrl, tokenCredentials(a.id, key.accessKeyId, clientIdIn(), `R|${r.token}|W|${w.token}`));
+      expect(await subscribe(client, ['telemetry/room1/#', 'telemetry/#', 'telemetry/room1/a'])).toEqual([1, 128, 1]);
+      const inbox = new Inbox(client);
+      await publish(client, 'telemetry/room1/a', 'ok', { qos: 1 });
+      await inbox.next((m) => m.payload.toString() === 'ok');
+      const closed = waitForClose(client);
+      client.publish('telemetry/room2/a', 'outside', { qos: 1 });
+      await closed;
+    });
+
+    it('closes the connection when the token expires', async () => {
+      const key = await gw.seed.accessKey(a.id);
+      const t = await gw.seed.token(a.id, key.accessKeyId, ['telemetry/#'], 'RW', { expiresInMs: 1200 });
+      const id = clientIdIn();
+      const reasons: string[] = [];
+      const off = gw.gateway.events.on('disconnected', (ctx, reason) => {
+        if (ctx.clientId === id) reasons.push(reason);
+      });
+      const client = await connectClient(gw.mqttUrl, tokenCredentials(a.id, key.accessKeyId, id, `RW|${t.token}`));
+      const started = Date.now();
+      await waitForClose(client, 4000);
+      off();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(reasons).toEqual(['auth-expired']);
+    });
+
+    it('closes connections of a revoked token within seconds of the invalidation', async () => {
+      const key = await gw.seed.accessKey(a.id);
+      const t = await gw.seed.token(a.id, key.accessKeyId, ['telemetry/#'], 'RW');
+      const client = await connectClient(gw.mqttUrl, tokenCredentials(a.id, key.accessKeyId, clientIdIn(), `RW|${t.token}`));
+      const untouched = await connectClient(gw.mqttUrl, tokenCredentials(a.id, key.accessKeyId, clientIdIn(), `RW|${(await gw.seed.token(a.id, key.accessKeyId, ['telemetry/#'], 'RW')).token}`));
+      // Invalidation alone does not close a still-valid token's connection.
+      expect(await gw.gateway.credentials.invalidateToken(t.hash)).toBe(0);
+      await gw.dataSource.getRepository(TokenEntity).update({ tokenHash: t.hash }, { revokedAt: new Date() });
+      const closed = waitForClose(client);
+      expect(await gw.gateway.credentials.invalidateToken(t.hash)).toBe(1);
+      await closed;
+      expect(untouched.connected).toBe(true);
+    });
+  });
+});
