@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import type { KafkaMessage } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { HEADERS, UPLINK_TOPIC } from '#messaging';
+import { dropSchema, uniqueSchema } from '../helpers/database.js';
+import {
+  RecordCollector,
+  createTenant,
+  header,
+  openTestDataSource,
+  startNode,
+  testKafka,
+  testKafkaBrokers,
+  uniqueId,
+  type TestNode,
+} from './kafka-harness.js';
+
+const run = promisify(execFile);
+
+describe('gateway -> fleetmq.uplink (real Kafka, PostgreSQL, MQTT clients)', () => {
+  const schema = uniqueSchema('kup');
+  const brokers = testKafkaBrokers();
+  const kafka = testKafka(brokers);
+  const run_ = uniqueId('u');
+  let ds: DataSource;
+  let node: TestNode;
+  let collector: RecordCollector;
+  const clients: mqtt.MqttClient[] = [];
+
+  beforeAll(async () => {
+    ds = await openTestDataSource(schema);
+    node = await startNode({ brokers, dataSource: ds });
+    // Only this file's clients: every client ID here contains the run marker.
+    collector = new RecordCollector(kafka, UPLINK_TOPIC, (m) => (header(m, HEADERS.client) ?? '').includes(run_));
+    await collector.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true).catch(() => {});
+    await collector?.stop();
+    await node?.stop();
+    await ds?.destroy();
+    await dropSchema(schema);
+  });
+
+  async function connect(clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
+    const c = await mqtt.connectAsync(node.url, { clientId, reconnectPeriod: 0, protocolVersion: 4, ...extra });
+    clients.push(c);
+    return c;
+  }
+
+  const recordsOf = (key: string) => collector.records.filter((r) => r.message.key?.toString() === key);
+  const keyIs = (key: string) => (m: KafkaMessage) => m.key?.toString() === key;
+
+  it('turns an anonymous PUBLISH into a record with the documented key, headers and unchanged payload', async () => {
+    const clientId = `anon-${run_}`;
+    const c = await connect(clientId);
+    const payload = Buffer.from([0, 1, 2, 0xfe, 0xff, 0x7b]);
+    const before = Date.now();
+    await c.publishAsync('sensors/t1', payload, { qos: 1 });
+    const [rec] = await collector.waitForMatching(keyIs(`default/${clientId}`), 1);
+    expect(rec).toBeDefined();
+    const m = rec!.message;
+    expect(m.value).toEqual(payload);
+    expect(header(m, HEADERS.instance)).toBe('default');
+    expect(header(m, HEADERS.client)).toBe(clientId);
+    expect(header(m, HEADERS.topic)).toBe('sensors/t1');
+    expect(header(m, HEADERS.qos)).toBe('1');
+    expect(header(m, HEADERS.retain)).toBe('false');
+    expect(header(m, HEADERS.node)).toBe(node.nodeId);
+    expect(header(m, HEADERS.msgId)).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    const ts = Number(header(m, HEADERS.ts));
+    expect(ts).toBeGreaterThanOrEqual(before - 5);
+    expect(ts).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('keeps the topic as the authenticated client sent it (not the internal namespaced one)', async () => {
+    const tenant = await createTenant(ds);
+    const clientId = `${tenant.groupId}@@@d${run_}`;
+    const c = await connect(clientId, tenant.credentials(clientId));
+    await c.publishAsync('telemetry/room1', 'hello', { qos: 1, retain: true });
+    const key = `${tenant.instanceId}/${clientId}`;
+    const [rec] = await collector.waitForMatching(keyIs(key), 1);
+    expect(rec).toBeDefined();
+    expect(rec!.message.value?.toString()).toBe('hello');
+    expect(header(rec!.message, HEADERS.instance)).toBe(tenant.instanceId);
+    expect(header(rec!.message, HEADERS.topic)).toBe('telemetry/room1');
+    expect(header(rec!.message, HEADERS.retain)).toBe('true');
+    // Two records of the same client, one per message id.
+    await c.publishAsync('telemetry/room1', 'again', { qos: 0 });
+    const both = await collector.waitForMatching(keyIs(key), 2);
+    expect(both).toHaveLength(2);
+    expect(header(both[1]!.message, HEADERS.qos)).toBe('0');
+    expect(header(both[0]!.message, HEADERS.msgId)).not.toBe(header(both[1]!.message, HEADERS.msgId));
+  });
+
+  it('forwards what mosquitto_pub sends (QoS 0 and 1)', async () => {
+    const clientId = `mosq-${run_}`;
+    for (const qos of ['0', '1']) {
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(node.port), '-i', clientId, '-t', `mosq/q${qos}`, '-m', `from mosquitto ${qos}`, '-q', qos, '-V', 'mqttv311']);
+    }
+    const recs = await collector.waitForMatching(keyIs(`default/${clientId}`), 2);
+    expect(recs.map((r) => header(r.message, HEADERS.topic))).toEqual(['mosq/q0', 'mosq/q1']);
+    expect(recs[1]!.message.value?.toString()).toBe('from mosquitto 1');
+  });
+
+  it('keeps the publish order of 1,000 QoS 1 messages of one client', async () => {
+    const clientId = `order-${run_}`;
+    const c = await connect(clientId);
+    const key = `default/${clientId}`;
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => c.publishAsync('order/seq', String(i), { qos: 1 })));
+    await collector.waitForMatching(keyIs(key), 1000, 30_000);
+    const seqs = recordsOf(key).map((r) => Number(r.message.value!.toString()));
+    expect(seqs).toHaveLength(1000);
+    expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    // One key, one partition.
+    expect(new Set(recordsOf(key).map((r) => r.partition)).size).toBe(1);
+  }, 60_000);
+});
