@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AddressPool, Generator } from '../lib/generator.js';
 import type { Profile } from '../lib/profiles.js';
+import { isAlive } from '../lib/proc.js';
 import type { Target } from '../targets/target.js';
 
 /** One figure set of one scenario variant on one target: every repetition and their medians. */
@@ -53,8 +54,13 @@ export async function withBroker<T>(ctx: Context, target: Target, scenario: stri
   const cpuProfDir = ctx.cpuProfDir ? join(ctx.cpuProfDir, target.name, scenario) : undefined;
   ctx.log(`${target.name}: starting ${processes > 1 ? `${processes} processes` : 'broker'} for ${scenario}`);
   await target.start({ processes, cpus: ctx.brokerCpus, cpuProfDir });
+  const pids = target.endpoints.map((e) => e.pid);
   try {
-    return await fn();
+    const result = await fn();
+    // A broker that died mid-scenario makes every figure meaningless: fail loudly instead.
+    const dead = pids.filter((pid) => !isAlive(pid));
+    if (dead.length) throw new Error(`${target.name}: broker process(es) ${dead.join(', ')} exited during ${scenario}${target.logHint ? ` (${target.logHint()})` : ''}`);
+    return result;
   } finally {
     const files = await target.stop();
     for (const file of files) ctx.profiles.push({ target: target.name, scenario, file });

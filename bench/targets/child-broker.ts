@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { connect } from 'node:net';
 import { hasTaskset } from '../lib/proc.js';
 
@@ -26,11 +26,18 @@ export interface ChildBrokerOptions {
   readyTimeoutMs: number;
   label: string;
   log: (line: string) => void;
+  /** Where the broker's output goes after readiness (kept for post-mortems). */
+  logFile?: string;
 }
 
 /** A Node broker (bare aedes, a FleetMQ gateway) run as its own process, pinned with taskset. */
 export class ChildBroker {
-  private constructor(readonly child: ChildProcess, readonly port: number | undefined, private readonly profDir?: string) {}
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number | undefined,
+    private readonly profDir?: string,
+    readonly logFile?: string,
+  ) {}
 
   get pid(): number {
     return this.child.pid ?? -1;
@@ -82,13 +89,22 @@ export class ChildBroker {
         reject(new Error(`${opts.label} exited early (${code ?? signal}); output:\n${output.slice(-3000)}`));
       });
     });
-    // After readiness the output is drained and dropped (logs would otherwise block the pipe).
+    // After readiness the output goes to a log file (or is dropped): a full pipe would block the broker.
     child.stdout?.removeAllListeners('data');
     child.stderr?.removeAllListeners('data');
-    child.stdout?.resume();
-    child.stderr?.resume();
+    if (opts.logFile) {
+      mkdirSync(dirname(opts.logFile), { recursive: true });
+      const out = createWriteStream(opts.logFile);
+      out.write(output);
+      child.stdout?.pipe(out, { end: false });
+      child.stderr?.pipe(out, { end: false });
+      child.once('exit', (code, signal) => out.end(`\n[bench] exited with ${code ?? signal}\n`));
+    } else {
+      child.stdout?.resume();
+      child.stderr?.resume();
+    }
     child.removeAllListeners('exit');
-    return new ChildBroker(child, port, opts.cpuProfDir);
+    return new ChildBroker(child, port, opts.cpuProfDir, opts.logFile);
   }
 
   /** SIGTERM (so --cpu-prof is written), SIGKILL after a grace period. */

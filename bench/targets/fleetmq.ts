@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -154,6 +155,7 @@ export class FleetMqTarget implements Target {
         readyTimeoutMs: 90_000,
         label: `${this.name} gateway ${i}`,
         log: this.log,
+        logFile: join(tmpdir(), 'fleetmq-bench', `${this.name}-gw${i}.log`),
       });
       this.brokers.push(broker);
       this.endpoints.push({ host: '127.0.0.1', port: mqttPort, pid: broker.pid, httpPort });
@@ -165,6 +167,10 @@ export class FleetMqTarget implements Target {
     this.brokers = [];
     this.endpoints = [];
     return profiles;
+  }
+
+  logHint(): string {
+    return `gateway logs: ${join(tmpdir(), 'fleetmq-bench', `${this.name}-gw*.log`)}`;
   }
 
   async dbTransactions(): Promise<number> {

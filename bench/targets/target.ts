@@ -46,6 +46,8 @@ export interface Target {
   downlinkRecord?(topic: string, targetClientId?: string): { key: string; headers: Record<string, string> };
   /** Whether a client must SUBSCRIBE to its P2P topic to get P2P messages (FleetMQ: no). */
   readonly p2pNeedsSubscribe: boolean;
+  /** Where the broker's output went, for error messages. */
+  logHint?(): string;
   /** Prometheus text of each endpoint's /metrics, when exposed. */
   metrics?(): Promise<string[]>;
 }
