@@ -2,7 +2,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError, createLogger, loadConfig } from '#config';
 import { openDataSource, TypeOrmRuleCounterRepository, TypeOrmRuleSourceRepository } from '#domain/persistence';
-import { createKafka } from '#messaging';
+import { createMessaging, KafkaMessaging } from '#messaging';
 import { startOpsServer } from './http-server.js';
 import { RuleRouter } from './rule-router.js';
 import { routerOptionsFrom } from './rule-router.config.js';
@@ -24,15 +24,18 @@ async function main(): Promise<void> {
     logger.fatal('KAFKA_BROKERS is required: the rule router has nothing to route without Kafka');
     process.exit(2);
   }
+  // The control group is per process (`fleetmq-control-rule-router-<routerId>`): every router gets every command.
+  const messaging = createMessaging({ ...config, nodeId: options.routerId }, logger);
+  if (!(messaging instanceof KafkaMessaging)) throw new Error('rule router needs Kafka messaging');
+  await messaging.start();
   const dataSource = await openDataSource(config.databaseUrl!, { applicationName: 'fleetmq-rule-router', poolSize: 4 });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `fleetmq-rule-router-${options.routerId}`, logger });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const router = new RuleRouter({
-    kafka,
+    kafka: messaging.kafka,
     ruleSource: new TypeOrmRuleSourceRepository(dataSource),
     ruleCounters: new TypeOrmRuleCounterRepository(dataSource),
-    control: null,
+    control: messaging.control(),
     logger,
     metricsRegistry: registry,
     options,
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
     ops.close();
     try {
       await router.stop();
+      await messaging.stop();
       await dataSource.destroy();
     } catch (err) {
       logger.error({ err }, 'unclean stop');
