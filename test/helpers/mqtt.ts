@@ -15,6 +15,7 @@ export function connectClient(url: string, options: ClientOptions = {}): Promise
     opened.add(client);
     const onError = (err: Error) => {
       cleanup();
+      opened.delete(client);
       client.end(true);
       reject(err);
     };
@@ -48,14 +49,16 @@ export async function connackCode(url: string, options: ClientOptions = {}): Pro
   }
 }
 
-export function endClient(client: MqttClient): Promise<void> {
+/** Sends DISCONNECT and closes (`force` closes the socket without DISCONNECT, like a dying device). */
+export function endClient(client: MqttClient, force = false): Promise<void> {
   opened.delete(client);
-  return new Promise((resolve) => client.end(true, {}, () => resolve()));
+  if (client.disconnected || !client.connected) force = true;
+  return new Promise((resolve) => client.end(force, {}, () => resolve()));
 }
 
 /** Ends every client the helpers opened (afterAll). */
 export async function endAllClients(): Promise<void> {
-  await Promise.all([...opened].map((c) => endClient(c)));
+  await Promise.all([...opened].map((c) => endClient(c, true)));
 }
 
 export interface Received {

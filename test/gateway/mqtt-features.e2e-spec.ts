@@ -1,0 +1,243 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { MqttClient } from 'mqtt';
+import type { ClientContext, DisconnectReason, PublishForwarder, UplinkPublish } from '../../apps/gateway/src/index.js';
+import { clientIdIn, startTestGateway, type Credentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
+import { Inbox, connectClient, endAllClients, endClient, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
+
+const run = promisify(execFile);
+
+/** Records what reaches the forwarder, and can hold or refuse acknowledgements. */
+class RecordingForwarder implements PublishForwarder {
+  readonly seen: Array<{ ctx: ClientContext; packet: UplinkPublish }> = [];
+  hold = false;
+  refuse = false;
+  readonly held: Array<() => void> = [];
+
+  forward(ctx: ClientContext, packet: UplinkPublish, done: (err?: Error | null) => void): void {
+    this.seen.push({ ctx, packet });
+    if (this.refuse) return done(new Error('kafka unavailable'));
+    if (this.hold) this.held.push(() => done());
+    else done();
+  }
+}
+
+describe('gateway MQTT behaviour through the hooks', () => {
+  let gw: TestGateway;
+  let inst: SeededInstance;
+  const forwarder = new RecordingForwarder();
+  const creds = (clientId = clientIdIn()): Promise<Credentials> => gw.seed.signatureClient(inst.id, clientId);
+  const device = async (clientId = clientIdIn(), extra: Record<string, unknown> = {}): Promise<MqttClient> =>
+    connectClient(gw.mqttUrl, { ...(await creds(clientId)), ...extra });
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ config: { allowAnonymous: true }, forwarder });
+    inst = await gw.seed.instance({ topics: ['telemetry', 'cmd', 'status'] });
+  });
+  afterAll(async () => {
+    await endAllClients();
+    await gw?.close();
+  });
+  beforeEach(() => {
+    forwarder.hold = false;
+    forwarder.refuse = false;
+  });
+
+  it('delivers QoS 0, 1 and 2 end to end and hands each publish to the forwarder in order', async () => {
+    const sub = await device();
+    const inbox = new Inbox(sub);
+    await subscribe(sub, 'telemetry/#', 2);
+    const pubId = clientIdIn();
+    const pub = await device(pubId);
+    for (const qos of [0, 1, 2] as const) await publish(pub, `telemetry/q${qos}`, `m${qos}`, { qos });
+    for (const qos of [0, 1, 2] as const) {
+      const m = await inbox.next((r) => r.topic === `telemetry/q${qos}`);
+      expect(m.packet.qos).toBe(qos);
+      expect(m.payload.toString()).toBe(`m${qos}`);
+    }
+    const mine = forwarder.seen.filter((s) => s.ctx.clientId === pubId);
+    expect(mine.map((s) => [s.packet.topic, s.packet.qos])).toEqual([
+      ['telemetry/q0', 0],
+      ['telemetry/q1', 1],
+      ['telemetry/q2', 2],
+    ]);
+    expect(mine[0].ctx.instanceId).toBe(inst.id);
+  });
+
+  it('downgrades to the subscription QoS', async () => {
+    const sub = await device();
+    const inbox = new Inbox(sub);
+    await subscribe(sub, 'telemetry/exact', 0);
+    const pub = await device();
+    await publish(pub, 'telemetry/exact', 'x', { qos: 1 });
+    expect((await inbox.next()).packet.qos).toBe(0);
+  });
+
+  it('sends the QoS 1 PUBACK only after the forwarder acknowledged', async () => {
+    forwarder.hold = true;
+    const pub = await device();
+    let acked = false;
+    const done = publish(pub, 'telemetry/held', 'x', { qos: 1 }).then(() => (acked = true));
+    await sleep(300);
+    expect(acked).toBe(false);
+    expect(forwarder.held.length).toBeGreaterThan(0);
+    for (const release of forwarder.held.splice(0)) release();
+    await done;
+    expect(acked).toBe(true);
+  });
+
+  it('closes the connection without PUBACK when the forwarder refuses, and delivers nothing', async () => {
+    const sub = await device();
+    const inbox = new Inbox(sub);
+    await subscribe(sub, 'telemetry/#');
+    forwarder.refuse = true;
+    const pub = await device();
+    let acked = false;
+    pub.publish('telemetry/refused', 'x', { qos: 1 }, () => (acked = true));
+    await waitForClose(pub);
+    expect(acked).toBe(false);
+    await inbox.none((m) => m.topic === 'telemetry/refused');
+  });
+
+  it('keeps retained messages per topic and clears them with an empty payload', async () => {
+    const pub = await device();
+    await publish(pub, 'status/lamp', 'on', { qos: 1, retain: true });
+    const sub = await device();
+    const inbox = new Inbox(sub);
+    await subscribe(sub, 'status/+');
+    const r = await inbox.next();
+    expect([r.topic, r.payload.toString(), r.packet.retain]).toEqual(['status/lamp', 'on', true]);
+    await publish(pub, 'status/lamp', '', { qos: 1, retain: true });
+    const sub2 = await device();
+    const inbox2 = new Inbox(sub2);
+    await subscribe(sub2, 'status/+');
+    await inbox2.none((m) => m.topic === 'status/lamp' && m.payload.length > 0);
+  });
+
+  it('publishes the will when a client dies, and not after DISCONNECT', async () => {
+    const watcher = await device();
+    const inbox = new Inbox(watcher);
+    await subscribe(watcher, 'status/#');
+    const id = clientIdIn();
+    const mortal = await device(id, { will: { topic: `status/${id}`, payload: Buffer.from('gone'), qos: 1, retain: false } });
+    (mortal as unknown as { stream: { destroy(): void } }).stream.destroy();
+    const will = await inbox.next((m) => m.topic === `status/${id}`);
+    expect(will.payload.toString()).toBe('gone');
+    expect(forwarder.seen.some((s) => s.ctx.clientId === id && s.packet.will)).toBe(true);
+
+    const id2 = clientIdIn();
+    const polite = await device(id2, { will: { topic: `status/${id2}`, payload: Buffer.from('gone'), qos: 1, retain: false } });
+    await endClient(polite);
+    await inbox.none((m) => m.topic === `status/${id2}`);
+  });
+
+  it('does not publish a will to a topic the client may not use', async () => {
+    const anon = await connectClient(gw.mqttUrl, { clientId: 'will-spy' });
+    const inbox = new Inbox(anon);
+    await subscribe(anon, '#');
+    const id = clientIdIn();
+    const c = await device(id, { will: { topic: 'forbidden/x', payload: Buffer.from('w'), qos: 0, retain: false } });
+    (c as unknown as { stream: { destroy(): void } }).stream.destroy();
+    await inbox.none(() => true, 400);
+  });
+
+  it('closes the old connection on takeover and reports the reasons', async () => {
+    const id = clientIdIn();
+    const reasons: DisconnectReason[] = [];
+    const off = gw.gateway.events.on('disconnected', (ctx, reason) => {
+      if (ctx.clientId === id) reasons.push(reason);
+    });
+    const first = await device(id);
+    const closed = waitForClose(first);
+    const second = await device(id);
+    await closed;
+    expect(second.connected).toBe(true);
+    expect(gw.gateway.registry.get(inst.id, id)).toBeDefined();
+    await endClient(second);
+    await sleep(100);
+    off();
+    expect(reasons).toEqual(['takeover', 'normal']);
+    expect(gw.gateway.registry.get(inst.id, id)).toBeUndefined();
+  });
+
+  it('unsubscribes through the namespace', async () => {
+    const sub = await device();
+    const inbox = new Inbox(sub);
+    await subscribe(sub, 'telemetry/unsub');
+    await new Promise<void>((resolve, reject) => sub.unsubscribe('telemetry/unsub', (err) => (err ? reject(err) : resolve())));
+    const pub = await device();
+    await publish(pub, 'telemetry/unsub', 'x', { qos: 1 });
+    await inbox.none();
+  });
+
+  it('queues QoS 1 messages for an offline persistent session and restores its subscriptions', async () => {
+    const id = clientIdIn();
+    const first = await device(id, { clean: false });
+    await subscribe(first, 'cmd/#', 1);
+    await endClient(first);
+    const pub = await device();
+    await publish(pub, 'cmd/reboot', 'now', { qos: 1 });
+    const back = await device(id, { clean: false });
+    const inbox = new Inbox(back);
+    const m = await inbox.next();
+    expect([m.topic, m.payload.toString()]).toEqual(['cmd/reboot', 'now']);
+    // The queued message goes out before the session is announced; give it a moment.
+    for (let i = 0; i < 50 && gw.gateway.registry.get(inst.id, id) === undefined; i++) await sleep(10);
+    expect(gw.gateway.registry.subscriptions(inst.id, id)).toEqual([{ topic: 'cmd/#', qos: 1 }]);
+    // Restored subscriptions keep working live.
+    await publish(pub, 'cmd/again', 'x', { qos: 1 });
+    await inbox.next((r) => r.topic === 'cmd/again');
+  });
+
+  it('emits connected / subscribed / unsubscribed / disconnected with the client’s view', async () => {
+    const id = clientIdIn();
+    const log: string[] = [];
+    const offs = [
+      gw.gateway.events.on('connected', (ctx) => ctx.clientId === id && log.push(`connected ${ctx.instanceId} ${ctx.transport}`)),
+      gw.gateway.events.on('subscribed', (ctx, subs) => ctx.clientId === id && log.push(`subscribed ${subs.map((s) => `${s.topic}@${s.qos}`).join(',')}`)),
+      gw.gateway.events.on('unsubscribed', (ctx, f) => ctx.clientId === id && log.push(`unsubscribed ${f.join(',')}`)),
+      gw.gateway.events.on('disconnected', (ctx, reason) => ctx.clientId === id && log.push(`disconnected ${reason}`)),
+    ];
+    const c = await device(id);
+    await subscribe(c, ['telemetry/a', 'nope/#'], 1);
+    await new Promise<void>((resolve) => c.unsubscribe('telemetry/a', () => resolve()));
+    expect(gw.gateway.registry.close(inst.id, id, 'kicked')).toBe(true);
+    await waitForClose(c);
+    await sleep(50);
+    offs.forEach((off) => off());
+    expect(log).toEqual([`connected ${inst.id} tcp`, 'subscribed telemetry/a@1', 'unsubscribed telemetry/a', 'disconnected kicked']);
+  });
+
+  it('delivers downlink messages: broadcast to subscribers of the instance, P2P to one client', async () => {
+    const id = clientIdIn();
+    const target = await device(id);
+    const targetInbox = new Inbox(target);
+    const other = await device();
+    const otherInbox = new Inbox(other);
+    await subscribe(other, 'cmd/#');
+    expect(await gw.gateway.deliver(inst.id, 'cmd/all', Buffer.from('b'), 1, false)).toBe('published');
+    expect((await otherInbox.next()).topic).toBe('cmd/all');
+    await targetInbox.none(() => true, 200); // not subscribed
+    expect(await gw.gateway.deliver(inst.id, `cmd/p2p/${id}`, Buffer.from('p'), 1, false, id)).toBe('delivered');
+    const p = await targetInbox.next();
+    expect([p.topic, p.payload.toString()]).toEqual([`cmd/p2p/${id}`, 'p']);
+    await otherInbox.none((m) => m.topic.includes('p2p'));
+    expect(await gw.gateway.deliver(inst.id, 'cmd/p2p/x', Buffer.from('p'), 1, false, clientIdIn())).toBe('not-connected');
+  });
+
+  it('works with mosquitto_pub / mosquitto_sub, and with MQTT 3.1', async () => {
+    const subId = clientIdIn();
+    const subCreds = await creds(subId);
+    const out = run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(gw.port), '-i', subId, '-u', subCreds.username, '-P', subCreds.password, '-t', 'telemetry/cli', '-C', '1', '-W', '5', '-q', '1']);
+    await sleep(400);
+    const pubCreds = await creds(clientIdIn());
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(gw.port), '-i', pubCreds.clientId, '-u', pubCreds.username, '-P', pubCreds.password, '-t', 'telemetry/cli', '-m', 'from-cli', '-q', '1', '-V', 'mqttv31']);
+    expect((await out).stdout.trim()).toBe('from-cli');
+
+    const v31 = await connectClient(gw.mqttUrl, { ...(await creds(clientIdIn())), protocolVersion: 3, protocolId: 'MQIsdp' });
+    const inbox = new Inbox(v31);
+    await subscribe(v31, 'telemetry/v31');
+    await publish(v31, 'telemetry/v31', 'x', { qos: 1 });
+    await inbox.next();
+  });
+});
