@@ -58,7 +58,7 @@ export class KafkaBridge {
     this.tracker = new SessionTracker({ repo: sessions, nodeId: config.nodeId, flushMs: config.sessionFlushMs, logger: this.log });
     this.heartbeat = new NodeHeartbeat({
       nodeId: config.nodeId,
-      mqttPort: gateway.ports?.mqtt ?? config.mqttPort,
+      mqttPort: () => gateway.ports?.mqtt ?? config.mqttPort,
       heartbeatMs: config.heartbeatMs,
       nodes: new TypeOrmGatewayNodeRepository(dataSource),
       sessions,

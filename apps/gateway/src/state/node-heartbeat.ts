@@ -5,7 +5,8 @@ import type { TrafficCounters } from './traffic-counters.js';
 
 export interface NodeHeartbeatOptions {
   nodeId: string;
-  mqttPort: number;
+  /** Read at each beat: the listener's actual port is known only once the gateway started. */
+  mqttPort: () => number;
   heartbeatMs: number;
   nodes: GatewayNodeRepository;
   sessions: ClientSessionRepository;
@@ -63,7 +64,7 @@ export class NodeHeartbeat {
     return {
       nodeId: this.opts.nodeId,
       startedAt: this.startedAt,
-      mqttPort: this.opts.mqttPort,
+      mqttPort: this.opts.mqttPort(),
       connections: this.opts.tracker.connections,
     };
   }

@@ -1,0 +1,203 @@
+import mqtt from 'mqtt';
+import type { Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import {
+  ClientSessionEntity,
+  GatewayNodeEntity,
+  InstanceTrafficEntity,
+  TypeOrmAccessKeyRepository,
+} from '#domain/persistence';
+import { CONTROL_TOPIC, PRESENCE_TOPIC, buildControlRecord, parsePresenceRecord, type ControlCommand, type PresenceEvent } from '#messaging';
+import { dropSchema, uniqueSchema } from '../helpers/database.js';
+import {
+  RecordCollector,
+  createTenant,
+  eventually,
+  openTestDataSource,
+  rawProducer,
+  startNode,
+  testKafka,
+  testKafkaBrokers,
+  uniqueId,
+  type TestNode,
+} from './kafka-harness.js';
+
+describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
+  const schema = uniqueSchema('kpr');
+  const brokers = testKafkaBrokers();
+  const kafka = testKafka(brokers);
+  const marker = uniqueId('p');
+  let ds: DataSource;
+  let node: TestNode;
+  let producer: Producer;
+  let presence: RecordCollector;
+  const clients: mqtt.MqttClient[] = [];
+
+  beforeAll(async () => {
+    ds = await openTestDataSource(schema);
+    node = await startNode({ brokers, dataSource: ds });
+    producer = await rawProducer(kafka);
+    presence = new RecordCollector(kafka, PRESENCE_TOPIC, (m) => (m.key?.toString() ?? '').includes(marker));
+    await presence.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true).catch(() => {});
+    await presence?.stop();
+    await producer?.disconnect();
+    await node?.stop();
+    await ds?.destroy();
+    await dropSchema(schema);
+  });
+
+  async function connect(clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
+    const c = await mqtt.connectAsync(node.url, { clientId, reconnectPeriod: 0, ...extra });
+    clients.push(c);
+    return c;
+  }
+
+  function eventsOf(instanceId: string, clientId: string): PresenceEvent[] {
+    return presence.records
+      .filter((r) => r.message.key?.toString() === `${instanceId}/${clientId}`)
+      .map((r) => {
+        const parsed = parsePresenceRecord(r.message);
+        if (!parsed.ok) throw parsed.error;
+        return parsed.value;
+      });
+  }
+
+  async function waitEvents(instanceId: string, clientId: string, count: number): Promise<PresenceEvent[]> {
+    return eventually(() => {
+      const e = eventsOf(instanceId, clientId);
+      return e.length >= count ? e : undefined;
+    }, 20_000, `${count} presence events of ${clientId}`);
+  }
+
+  const session = (instanceId: string, clientId: string) => ds.getRepository(ClientSessionEntity).findOneBy({ instanceId, clientId });
+
+  /** The control group starts at the latest offset when it joins: repeat the command until it took effect. */
+  async function controlUntil(command: ControlCommand, effect: () => boolean): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!effect()) {
+      if (Date.now() > deadline) throw new Error(`control command ${command.type} had no effect`);
+      await producer.send({ topic: CONTROL_TOPIC, messages: [buildControlRecord(command)] });
+      await eventually(() => effect() || undefined, 1_000).catch(() => undefined);
+    }
+  }
+
+  it('publishes connect/disconnect with a growing epoch and the reason, and keeps the session row', async () => {
+    const clientId = `c-${marker}`;
+    const c1 = await connect(clientId);
+    await c1.subscribeAsync({ 'sensors/+/cmd': { qos: 1 }, 'alerts/#': { qos: 0 } });
+    const row = await eventually(async () => {
+      const r = await session('default', clientId);
+      return r !== null && r.subscriptions.length === 2 ? r : undefined;
+    }, 10_000, 'session row with subscriptions');
+    expect(row.online).toBe(true);
+    expect(row.nodeId).toBe(node.nodeId);
+    expect(row.remoteAddress).toMatch(/127\.0\.0\.1/);
+    expect(row.subscriptions).toEqual(expect.arrayContaining([{ topic: 'sensors/+/cmd', qos: 1 }, { topic: 'alerts/#', qos: 0 }]));
+    await c1.unsubscribeAsync('alerts/#');
+    await eventually(async () => ((await session('default', clientId))?.subscriptions.length === 1 ? true : undefined), 10_000, 'unsubscribe written');
+
+    await c1.endAsync();
+    const [connect1, disconnect1] = await waitEvents('default', clientId, 2);
+    expect(connect1).toMatchObject({ instanceId: 'default', clientId, event: 'connect', reason: null, node: node.nodeId, epoch: row.epoch });
+    expect(disconnect1).toMatchObject({ event: 'disconnect', reason: 'normal', epoch: row.epoch });
+    expect(disconnect1!.ts).toBeGreaterThanOrEqual(connect1!.ts);
+    const offline = await eventually(async () => {
+      const r = await session('default', clientId);
+      return r?.online === false ? r : undefined;
+    }, 10_000, 'session offline');
+    expect(offline.disconnectedAt).not.toBeNull();
+
+    await connect(clientId);
+    const events = await waitEvents('default', clientId, 3);
+    expect(events[2]).toMatchObject({ event: 'connect', epoch: row.epoch + 1 });
+    await eventually(async () => ((await session('default', clientId))?.online ? true : undefined), 10_000, 'online again');
+  });
+
+  it('reports a takeover: the old connection ends with reason takeover, the new one has the next epoch', async () => {
+    const clientId = `t-${marker}`;
+    const first = await connect(clientId);
+    const [c1] = await waitEvents('default', clientId, 1);
+    const closed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    await connect(clientId);
+    await closed;
+    const events = await waitEvents('default', clientId, 3);
+    const disconnect = events.find((e) => e.event === 'disconnect')!;
+    const second = events.filter((e) => e.event === 'connect')[1]!;
+    expect(disconnect).toMatchObject({ reason: 'takeover', epoch: c1!.epoch });
+    expect(second.epoch).toBe(c1!.epoch + 1);
+    // The row belongs to the newer connection: the old one's offline write must not win.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await session('default', clientId)).toMatchObject({ online: true, epoch: second.epoch });
+  });
+
+  it('kicks a client through fleetmq.control (presence reason kicked)', async () => {
+    const clientId = `k-${marker}`;
+    const c = await connect(clientId);
+    let closed = false;
+    c.on('close', () => (closed = true));
+    await controlUntil({ type: 'kick', instanceId: 'default', clientId }, () => closed);
+    const events = await waitEvents('default', clientId, 2);
+    expect(events[1]).toMatchObject({ event: 'disconnect', reason: 'kicked', epoch: events[0]!.epoch });
+    expect(node.gateway.registry.get('default', clientId)).toBeUndefined();
+  });
+
+  it('closes the connections of a disabled access key (key-disabled, reason auth-expired)', async () => {
+    const tenant = await createTenant(ds);
+    const clientId = `${tenant.groupId}@@@k${marker}`;
+    const c = await connect(clientId, tenant.credentials(clientId));
+    let closed = false;
+    c.on('close', () => (closed = true));
+    await new TypeOrmAccessKeyRepository(ds).update(tenant.accessKeyId, { enabled: false });
+    await controlUntil({ type: 'key-disabled', instanceId: tenant.instanceId, accessKeyId: tenant.accessKeyId }, () => closed);
+    const events = await waitEvents(tenant.instanceId, clientId, 2);
+    expect(events[1]).toMatchObject({ event: 'disconnect', reason: 'auth-expired' });
+  });
+
+  it('writes the node heartbeat and per-instance traffic rows', async () => {
+    const clientId = `tr-${marker}`;
+    const c = await connect(clientId);
+    for (let i = 0; i < 5; i++) await c.publishAsync('traffic/x', String(i), { qos: 1 });
+    const nodeRow = await eventually(async () => {
+      const r = await ds.getRepository(GatewayNodeEntity).findOneBy({ nodeId: node.nodeId });
+      return r !== null && r.connections >= 1 ? r : undefined;
+    }, 10_000, 'gateway_nodes row');
+    expect(nodeRow.mqttPort).toBe(node.port);
+    expect(Date.now() - nodeRow.heartbeatAt.getTime()).toBeLessThan(5_000);
+    const traffic = await eventually(async () => {
+      const r = await ds.getRepository(InstanceTrafficEntity).findOneBy({ instanceId: 'default', nodeId: node.nodeId });
+      return r !== null && r.messagesIn >= 5 ? r : undefined;
+    }, 10_000, 'instance_traffic row');
+    expect(traffic.connections).toBeGreaterThanOrEqual(1);
+  });
+
+  it('marks the sessions of a node whose heartbeat stopped offline (sweep by a live node)', async () => {
+    const dead = `dead-${marker}`;
+    await ds.query(`INSERT INTO ${schema}.gateway_nodes (node_id, started_at, heartbeat_at, mqtt_port) VALUES ($1, now(), now() - interval '1 hour', 1)`, [dead]);
+    await ds.query(
+      `INSERT INTO ${schema}.client_sessions (instance_id, client_id, node_id, connected_since, online, epoch) VALUES ('default', $1, $2, now(), true, 4)`,
+      [`z-${marker}`, dead],
+    );
+    const row = await eventually(async () => {
+      const r = await session('default', `z-${marker}`);
+      return r?.online === false ? r : undefined;
+    }, 10_000, 'swept session');
+    expect(row.epoch).toBe(4);
+  });
+
+  it('marks its own sessions offline and leaves the node list on graceful shutdown', async () => {
+    const second = await startNode({ brokers, dataSource: ds });
+    const clientId = `g-${marker}`;
+    const c = await mqtt.connectAsync(second.url, { clientId, reconnectPeriod: 0 });
+    clients.push(c);
+    await eventually(async () => ((await session('default', clientId))?.online ? true : undefined), 10_000, 'online on the second node');
+    await second.stop();
+    expect(await session('default', clientId)).toMatchObject({ online: false, nodeId: second.nodeId });
+    expect(await ds.getRepository(GatewayNodeEntity).findOneBy({ nodeId: second.nodeId })).toBeNull();
+    const events = await waitEvents('default', clientId, 2);
+    expect(events.map((e) => e.event)).toEqual(['connect', 'disconnect']);
+  }, 60_000);
+});
