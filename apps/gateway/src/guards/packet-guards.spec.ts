@@ -1,0 +1,103 @@
+import mqttPacket from 'mqtt-packet';
+import { installPacketGuards, maxPacketBytes, mqttStringProblem, type ParserInternals, type Violation } from './packet-guards.js';
+
+const limits = { maxPayloadBytes: 100, maxTopicLength: 16, preConnectMaxBytes: 200 };
+
+function guardedParser(connected = true) {
+  const parser = mqttPacket.parser() as unknown as ParserInternals & { on(e: string, l: (x: unknown) => void): void };
+  const violations: Violation[] = [];
+  const packets: Array<{ cmd: string }> = [];
+  const errors: string[] = [];
+  let destroyed = false;
+  installPacketGuards(parser, limits, {
+    connected: () => connected,
+    violation: (v) => violations.push(v),
+    destroy: () => (destroyed = true),
+  });
+  parser.on('packet', (p) => packets.push(p as { cmd: string }));
+  parser.on('error', (e) => errors.push((e as Error).message));
+  return { parser, violations, packets, errors, destroyed: () => destroyed };
+}
+
+function publish(topic: Buffer, payload: Buffer, qos = 0, id = 1): Buffer {
+  const idBytes = qos > 0 ? Buffer.from([id >> 8, id & 255]) : Buffer.alloc(0);
+  const body = Buffer.concat([Buffer.from([0, topic.length]), topic, idBytes, payload]);
+  return Buffer.concat([Buffer.from([0x30 | (qos << 1), body.length]), body]);
+}
+
+describe('mqttStringProblem', () => {
+  it.each([
+    ['plain ASCII', 'abc', null],
+    ['a real U+FFFD', 'a\uFFFD', null],
+    ['4-byte UTF-8', 'a\u{1F600}', null],
+  ])('accepts %s', (_name, text, expected) => {
+    expect(mqttStringProblem(Buffer.from(text, 'utf8'), text)).toBe(expected);
+  });
+
+  it.each([
+    ['a lone continuation byte', [0x61, 0x80]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['a truncated sequence', [0x61, 0xe2, 0x82]],
+  ])('refuses %s', (_name, bytes) => {
+    const raw = Buffer.from(bytes);
+    expect(mqttStringProblem(raw, raw.toString('utf8'))).toBe('invalid-utf8');
+  });
+
+  it('refuses U+0000', () => {
+    expect(mqttStringProblem(Buffer.from([0x61, 0]), 'a\u0000')).toBe('null-character');
+  });
+});
+
+describe('installPacketGuards', () => {
+  it('passes well-formed packets through', () => {
+    const g = guardedParser();
+    g.parser.parse(publish(Buffer.from('t/a'), Buffer.from('hi'), 1, 5));
+    expect(g.packets.map((p) => p.cmd)).toEqual(['publish']);
+    expect(g.violations).toEqual([]);
+  });
+
+  it('refuses packet identifier 0 on QoS 1', () => {
+    const g = guardedParser();
+    g.parser.parse(publish(Buffer.from('t/a'), Buffer.from('hi'), 1, 0));
+    expect(g.packets).toEqual([]);
+    expect(g.violations).toEqual(['packet-id-zero']);
+  });
+
+  it('refuses an oversize payload and an oversize remaining length before its body', () => {
+    const g = guardedParser();
+    g.parser.parse(publish(Buffer.from('t'), Buffer.alloc(101)));
+    expect(g.violations).toEqual(['oversize']);
+    const h = guardedParser();
+    h.parser.parse(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]));
+    expect(h.violations).toEqual(['oversize']);
+    expect(maxPacketBytes(limits)).toBeLessThan(0x0fffffff);
+  });
+
+  it('refuses a topic with ill-formed UTF-8 and stops parsing the chunk', () => {
+    const g = guardedParser();
+    g.parser.parse(Buffer.concat([publish(Buffer.from([0x61, 0xff]), Buffer.from('x')), publish(Buffer.from('ok'), Buffer.from('y'))]));
+    expect(g.packets).toEqual([]);
+    expect(g.violations).toEqual(['invalid-utf8']);
+    expect(g.errors.length).toBeGreaterThan(0);
+  });
+
+  it('caps the bytes before CONNACK', () => {
+    const g = guardedParser(false);
+    g.parser.parse(Buffer.alloc(150, 0xc0).subarray(0, 1)); // partial header only
+    g.parser.parse(Buffer.alloc(201));
+    expect(g.violations).toEqual(['pre-connect-bytes']);
+    expect(g.destroyed()).toBe(true);
+  });
+
+  it('refuses a CONNECT whose will topic is not a valid topic name', () => {
+    const g = guardedParser(false);
+    g.parser.parse(
+      mqttPacket.generate({
+        cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 10, clientId: 'c',
+        will: { topic: 'a/#', payload: Buffer.from('w'), qos: 0, retain: false },
+      } as mqttPacket.IConnectPacket),
+    );
+    expect(g.violations).toEqual(['invalid-will-topic']);
+  });
+});
