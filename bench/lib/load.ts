@@ -108,10 +108,14 @@ async function openMany(pool: Pool, indexes: number[], localAddresses: string[],
   return { connected, failed, errors, elapsedMs: nowMs() - t0, latency: latency.toJSON() };
 }
 
-/** Keep-alive: each client sends PINGREQ once per keep-alive period, spread over the period. */
+/**
+ * Keep-alive: each client sends PINGREQ every half keep-alive period (the server may close
+ * after 1.5 periods of silence), spread over the period. Runs from the start of the ramp so
+ * the first clients are not silent while the last ones connect.
+ */
 function startPings(pool: Pool): void {
-  const period = pool.spec.keepalive;
-  if (period <= 0) return;
+  const period = Math.max(1, Math.floor(pool.spec.keepalive / 2));
+  if (pool.spec.keepalive <= 0) return;
   let tick = 0;
   pool.pingTimer = setInterval(() => {
     const slot = tick++ % period;
@@ -124,9 +128,8 @@ export async function connect(spec: PoolSpec): Promise<ConnectResult> {
   if (pools.has(spec.pool)) throw new Error(`pool ${spec.pool} exists`);
   const pool: Pool = { spec, clients: new Array(spec.count), receiver: new Receiver(), closed: 0 };
   pools.set(spec.pool, pool);
-  const result = await openMany(pool, Array.from({ length: spec.count }, (_, i) => i), spec.localAddresses, spec.concurrency);
   startPings(pool);
-  return result;
+  return openMany(pool, Array.from({ length: spec.count }, (_, i) => i), spec.localAddresses, spec.concurrency);
 }
 
 export function poolOf(name: string): Pool {

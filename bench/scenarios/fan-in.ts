@@ -3,9 +3,15 @@ import type { Generator } from '../lib/generator.js';
 import type { FanInResult, ReceiverCounters } from '../lib/protocol.js';
 import { type ReceiptData, ratePerSecond } from '../lib/receipts.js';
 import type { Target } from '../targets/target.js';
+import { sumMetric } from './reconnect.js';
 import { type Context, type Measurement, medians, newRunTag, sleep, withBroker, withGenerators } from './context.js';
 
 export const UPLINK_TOPIC = 'fleetmq.uplink';
+/** Gateway counters read around each FleetMQ repetition (what was accepted, produced, dropped). */
+const FAN_IN_METRICS = [
+  'fleetmq_gateway_publishes_in_total', 'fleetmq_uplink_produced_total', 'fleetmq_uplink_acked_total',
+  'fleetmq_uplink_failed_total', 'fleetmq_uplink_dropped_total',
+];
 
 /**
  * Fan-in: `clients` publishers, QoS 1 with `inflight` PUBLISHes outstanding each (PUBACK rate
@@ -40,6 +46,7 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
           });
         }
         ctx.log(`${target.name}: fan-in ${variant}, repetition ${rep + 1}/${ctx.profile.reps}`);
+        const m0 = target.metrics ? await target.metrics() : undefined;
         const r = await pub.call<FanInResult>({
           op: 'fanIn',
           spec: {
@@ -64,6 +71,14 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
           row.deliveredP99Ms = d.p99Ms;
           row.deliveredTotal = got.received;
           if (!target.isFleetMq) await sub.call({ op: 'close', pool: subPool });
+        }
+        if (m0 && target.metrics) {
+          const m1 = await target.metrics();
+          const deltas: Record<string, number> = {};
+          for (const name of FAN_IN_METRICS) deltas[name] = sumMetric(m1, name) - sumMetric(m0, name);
+          (info.metricDeltas as unknown[] | undefined) ?? (info.metricDeltas = []);
+          (info.metricDeltas as unknown[]).push(deltas);
+          if (qos === 0) row.droppedQos0 = deltas.fleetmq_uplink_dropped_total;
         }
         reps.push(row);
         ctx.log(`${target.name}: ${variant}: ${JSON.stringify(row)}`);
