@@ -8,7 +8,6 @@ import {
   DOWNLINK_TOPIC,
   ensureTopics,
   PRESENCE_TOPIC,
-  producerFactory,
   UPLINK_TOPIC,
   type ControlChannel,
   type ProducerFactory,
@@ -72,6 +71,22 @@ export const DEFAULT_ROUTER_OPTIONS: Omit<RuleRouterOptions, 'routerId'> = {
   flows: { outflow: true, inflow: true, status: true },
 };
 
+/**
+ * Like #messaging's producers (acks=all, no idempotence: kafkajs#598), but with one request in
+ * flight per concurrently handled partition instead of one in all: order only matters per source
+ * partition, whose pipeline never has two sends outstanding, so partitions need not queue behind
+ * each other's round trips.
+ */
+function routerProducers(kafka: Kafka, inFlight: number): ProducerFactory {
+  return () =>
+    kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      maxInFlightRequests: Math.max(1, inFlight),
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 2 },
+    });
+}
+
 export interface RuleRouterDeps {
   kafka: Kafka;
   ruleSource: RuleSourceRepository;
@@ -80,7 +95,7 @@ export interface RuleRouterDeps {
   control?: ControlChannel | null;
   logger: Logger;
   metricsRegistry: Registry;
-  /** Defaults to #messaging's producer factory (acks=all, one request in flight). */
+  /** Defaults to kafkajs producers with acks=all and one request in flight per concurrent partition. */
   producers?: ProducerFactory;
   options: Partial<RuleRouterOptions> & Pick<RuleRouterOptions, 'routerId'>;
 }
@@ -133,7 +148,7 @@ export class RuleRouter {
         stopping: () => this.stoppingSince,
       });
     const retries = this.metrics.produceRetries;
-    this.producer = new RouterProducer(deps.producers ?? producerFactory(deps.kafka), () => retries.inc());
+    this.producer = new RouterProducer(deps.producers ?? routerProducers(deps.kafka, o.tuning.partitionsConsumedConcurrently), () => retries.inc());
     const planner = (flow: Flow, seen?: SeenSet): PlannerContext => ({
       rules: () => this.rules.current(),
       counters: this.counters,
