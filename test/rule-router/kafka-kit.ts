@@ -55,6 +55,8 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: stri
  */
 export class Collector {
   readonly messages: KafkaMessage[] = [];
+  /** Date.now() at the arrival of each of `messages`. */
+  readonly receivedAt: number[] = [];
   private consumer: Consumer | null = null;
 
   constructor(
@@ -82,7 +84,9 @@ export class Collector {
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         if (BigInt(message.offset) < (startAt.get(partition) ?? 0n)) return;
-        if (this.filter(message)) this.messages.push(message);
+        if (!this.filter(message)) return;
+        this.messages.push(message);
+        this.receivedAt.push(Date.now());
       },
     });
     await joined;
