@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const options = routerOptionsFrom(config);
-  const logger = createLogger(config.logLevel, { role: 'rule-router', routerId: options.routerId });
+  const logger = createLogger(config.logLevel, { role: 'rule-router' });
   if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) {
     logger.fatal('KAFKA_BROKERS is required: the rule router has nothing to route without Kafka');
     process.exit(2);
