@@ -14,9 +14,10 @@ export interface GroupConsumerOptions {
 }
 
 /**
- * A kafkajs consumer group on one topic, starting at the latest record when the group has no
- * committed offset. start() resolves once the group is joined, so records produced after it are
- * seen. With auto-commit the offset of a record is committed after its handler returned.
+ * A kafkajs consumer group on one topic. Where the group has no committed offset it starts at
+ * the end as it was when start() was called, so every record produced after start() resolved is
+ * seen. start() resolves once the group is joined. With auto-commit the offset of a record is
+ * committed after its handler returned.
  */
 export class GroupConsumer {
   private consumer: Consumer | undefined;
@@ -44,9 +45,14 @@ export class GroupConsumer {
         resolve();
       });
     });
+    const startAt = await this.startOffsets();
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({ autoCommit: this.opts.autoCommit, eachMessage });
+    // kafkajs resolves "latest" only at the first fetch after the join, so a record produced
+    // between start() and that fetch would be skipped; pinning the end offsets seen before the
+    // join makes "everything produced after start() resolved" a guarantee.
+    for (const [partition, offset] of startAt) consumer.seek({ topic, partition, offset });
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.opts.joinTimeoutMs ?? 30_000;
     await Promise.race([
@@ -59,6 +65,29 @@ export class GroupConsumer {
       }),
     ]);
     clearTimeout(timer);
+  }
+
+  /** The end offset of each partition that has no committed offset of this group (all of them without auto-commit). */
+  private async startOffsets(): Promise<Map<number, string>> {
+    const { kafka, groupId, topic } = this.opts;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const committed = new Map<number, string>();
+      if (this.opts.autoCommit) {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const p of offsets?.partitions ?? []) committed.set(p.partition, p.offset);
+      }
+      const startAt = new Map<number, string>();
+      for (const p of ends) {
+        const c = committed.get(p.partition);
+        if (c === undefined || Number(c) < 0) startAt.set(p.partition, p.high);
+      }
+      return startAt;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async stop(): Promise<void> {
