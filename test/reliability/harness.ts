@@ -145,7 +145,10 @@ export class GatewayProcess {
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<number | null> {
     if (!this.running) return this.child?.exitCode ?? null;
     this.child!.kill(signal);
-    const code = await Promise.race([this.exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const code = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
     if (code === 'timeout') {
       await this.kill();
       return null;
@@ -431,18 +434,47 @@ export interface AuditResult {
   orderInversions: number;
 }
 
+/** High-water marks of `topic` now: where an audit of a shared topic can start. */
+export async function topicEnds(brokers: string[], topic: string): Promise<Map<number, number>> {
+  const admin = auditKafka(brokers).admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
- * Reads `topic` from the beginning up to the high-water marks taken now, keeps the records of
- * this run and compares them with the acknowledged ids.
+ * Reads `topic` from `from` (per partition; the beginning by default) up to the high-water
+ * marks taken now, keeps the records of this run and compares them with the acknowledged ids.
  */
-export async function auditUplink(brokers: string[], topic: string, tag: string, acked: Set<string>, timeoutMs = 60_000): Promise<AuditResult> {
+export async function auditUplink(
+  brokers: string[],
+  topic: string,
+  tag: string,
+  acked: Set<string>,
+  options: { from?: Map<number, number>; timeoutMs?: number } = {},
+): Promise<AuditResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const kafka = auditKafka(brokers);
   const admin = kafka.admin();
+  const groupId = runTag('rel-audit-');
   await admin.connect();
   const ends = new Map<number, number>();
   try {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      if (Number(p.high) > Number(p.low)) ends.set(p.partition, Number(p.high));
+    const offsets = await admin.fetchTopicOffsets(topic);
+    for (const p of offsets) {
+      const start = Math.max(Number(p.low), options.from?.get(p.partition) ?? 0);
+      if (Number(p.high) > start) ends.set(p.partition, Number(p.high));
+    }
+    // A shared topic is read only from where this run began: the new group starts there.
+    if (options.from !== undefined) {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: offsets.map((p) => ({ partition: p.partition, offset: String(Math.max(Number(p.low), options.from!.get(p.partition) ?? 0)) })),
+      });
     }
   } finally {
     await admin.disconnect();
@@ -450,7 +482,7 @@ export async function auditUplink(brokers: string[], topic: string, tag: string,
   const prefix = `${tag}|`;
   const counts = new Map<string, number>();
   const order = new Map<string, number[]>();
-  const consumer = kafka.consumer({ groupId: runTag('rel-audit-'), maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
