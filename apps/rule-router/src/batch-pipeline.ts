@@ -126,7 +126,8 @@ export class BatchPipeline {
     if (last === null) return null;
 
     const targets = new Set(routes.map((r) => r.topic));
-    const unusable = targets.size === 0 ? NO_TOPICS : await this.deps.provisioner.unavailable(targets);
+    const unusable = targets.size === 0 ? NO_TOPICS : await this.unusableTopics(targets, ctx);
+    if (unusable === null) return null;
     const out = new TopicBatches();
     const sent: Route[] = [];
     for (const route of routes) {
@@ -170,6 +171,19 @@ export class BatchPipeline {
       metrics.dlq.inc({ flow, reason: 'produce-rejected' });
     }
     return last;
+  }
+
+  /** Target topics that cannot be written; waits (heartbeating) while Kafka cannot tell. null = abandoned. */
+  private async unusableTopics(targets: Set<string>, ctx: ProduceContext): Promise<ReadonlySet<string> | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.provisioner.unavailable(targets);
+      } catch {
+        if (ctx.abandon()) return null;
+        await pause(Math.min(2_000, 100 * 2 ** attempt));
+        await ctx.heartbeat().catch(() => undefined);
+      }
+    }
   }
 
   private dlqMessage(batch: Batch, entry: DlqEntry): Message {
