@@ -66,14 +66,26 @@ export async function deleteTopics(topics: string[], kafka: Kafka = testKafka())
 
 export type ConsumedRecord = KafkaMessage & { topic: string; partition: number };
 
+/** The current end offset of each partition: pass it as `startAt` to read only what comes after. */
+export async function endOffsets(topic: string, kafka: Kafka = testKafka()): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
- * Reads `count` records of `topic` from the beginning with a throwaway group, then stops.
+ * Reads `count` records of `topic` with a throwaway group, from the beginning or from `startAt`
+ * (see endOffsets: use it on shared topics such as fleetmq.uplink), then stops.
  * Rejects after `timeoutMs` naming how many arrived.
  */
 export async function consumeRecords(
   topic: string,
   count: number,
-  options: { timeoutMs?: number; kafka?: Kafka; filter?: (r: ConsumedRecord) => boolean } = {},
+  options: { timeoutMs?: number; kafka?: Kafka; filter?: (r: ConsumedRecord) => boolean; startAt?: Map<number, string> } = {},
 ): Promise<ConsumedRecord[]> {
   const kafka = options.kafka ?? testKafka();
   const consumer = kafka.consumer({ groupId: uniqueName('e2e-reader'), maxWaitTimeInMs: 200 });
@@ -98,6 +110,9 @@ export async function consumeRecords(
               resolve();
             }
           },
+        })
+        .then(() => {
+          for (const [partition, offset] of options.startAt ?? []) consumer.seek({ topic, partition, offset });
         })
         .catch(reject);
     });
