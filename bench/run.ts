@@ -19,7 +19,7 @@ import { PROFILES, type Profile } from './lib/profiles.js';
 import { REPO_ROOT } from './lib/repo.js';
 import { type BenchReport, computeRatios, toMarkdown } from './lib/report.js';
 import { connections } from './scenarios/connections.js';
-import type { Context, Measurement } from './scenarios/context.js';
+import { type Context, type Measurement, stopRunningTargets } from './scenarios/context.js';
 import { fanIn } from './scenarios/fan-in.js';
 import { fanOut } from './scenarios/fan-out.js';
 import { reconnectStorm } from './scenarios/reconnect.js';
@@ -202,6 +202,17 @@ async function main(): Promise<void> {
   log(`results: ${relative(process.cwd(), jsonFile)} and ${relative(process.cwd(), mdFile)}`);
   if (!existsSync(jsonFile)) throw new Error('result not written');
   process.exitCode = report.failures.length ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping brokers started by this run`);
+    const force = setTimeout(() => process.exit(130), 15_000);
+    void stopRunningTargets().finally(() => {
+      clearTimeout(force);
+      process.exit(130);
+    });
+  });
 }
 
 main().catch((err: unknown) => {

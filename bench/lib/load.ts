@@ -174,6 +174,8 @@ export function counters(name: string, runTag: number, remove: boolean): Receive
 
 /** Size of the per-client ring of send times; far above any in-flight window used. */
 const RING = 1024;
+/** QoS 0 fan-in: one QoS 1 marker after this many QoS 0 PUBLISHes (see below). */
+export const MARKER_EVERY = 100;
 
 /**
  * Fan-in: every client keeps `inflight` QoS 1 PUBLISHes outstanding (a new one per PUBACK),
@@ -255,18 +257,67 @@ export async function fanIn(spec: FanInSpec): Promise<FanInResult> {
       for (let k = 0; k < spec.inflight; k++) sendOne();
       process.nextTick(() => client.socket.uncork());
     } else {
+      // QoS 0 has no acknowledgement, and loopback sockets buffer megabytes: counting writes would
+      // count the kernel's buffers, not the broker. So every MARKER_EVERY QoS 0 PUBLISHes a QoS 1
+      // marker follows; its PUBACK proves the broker has read everything before it (one
+      // connection is read in order). At most `inflight` markers are outstanding: that is the
+      // flow control, and only confirmed messages count.
+      const marker = new PublishTemplate(spec.topic.replace('{id}', client.clientId), spec.payloadBytes, 1);
+      const covered = new Int32Array(RING);
+      const ids = new Int32Array(RING);
+      const sentAt = new Float64Array(RING);
+      let sinceMarker = 0;
+      let markers = 0;
+      let waiting = false;
       const pump = (): void => {
+        waiting = false;
         for (let k = 0; k < 64; k++) {
           const t = nowMs();
           if (!sending || t >= windowEnd || client.closed) return;
+          if (markers >= spec.inflight) {
+            waiting = true;
+            return;
+          }
           sent++;
-          if (t >= windowStart) windowCount++;
-          if (!client.write(template.build(0, spec.runTag, t))) {
+          sinceMarker++;
+          let ok = client.write(template.build(0, spec.runTag, t));
+          if (sinceMarker >= MARKER_EVERY) {
+            const id = client.allocId();
+            const slot = id & (RING - 1);
+            ids[slot] = id;
+            covered[slot] = sinceMarker;
+            sentAt[slot] = t;
+            sinceMarker = 0;
+            markers++;
+            outstanding++;
+            ok = client.write(marker.build(id, spec.runTag, t));
+          }
+          if (!ok) {
             client.socket.once('drain', pump);
             return;
           }
         }
         setImmediate(pump);
+      };
+      client.onPacket = (p) => {
+        if (p.cmd !== 'puback') return;
+        const id = p.messageId ?? -1;
+        const slot = id & (RING - 1);
+        if (id <= 0 || ids[slot] !== id) {
+          unexpected++;
+          return;
+        }
+        ids[slot] = 0;
+        markers--;
+        outstanding--;
+        acked += covered[slot];
+        const t = nowMs();
+        if (t >= windowStart && t < windowEnd) {
+          windowCount += covered[slot];
+          latency.record((t - sentAt[slot]) * 1000);
+        }
+        if (waiting) pump();
+        maybeDone();
       };
       pump();
     }
@@ -279,7 +330,6 @@ export async function fanIn(spec: FanInSpec): Promise<FanInResult> {
   const stopTimer = setTimeout(() => {
     sending = false;
     draining = true;
-    if (spec.qos === 0) return resolveFinished();
     maybeDone();
     setTimeout(resolveFinished, spec.drainMs).unref();
   }, windowEnd - start + 5);
@@ -288,7 +338,7 @@ export async function fanIn(spec: FanInSpec): Promise<FanInResult> {
   clearInterval(ticker);
   close(poolSpec.pool);
   return {
-    clients: spec.clients, sent, acked, unexpectedAcks: unexpected, outstandingAfterDrain: spec.qos === 1 ? outstanding : 0,
+    clients: spec.clients, sent, acked, unexpectedAcks: unexpected, outstandingAfterDrain: outstanding,
     windowMs: spec.durationMs, windowCount, latency: latency.toJSON(), disconnects, windowStartMs: windowStart, windowEndMs: windowEnd,
   };
 }

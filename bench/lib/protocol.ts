@@ -63,7 +63,11 @@ export interface FanInResult {
   unexpectedAcks: number;
   outstandingAfterDrain: number;
   windowMs: number;
-  /** PUBACKs (QoS 1) or packets written (QoS 0) inside the measurement window. */
+  /**
+   * QoS 1: PUBACKs inside the measurement window. QoS 0: messages whose following QoS 1 marker
+   * was acknowledged inside the window (read by the broker, not just buffered by the kernel).
+   * For QoS 0, `acked` counts confirmed QoS 0 messages and `outstandingAfterDrain` markers.
+   */
   windowCount: number;
   latency: HistogramData;
   disconnects: number;

@@ -49,20 +49,37 @@ export function medians(reps: Array<Record<string, number>>): Record<string, num
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+const running = new Set<Target>();
+
+/** Stops every started target (the runner's SIGINT/SIGTERM handler: no orphaned brokers, Mosquitto unpinned). */
+export async function stopRunningTargets(): Promise<void> {
+  await Promise.all([...running].map((t) => t.stop().catch(() => [])));
+  running.clear();
+}
+
 /** Starts the target (pinned, profiled if asked), runs `fn`, always stops it. */
 export async function withBroker<T>(ctx: Context, target: Target, scenario: string, processes: number, fn: () => Promise<T>): Promise<T> {
   const cpuProfDir = ctx.cpuProfDir ? join(ctx.cpuProfDir, target.name, scenario) : undefined;
   ctx.log(`${target.name}: starting ${processes > 1 ? `${processes} processes` : 'broker'} for ${scenario}`);
+  running.add(target);
   await target.start({ processes, cpus: ctx.brokerCpus, cpuProfDir });
   const pids = target.endpoints.map((e) => e.pid);
   try {
     const result = await fn();
-    // A broker that died mid-scenario makes every figure meaningless: fail loudly instead.
+    // A broker that died mid-scenario: figures taken before are kept only when the scenario
+    // says so (it marks them), otherwise the scenario fails.
     const dead = pids.filter((pid) => !isAlive(pid));
-    if (dead.length) throw new Error(`${target.name}: broker process(es) ${dead.join(', ')} exited during ${scenario}${target.logHint ? ` (${target.logHint()})` : ''}`);
+    if (dead.length) {
+      const message = `${target.name}: broker process(es) ${dead.join(', ')} exited during ${scenario}${target.logHint ? ` (${target.logHint()})` : ''}`;
+      const items: unknown[] = Array.isArray(result) ? result : [result];
+      const marked = items.filter((m): m is Measurement => typeof m === 'object' && m !== null && 'info' in m && 'brokerExited' in (m as Measurement).info);
+      if (marked.length === 0) throw new Error(message);
+      for (const m of marked) m.info.brokerExited = message;
+    }
     return result;
   } finally {
     const files = await target.stop();
+    running.delete(target);
     for (const file of files) ctx.profiles.push({ target: target.name, scenario, file });
   }
 }

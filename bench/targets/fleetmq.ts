@@ -188,7 +188,7 @@ export class FleetMqTarget implements Target {
   async metrics(): Promise<string[]> {
     return Promise.all(this.endpoints.map(async (e) => {
       try {
-        const res = await fetch(`http://127.0.0.1:${e.httpPort}/metrics`);
+        const res = await fetch(`http://127.0.0.1:${e.httpPort}/metrics`, { signal: AbortSignal.timeout(5000) });
         return res.ok ? await res.text() : '';
       } catch {
         return '';

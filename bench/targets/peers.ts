@@ -84,6 +84,7 @@ export class BareAedesTarget implements Target {
       readyTimeoutMs: 20_000,
       label: 'bare aedes',
       log: this.log,
+      logFile: join(tmpdir(), 'fleetmq-bench', 'bare-aedes.log'),
     });
     this.endpoints = [{ host: '127.0.0.1', port: this.broker.port as number, pid: this.broker.pid }];
   }
