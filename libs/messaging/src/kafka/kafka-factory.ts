@@ -3,7 +3,7 @@ import type { Admin, Kafka, LogEntry, logCreator } from 'kafkajs';
 import type { Logger } from '#config';
 import type { ProducerFactory } from './producer-like.js';
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -51,6 +51,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
 export function producerFactory(kafka: Kafka): ProducerFactory {
   return () =>
     kafka.producer({
+      // Named explicitly (murmur2, as the Java client) so kafkajs does not warn about its v2 default change.
+      createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
       idempotent: false,
       maxInFlightRequests: 1,
