@@ -1,6 +1,7 @@
 // Brings up what the tests need, once per `jest` run, and passes it to the workers through
 // process.env (workers are started after this and inherit it):
-//  - PostgreSQL: TEST_DATABASE_URL, else the local server on 127.0.0.1:5432, else an embedded one;
+//  - PostgreSQL: TEST_DATABASE_URL, else the local server on 127.0.0.1:5432, else an embedded one
+//    (data in .fleetmq-test/pg; FLEETMQ_TEST_EMBEDDED_PG=1 forces it);
 //  - Kafka (unless FLEETMQ_TEST_NO_KAFKA=1): KAFKA_BROKERS, else tools/kafka/start.sh, with the
 //    internal topics created.
 // global-teardown.ts stops only what was started here (see `state`).
@@ -51,7 +52,9 @@ export default async function globalSetup(): Promise<void> {
 
 async function setupPostgres(state: TestInfraState): Promise<void> {
   const url = process.env.TEST_DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const problem = await ensureDatabase(url);
+  // FLEETMQ_TEST_EMBEDDED_PG=1 skips the local server (and checks the embedded path).
+  const forceEmbedded = process.env.FLEETMQ_TEST_EMBEDDED_PG === '1' && process.env.TEST_DATABASE_URL === undefined;
+  const problem = forceEmbedded ? 'FLEETMQ_TEST_EMBEDDED_PG=1' : await ensureDatabase(url);
   if (problem === null) {
     process.env.TEST_DATABASE_URL = url;
     say(`PostgreSQL: ${redact(url)}`);
