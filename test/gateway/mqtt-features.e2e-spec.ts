@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { ClientContext, DisconnectReason, PublishForwarder, UplinkPublish } from '../../apps/gateway/src/index.js';
 import { clientIdIn, startTestGateway, type Credentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
-import { Inbox, connectClient, endAllClients, endClient, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { Inbox, RawSocket, connackReturnCode, connectClient, connectPacket, endAllClients, endClient, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
 
 const run = promisify(execFile);
 
@@ -158,6 +158,24 @@ describe('gateway MQTT behaviour through the hooks', () => {
     off();
     expect(reasons).toEqual(['takeover', 'normal']);
     expect(gw.gateway.registry.get(inst.id, id)).toBeUndefined();
+  });
+
+  it('closes a silent client after 1.5 x keep-alive with reason keepalive-timeout', async () => {
+    const id = clientIdIn();
+    const c = await creds(id);
+    const reasons: DisconnectReason[] = [];
+    const off = gw.gateway.events.on('disconnected', (ctx, reason) => {
+      if (ctx.clientId === id) reasons.push(reason);
+    });
+    const raw = await RawSocket.open(gw.port);
+    raw.write(connectPacket(id, { keepalive: 1, username: c.username, password: Buffer.from(c.password) }));
+    expect(connackReturnCode(await raw.waitBytes(4))).toBe(0);
+    const t0 = Date.now();
+    expect(await raw.closedWithin(3000)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    await sleep(50);
+    off();
+    expect(reasons).toEqual(['keepalive-timeout']);
   });
 
   it('unsubscribes through the namespace', async () => {

@@ -116,7 +116,6 @@ export class Gateway implements GatewayPorts {
       connectTimeout: config.limits.connectTimeoutMs,
       // FleetMQ client IDs have up to 64 characters; MQTT 3.1's 23 would refuse them.
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
-      maxInflightInbound: config.limits.maxInflight,
       preConnect: createPreConnectHook(deps),
       authenticate: createAuthenticateHook(deps),
       authorizePublish: createAuthorizePublishHook(deps),

@@ -13,8 +13,15 @@ const INVALID_TOPIC = new Error('invalid topic name');
 const DOLLAR = 0x24;
 
 /**
- * Runs for every PUBLISH and for the will (aedes calls it from client.close()), in packet
- * order. Order of work: cheap checks, ACL, then the forwarder (Kafka); only when the forwarder
+ * Where aedes 1.2 calls this (checked in its source): lib/handlers/publish.js runs
+ * [authorizePublish, enqueuePublish] in series, and enqueuePublish writes the QoS 1 PUBACK
+ * before broker.publish, the QoS 2 PUBREC after it; so nothing is acknowledged or delivered
+ * until this hook calls back. Wills pass through it too: lib/client.js close() calls
+ * authorizePublish(client, will) before broker.publish(will) (and aedes.js _clearWills, for
+ * wills of dead brokers, with a client that may be null: refused here, this node cannot
+ * tell who it was).
+ *
+ * Runs for every PUBLISH and for the will, in packet order. Order of work: cheap checks, ACL, then the forwarder (Kafka); only when the forwarder
  * calls back is the topic moved into the instance's namespace and aedes told to go on, which
  * makes aedes write the PUBACK/PUBREC and deliver to subscribers.
  *
