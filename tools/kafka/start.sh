@@ -115,20 +115,22 @@ wait_ready() { # wait_ready <pid> <port>
 KAFKA_PID='' KAFKA_PORT='' KAFKA_CONTROLLER_PORT='' KAFKA_VERSION=''
 # shellcheck disable=SC1090
 [[ -f "$STATE" ]] && source "$STATE"
+WANTED_PORT=${FLEETMQ_KAFKA_PORT:-$KAFKA_PORT}
 if is_ours "$KAFKA_PID"; then
-  if [[ "$KAFKA_VERSION" == "$VERSION" ]] && probe "$KAFKA_PORT"; then
+  same() { [[ "$KAFKA_VERSION" == "$VERSION" && "$WANTED_PORT" == "$KAFKA_PORT" ]]; }
+  if same && probe "$KAFKA_PORT"; then
     log "reusing the running broker (pid $KAFKA_PID) on 127.0.0.1:$KAFKA_PORT"
     echo "KAFKA_STARTED=false"
     echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     exit 0
   fi
-  if [[ "$KAFKA_VERSION" == "$VERSION" ]] && wait_ready "$KAFKA_PID" "$KAFKA_PORT"; then
+  if same && wait_ready "$KAFKA_PID" "$KAFKA_PORT"; then
     log "reusing the broker (pid $KAFKA_PID) on 127.0.0.1:$KAFKA_PORT"
     echo "KAFKA_STARTED=false"
     echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     exit 0
   fi
-  log "the running broker (pid $KAFKA_PID) is unhealthy or another version: restarting it"
+  log "the running broker (pid $KAFKA_PID) is unhealthy, another version or on another port: restarting it"
   FLEETMQ_KAFKA_HOME=$KHOME bash "$HERE/stop.sh" >&2
 fi
 
@@ -227,7 +229,8 @@ JAVA_OPTS=(
 )
 
 if [[ ! -f "$DATA/meta.properties" ]]; then
-  CLUSTER_ID=$(node -e 'console.log(require("crypto").randomBytes(16).toString("base64url"))')
+  # A leading '-' would be read as an option by the storage tool: swap it for a letter (still 16 bytes of base64url).
+  CLUSTER_ID=$(node -e 'console.log(require("crypto").randomBytes(16).toString("base64url").replace(/^-/, "A"))')
   log "formatting KRaft storage in $DATA (cluster $CLUSTER_ID)"
   java "${JAVA_OPTS[@]}" kafka.tools.StorageTool format -t "$CLUSTER_ID" \
     -c "$KHOME/server.properties" > "$KHOME/format.out" 2>&1 \
