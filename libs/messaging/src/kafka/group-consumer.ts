@@ -21,6 +21,7 @@ export interface GroupConsumerOptions {
  */
 export class GroupConsumer {
   private consumer: Consumer | undefined;
+  private stopped = false;
 
   constructor(private readonly opts: GroupConsumerOptions) {}
 
@@ -34,6 +35,9 @@ export class GroupConsumer {
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
       ...this.opts.config,
+      // A crash while stop() runs (a restart still connecting) would otherwise schedule another
+      // restart after disconnect(): the consumer would retry forever and keep the process alive.
+      retry: { retries: 5, ...this.opts.config?.retry, restartOnFailure: async () => !this.stopped },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (e) => {
@@ -91,6 +95,7 @@ export class GroupConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const consumer = this.consumer;
     this.consumer = undefined;
     if (consumer) await consumer.disconnect();
