@@ -57,6 +57,29 @@ export class PrivateKafka {
     return this.brokers;
   }
 
+  /**
+   * A broker that was just formatted answers metadata before its group coordinator is ready;
+   * consumer groups fail with NOT_COORDINATOR until then. Wait for the coordinator.
+   */
+  async waitForCoordinator(timeoutMs = 60_000): Promise<void> {
+    const admin = testKafka(this.brokers).admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          await admin.fetchOffsets({ groupId: 'fleetmq-test-warmup', topics: [] });
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await sleep(250);
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   stop(kill = false): void {
     execFileSync('bash', [path.join(REPO, 'tools/kafka/stop.sh'), ...(kill ? ['--kill'] : [])], {
       env: { ...process.env, FLEETMQ_KAFKA_HOME: this.home },
