@@ -118,11 +118,28 @@ export class RecordCollector {
     private readonly filter: (m: KafkaMessage) => boolean,
   ) {}
 
-  async start(): Promise<void> {
+  /**
+   * 'end' (default): only records produced after start() resolved, so a busy shared topic costs
+   * nothing to skip; 'beginning': everything (a private broker).
+   */
+  async start(from: 'end' | 'beginning' = 'end'): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: `fleetmq-test-${randomBytes(6).toString('hex')}`, maxWaitTimeInMs: 100 });
     this.consumer = consumer;
+    let ends: Array<{ partition: number; high: string }> = [];
+    if (from === 'end') {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      ends = await admin.fetchTopicOffsets(this.topic);
+      await admin.disconnect();
+    }
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
     await consumer.connect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.subscribe({ topic: this.topic, fromBeginning: from === 'beginning' });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
@@ -131,6 +148,8 @@ export class RecordCollector {
         for (const w of this.waiters.splice(0)) w();
       },
     });
+    for (const p of ends) consumer.seek({ topic: this.topic, partition: p.partition, offset: p.high });
+    await joined;
   }
 
   async waitFor(count: number, timeoutMs = 20_000): Promise<Collected[]> {

@@ -71,7 +71,7 @@ describe('uplink while Kafka stops and restarts (private broker)', () => {
     expect(failures).toEqual([]);
 
     const collector = new RecordCollector(testKafka(broker.brokers), UPLINK_TOPIC, (m) => header(m, HEADERS.client) === clientId);
-    await collector.start();
+    await collector.start('beginning');
     try {
       await collector.waitUntil((records) => new Set(records.map((r) => Number(r.message.value!.toString()))).size >= total, 60_000, 'every acked record');
       const inKafka = new Set(collector.records.map((r) => Number(r.message.value!.toString())));
