@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetMqConfig } from '#config';
-import type { RuleKind } from '#domain';
+import { storedRuleSpec, validateRuleDefinition, type RuleKind, type StoredRuleSpec } from '#domain';
 import { GroupRepository, ParentTopicRepository, RuleRepository, type RuleEntity, type RuleTotals } from '#domain/persistence';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type ListPage } from '../common/pagination.js';
 import { CONSOLE_CONFIG } from '../console.tokens.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { ControlPublisher } from '../messaging/control.publisher.js';
-import { validateRule, type RuleSpec } from './rule-validation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,7 +55,7 @@ export class RulesService {
 
   async update(instanceId: string, ruleId: string, changes: RuleChanges): Promise<RuleEntity> {
     const current = await this.get(instanceId, ruleId);
-    let spec: RuleSpec | undefined;
+    let spec: StoredRuleSpec | undefined;
     if (changes.source !== undefined || changes.target !== undefined) {
       spec = await this.check(instanceId, current.kind, changes.source ?? current.source, changes.target ?? current.target);
     }
@@ -77,15 +76,16 @@ export class RulesService {
     return this.rules.totals(ruleId);
   }
 
-  private async check(instanceId: string, kind: RuleKind, source: Record<string, unknown>, target: Record<string, unknown>): Promise<RuleSpec> {
+  /** Validates with the domain rules (the same the router re-reads rows with), then checks the group exists. */
+  private async check(instanceId: string, kind: RuleKind, source: Record<string, unknown>, target: Record<string, unknown>): Promise<StoredRuleSpec> {
     const instance = await this.instances.get(instanceId);
     const parentTopics = instance.anonymous ? null : new Set(await this.topics.names(instanceId));
-    const result = validateRule(kind, source, target, { parentTopics, maxTopicLength: this.config.limits.maxTopicLength });
+    const result = validateRuleDefinition(kind, source, target, { parentTopics, maxTopicLength: this.config.limits.maxTopicLength });
     if (!result.ok) throw new InvalidInputError(result.errors);
-    const groupId = result.spec.source.groupId;
-    if (typeof groupId === 'string' && !(await this.groups.find(instanceId, groupId))) {
-      throw InvalidInputError.field('source.groupId', `group '${groupId}' does not exist in the instance`);
+    const rule = result.value;
+    if (rule.kind === 'status' && rule.source.groupId !== undefined && !(await this.groups.find(instanceId, rule.source.groupId))) {
+      throw InvalidInputError.field('source.groupId', `group '${rule.source.groupId}' does not exist in the instance`);
     }
-    return result.spec;
+    return storedRuleSpec(rule);
   }
 }

@@ -23,6 +23,7 @@ export type {
   InflowRule,
   StatusRule,
   StoredRule,
+  StoredRuleSpec,
   RuleFieldError,
   RuleValidation,
 } from './rule.types.js';
@@ -30,6 +31,7 @@ export {
   validateRuleBody,
   validateRuleDefinition,
   parseStoredRule,
+  storedRuleSpec,
   isReservedKafkaTopic,
   DEFAULT_MAX_TOPIC_LENGTH,
   MAX_RULE_NAME_LENGTH,

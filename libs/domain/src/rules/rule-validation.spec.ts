@@ -1,4 +1,4 @@
-import { parseStoredRule, validateRuleBody, validateRuleDefinition } from './rule-validation.js';
+import { parseStoredRule, storedRuleSpec, validateRuleBody, validateRuleDefinition, type RuleValidationOptions } from './rule-validation.js';
 
 const outflow = (target: Record<string, unknown> = {}, source: unknown = { topicFilter: 'telemetry/#' }) => ({
   name: 'to-orders',
@@ -82,6 +82,7 @@ describe('validateRuleDefinition', () => {
     ['status', { groupId: 'cars' }, { kafkaTopic: 'st' }, false],
     ['status', {}, { kafkaTopic: 'st', keyStrategy: 'topic' }, false],
     ['status', {}, undefined, false],
+    ['status', { groupId: null }, { kafkaTopic: 'st' }, false],
     ['outflow', { topicFilter: '#' }, { kafkaTopic: 'all', keyStrategy: 'none', format: 'json', payloadEncoding: 'utf8' }, true],
   ])('%s %j %j -> %s', (kind, source, target, ok) => {
     const result = validateRuleDefinition(kind, source, target);
@@ -98,5 +99,99 @@ describe('parseStoredRule', () => {
   it('reports a row that no longer validates', () => {
     const result = parseStoredRule({ id: 'r1', instanceId: 'i', name: 'n', kind: 'outflow', source: { topicFilter: 'a/#/b' }, target: { kafkaTopic: 'x' }, enabled: true });
     expect(result.ok).toBe(false);
+  });
+});
+
+// What the console checks when a rule is written: the instance's parent topics on top of the shape.
+describe('validateRuleDefinition with parent topics (console)', () => {
+  const atConsole: RuleValidationOptions = { parentTopics: new Set(['telemetry', 'cmd']), maxTopicLength: 128 };
+  const stored = (kind: string, source: unknown, target: unknown, options = atConsole) => {
+    const result = validateRuleDefinition(kind, source, target, options);
+    return result.ok ? storedRuleSpec(result.value) : result;
+  };
+
+  it('outflow: keyStrategy clientId, format raw stored without payloadEncoding; json adds base64', () => {
+    expect(stored('outflow', { topicFilter: 'telemetry/+/up' }, { kafkaTopic: 'data' })).toEqual({
+      source: { topicFilter: 'telemetry/+/up' },
+      target: { kafkaTopic: 'data', keyStrategy: 'clientId', format: 'raw' },
+    });
+    expect(stored('outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'data', format: 'json', keyStrategy: 'none' })).toEqual({
+      source: { topicFilter: 'telemetry/#' },
+      target: { kafkaTopic: 'data', keyStrategy: 'none', format: 'json', payloadEncoding: 'base64' },
+    });
+  });
+
+  it('inflow: qos 1, retain false; placeholders allowed after the first level', () => {
+    expect(stored('inflow', { kafkaTopic: 'commands' }, { topicTemplate: 'cmd/${key}/${header.x-type}' })).toEqual({
+      source: { kafkaTopic: 'commands' },
+      target: { topicTemplate: 'cmd/${key}/${header.x-type}', qos: 1, retain: false },
+    });
+  });
+
+  it('status: group optional, keyStrategy clientId', () => {
+    expect(stored('status', {}, { kafkaTopic: 'presence' })).toEqual({ source: {}, target: { kafkaTopic: 'presence', keyStrategy: 'clientId' } });
+    expect(stored('status', { groupId: 'GID_cars' }, { kafkaTopic: 'presence' })).toEqual({ source: { groupId: 'GID_cars' }, target: { kafkaTopic: 'presence', keyStrategy: 'clientId' } });
+  });
+
+  it('the anonymous instance (parentTopics null) accepts any first level', () => {
+    expect(validateRuleDefinition('outflow', { topicFilter: 'anything/#' }, { kafkaTopic: 'x' }, { ...atConsole, parentTopics: null }).ok).toBe(true);
+    expect(validateRuleDefinition('inflow', { kafkaTopic: 'k' }, { topicTemplate: 'anything/${key}' }, { ...atConsole, parentTopics: null }).ok).toBe(true);
+  });
+
+  it('what is stored parses back to the same rule', () => {
+    for (const [kind, source, target] of [
+      ['outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'raw' }],
+      ['outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'json', format: 'json', payloadEncoding: 'utf8' }],
+      ['inflow', { kafkaTopic: 'k' }, { topicTemplate: 'cmd/${key}', qos: 0, retain: true }],
+      ['status', { groupId: 'GID_cars' }, { kafkaTopic: 'p', keyStrategy: 'none' }],
+    ] as const) {
+      const validated = validateRuleDefinition(kind, source, target, atConsole);
+      if (!validated.ok) throw new Error(`${kind} should validate`);
+      const parsed = parseStoredRule({ id: 'r', instanceId: 'i', name: 'n', enabled: true, kind, ...storedRuleSpec(validated.value) });
+      expect(parsed).toEqual({ ok: true, value: { id: 'r', instanceId: 'i', name: 'n', enabled: true, ...validated.value } });
+    }
+  });
+
+  it.each<[string, string, Record<string, unknown>, Record<string, unknown>, string[]]>([
+    ['missing topicFilter', 'outflow', {}, { kafkaTopic: 'x' }, ['source.topicFilter']],
+    ['unknown parent topic', 'outflow', { topicFilter: 'other/#' }, { kafkaTopic: 'x' }, ['source.topicFilter']],
+    ['leading wildcard', 'outflow', { topicFilter: '#' }, { kafkaTopic: 'x' }, ['source.topicFilter']],
+    ['leading single-level wildcard', 'outflow', { topicFilter: '+/up' }, { kafkaTopic: 'x' }, ['source.topicFilter']],
+    ['bad filter', 'outflow', { topicFilter: 'telemetry/a#' }, { kafkaTopic: 'x' }, ['source.topicFilter']],
+    ['internal kafka topic', 'outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'fleetmq.downlink' }, ['target.kafkaTopic']],
+    ['bad kafka topic', 'outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'a b' }, ['target.kafkaTopic']],
+    ['payloadEncoding with raw', 'outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'x', payloadEncoding: 'utf8' }, ['target.payloadEncoding']],
+    ['payloadEncoding with explicit raw', 'outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'x', format: 'raw', payloadEncoding: 'base64' }, ['target.payloadEncoding']],
+    ['bad enums', 'outflow', { topicFilter: 'telemetry/#' }, { kafkaTopic: 'x', keyStrategy: 'k', format: 'xml' }, ['target.format', 'target.keyStrategy']],
+    ['property of another kind', 'outflow', { topicFilter: 'telemetry/#', kafkaTopic: 'y' }, { kafkaTopic: 'x' }, ['source.kafkaTopic']],
+    [
+      'every outflow problem at once',
+      'outflow',
+      { topicFilter: 'nope/#' },
+      { kafkaTopic: 'fleetmq.uplink', keyStrategy: 'x', payloadEncoding: 'utf8', extra: 1 },
+      ['source.topicFilter', 'target.extra', 'target.kafkaTopic', 'target.keyStrategy', 'target.payloadEncoding'],
+    ],
+    ['inflow placeholder in first level', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: '${key}/a' }, ['target.topicTemplate']],
+    ['inflow placeholder inside first level', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: 'cmd${key}/a' }, ['target.topicTemplate']],
+    ['inflow unknown placeholder', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: 'cmd/${body}' }, ['target.topicTemplate']],
+    ['inflow unclosed placeholder', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: 'cmd/${key' }, ['target.topicTemplate']],
+    ['inflow wildcard', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: 'cmd/+' }, ['target.topicTemplate']],
+    ['inflow unknown parent', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: 'x/${key}' }, ['target.topicTemplate']],
+    ['inflow $ first level', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: '$SYS/x' }, ['target.topicTemplate']],
+    ['inflow qos 2 and retain string', 'inflow', { kafkaTopic: 'k' }, { topicTemplate: 'cmd/a', qos: 2, retain: 'yes' }, ['target.qos', 'target.retain']],
+    ['inflow bad source, qos and template', 'inflow', { kafkaTopic: 'bad topic' }, { topicTemplate: '${key}/x', qos: 2 }, ['source.kafkaTopic', 'target.qos', 'target.topicTemplate']],
+    ['inflow internal source', 'inflow', { kafkaTopic: 'fleetmq.uplink' }, { topicTemplate: 'cmd/a' }, ['source.kafkaTopic']],
+    ['status bad group', 'status', { groupId: 'sensors' }, { kafkaTopic: 'p' }, ['source.groupId']],
+    ['status keyStrategy topic', 'status', {}, { kafkaTopic: 'p', keyStrategy: 'topic' }, ['target.keyStrategy']],
+    ['status missing target', 'status', {}, {}, ['target.kafkaTopic']],
+  ])('refuses %s, naming the fields', (_name, kind, source, target, fields) => {
+    const result = validateRuleDefinition(kind, source, target, atConsole);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.field).sort()).toEqual(fields);
+  });
+
+  it('without parent topics (the router) any first level passes, other checks stay', () => {
+    expect(validateRuleDefinition('outflow', { topicFilter: 'other/#' }, { kafkaTopic: 'x' }).ok).toBe(true);
+    expect(validateRuleDefinition('outflow', { topicFilter: 'other/#' }, { kafkaTopic: 'x', payloadEncoding: 'utf8' }).ok).toBe(false);
   });
 });

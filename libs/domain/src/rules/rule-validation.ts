@@ -1,24 +1,41 @@
 import { isValidGroupId } from '../group-id.js';
 import { isValidKafkaTopicName } from '../kafka-topic.js';
-import { TOPIC_PROBLEMS, validateTopicFilter } from '../topic.js';
+import { parentTopicOf, TOPIC_PROBLEMS, validateTopicFilter } from '../topic.js';
 import { isRuleKind, RULE_KINDS } from '../types.js';
 import {
   KEY_STRATEGIES,
   OUTFLOW_FORMATS,
   PAYLOAD_ENCODINGS,
   STATUS_KEY_STRATEGIES,
+  type PayloadEncoding,
   type Rule,
   type RuleBody,
   type RuleDefinition,
   type RuleFieldError,
   type RuleValidation,
   type StoredRule,
+  type StoredRuleSpec,
 } from './rule.types.js';
 import { parseTopicTemplate } from './topic-template.js';
 
 export interface RuleValidationOptions {
   /** Longest MQTT topic filter / rendered topic (FLEETMQ_MAX_TOPIC_LENGTH); default 128. */
   maxTopicLength?: number;
+  /**
+   * Parent topics of the instance: the first level of an outflow filter or an inflow template
+   * must be one of them. null (the anonymous instance) or absent (the router re-reading stored
+   * rows, already checked when written) allows any first level.
+   */
+  parentTopics?: ReadonlySet<string> | null;
+}
+
+interface Limits {
+  maxTopicLength: number;
+  parentTopics: ReadonlySet<string> | null;
+}
+
+function limits(options: RuleValidationOptions): Limits {
+  return { maxTopicLength: options.maxTopicLength ?? DEFAULT_MAX_TOPIC_LENGTH, parentTopics: options.parentTopics ?? null };
 }
 
 export const DEFAULT_MAX_TOPIC_LENGTH = 128;
@@ -75,9 +92,15 @@ class Reader {
     }
     return value;
   }
+
+  parentTopic(path: string, parent: string, parentTopics: ReadonlySet<string> | null): boolean {
+    if (parentTopics === null || parentTopics.has(parent)) return true;
+    this.fail(path, `first level '${parent}' is not a parent topic of the instance`);
+    return false;
+  }
 }
 
-function readDefinition(r: Reader, kind: unknown, source: unknown, target: unknown, maxTopicLength: number): RuleDefinition | undefined {
+function readDefinition(r: Reader, kind: unknown, source: unknown, target: unknown, { maxTopicLength, parentTopics }: Limits): RuleDefinition | undefined {
   if (!isRuleKind(kind)) {
     r.fail('kind', `must be one of ${RULE_KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
     return undefined;
@@ -91,14 +114,17 @@ function readDefinition(r: Reader, kind: unknown, source: unknown, target: unkno
       else {
         const problem = validateTopicFilter(s.topicFilter, maxTopicLength);
         if (problem !== null) r.fail('source.topicFilter', TOPIC_PROBLEMS[problem]);
-        else topicFilter = s.topicFilter;
+        else if (r.parentTopic('source.topicFilter', parentTopicOf(s.topicFilter), parentTopics)) topicFilter = s.topicFilter;
       }
     }
     if (!t) return undefined;
     const kafkaTopic = r.kafkaTopic(t, 'target.kafkaTopic');
     const keyStrategy = r.oneOf(t, 'keyStrategy', 'target.keyStrategy', KEY_STRATEGIES, 'clientId');
     const format = r.oneOf(t, 'format', 'target.format', OUTFLOW_FORMATS, 'raw');
-    const payloadEncoding = r.oneOf(t, 'payloadEncoding', 'target.payloadEncoding', PAYLOAD_ENCODINGS, 'base64');
+    let payloadEncoding: PayloadEncoding | undefined;
+    // Raw records carry the payload bytes as they are: an encoding there would be a silent no-op.
+    if (format === 'raw' && t.payloadEncoding !== undefined) r.fail('target.payloadEncoding', "is only allowed with format 'json'");
+    else payloadEncoding = r.oneOf(t, 'payloadEncoding', 'target.payloadEncoding', PAYLOAD_ENCODINGS, 'base64');
     if (topicFilter === undefined || !kafkaTopic || !keyStrategy || !format || !payloadEncoding) return undefined;
     return { kind, source: { topicFilter }, target: { kafkaTopic, keyStrategy, format, payloadEncoding } };
   }
@@ -112,7 +138,7 @@ function readDefinition(r: Reader, kind: unknown, source: unknown, target: unkno
     else {
       const parsed = parseTopicTemplate(t.topicTemplate, maxTopicLength);
       if (!parsed.ok) r.fail('target.topicTemplate', parsed.reason);
-      else topicTemplate = t.topicTemplate;
+      else if (r.parentTopic('target.topicTemplate', parsed.value.parentTopic, parentTopics)) topicTemplate = t.topicTemplate;
     }
     const qos = r.oneOf<0 | 1>(t, 'qos', 'target.qos', [0, 1], 1);
     let retain = false;
@@ -126,7 +152,7 @@ function readDefinition(r: Reader, kind: unknown, source: unknown, target: unkno
   const s = r.object(source ?? {}, 'source', ['groupId']);
   const t = r.object(target, 'target', ['kafkaTopic', 'keyStrategy']);
   let groupId: string | undefined;
-  if (s && s.groupId !== undefined && s.groupId !== null) {
+  if (s && s.groupId !== undefined) {
     if (typeof s.groupId !== 'string' || !isValidGroupId(s.groupId)) r.fail('source.groupId', 'must be a group ID GID_... of at most 64 characters');
     else groupId = s.groupId;
   }
@@ -150,7 +176,7 @@ function result<T>(r: Reader, value: T | undefined): RuleValidation<T> {
  */
 export function validateRuleDefinition(kind: unknown, source: unknown, target: unknown, options: RuleValidationOptions = {}): RuleValidation<RuleDefinition> {
   const r = new Reader();
-  return result(r, readDefinition(r, kind, source, target, options.maxTopicLength ?? DEFAULT_MAX_TOPIC_LENGTH));
+  return result(r, readDefinition(r, kind, source, target, limits(options)));
 }
 
 /**
@@ -171,14 +197,27 @@ export function validateRuleBody(body: unknown, options: RuleValidationOptions =
     if (typeof fields.enabled === 'boolean') enabled = fields.enabled;
     else r.fail('enabled', 'must be a boolean');
   }
-  const definition = readDefinition(r, fields.kind, fields.source, fields.target, options.maxTopicLength ?? DEFAULT_MAX_TOPIC_LENGTH);
+  const definition = readDefinition(r, fields.kind, fields.source, fields.target, limits(options));
   return result(r, name !== undefined && definition ? { ...definition, name, enabled } : undefined);
 }
 
 /** A stored row as a typed rule; a row that no longer validates is reported, never routed. */
 export function parseStoredRule(row: StoredRule, options: RuleValidationOptions = {}): RuleValidation<Rule> {
   const r = new Reader();
-  const definition = readDefinition(r, row.kind, row.source, row.target, options.maxTopicLength ?? DEFAULT_MAX_TOPIC_LENGTH);
+  const definition = readDefinition(r, row.kind, row.source, row.target, limits(options));
   const value = definition ? ({ ...definition, id: row.id, instanceId: row.instanceId, name: row.name, enabled: row.enabled } as Rule) : undefined;
   return result(r, value);
+}
+
+/**
+ * What the console stores in a rule's source/target columns: the validated definition with its
+ * defaults, minus payloadEncoding for raw outflows (it is refused there on input, and
+ * parseStoredRule fills it back in).
+ */
+export function storedRuleSpec(definition: RuleDefinition): StoredRuleSpec {
+  if (definition.kind !== 'outflow' || definition.target.format === 'json') {
+    return { source: { ...definition.source }, target: { ...definition.target } };
+  }
+  const { kafkaTopic, keyStrategy, format } = definition.target;
+  return { source: { ...definition.source }, target: { kafkaTopic, keyStrategy, format } };
 }

@@ -86,6 +86,12 @@ export interface StoredRule {
   enabled: boolean;
 }
 
+/** A rule's source and target as the JSON columns of RuleEntity hold them. */
+export interface StoredRuleSpec {
+  source: Record<string, unknown>;
+  target: Record<string, unknown>;
+}
+
 /** A refused field: `field` is a dotted path such as `target.kafkaTopic`. */
 export interface RuleFieldError {
   field: string;
