@@ -54,6 +54,8 @@ export interface GatewayProcessOptions {
   kafkaBrokers?: string[];
   /** Extra FLEETMQ_* settings (strings, as in the environment). */
   env?: Record<string, string>;
+  /** Extra node flags (e.g. --import of a diagnostic module). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -111,11 +113,11 @@ export class GatewayProcess {
       ...(this.options.kafkaBrokers ? { KAFKA_BROKERS: this.options.kafkaBrokers.join(',') } : {}),
       ...this.options.env,
     };
-    const child = spawn(process.execPath, [GATEWAY_MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), GATEWAY_MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
     const keep = (chunk: Buffer): void => {
-      this.tail = (this.tail + chunk.toString()).slice(-8000);
+      this.tail = (this.tail + chunk.toString()).slice(-20000);
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
