@@ -21,7 +21,7 @@ import {
 } from './gateway.ports.js';
 import { installPacketGuards, maxPacketBytes, type ParsedPacket, type ParserInternals, type Violation } from './guards/packet-guards.js';
 import { createAuthenticateHook, createPreConnectHook } from './hooks/authenticate.hook.js';
-import { createAuthorizeForwardHook } from './hooks/authorize-forward.hook.js';
+import { BACKLOG_SWEEP_MS, createAuthorizeForwardHook, sweepBacklogs } from './hooks/authorize-forward.hook.js';
 import { createAuthorizePublishHook } from './hooks/authorize-publish.hook.js';
 import { createAuthorizeSubscribeHook } from './hooks/authorize-subscribe.hook.js';
 import { attachBrokerEvents } from './hooks/broker-events.js';
@@ -66,6 +66,7 @@ export class Gateway implements GatewayPorts {
   private listeners: Listener[] = [];
   private listening: ListeningPorts | undefined;
   private readonly namespaces = new Map<string, Namespace>();
+  private backlogSweep: NodeJS.Timeout | undefined;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
@@ -124,6 +125,8 @@ export class Gateway implements GatewayPorts {
     });
     this.broker = broker;
     attachBrokerEvents(broker, deps);
+    this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
+    this.backlogSweep.unref();
     broker.on('closed', () => this.logger.debug('broker closed'));
 
     const handle = (stream: Duplex, transport: Transport, address: string, req?: IncomingMessage) => this.handleConnection(stream, transport, address, req);
@@ -150,6 +153,7 @@ export class Gateway implements GatewayPorts {
 
   /** Stops accepting, closes every client (wills are published), then the broker. */
   async stop(): Promise<void> {
+    clearInterval(this.backlogSweep);
     const listeners = this.listeners;
     this.listeners = [];
     const closing = Promise.all(listeners.map((l) => l.close()));

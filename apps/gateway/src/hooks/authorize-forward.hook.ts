@@ -1,5 +1,12 @@
 import type { AedesPublishPacket, AuthorizeForwardHandler } from 'aedes';
+import type { ConnectionState } from '../session/connection-state.js';
 import type { HookDeps } from './hook-deps.js';
+
+const BACKLOG_CHECK_MS = 50;
+/** How often every connection is looked at for a backed-up socket (gateway.ts runs the sweep). */
+export const BACKLOG_SWEEP_MS = 250;
+/** A backed-up socket whose outgoing buffer has not shrunk for this long belongs to a stalled reader. */
+export const STALLED_WRITE_MS = 5_000;
 
 /**
  * Runs before every write of a PUBLISH to a client (live, retained, offline queue, P2P). The
@@ -17,8 +24,9 @@ export function createAuthorizeForwardHook(deps: HookDeps): AuthorizeForwardHand
     if (topic === null) return null;
     // A subscriber that does not read: disconnect it rather than queue without bound.
     const conn = client.conn as { writableLength?: number };
-    if ((conn.writableLength ?? 0) > maxOutgoing) {
-      state.close('error');
+    const queued = conn.writableLength ?? 0;
+    if (queued > maxOutgoing) {
+      closeSlowConsumer(deps, state);
       return null;
     }
     // aedes downgrades to the subscription's QoS by looking the topic up among the client's
@@ -28,4 +36,46 @@ export function createAuthorizeForwardHook(deps: HookDeps): AuthorizeForwardHand
     packet.topic = topic;
     return packet;
   };
+}
+
+/** Starts watching every connection whose socket has bytes waiting (called every BACKLOG_SWEEP_MS). */
+export function sweepBacklogs(deps: HookDeps): void {
+  for (const state of deps.registry.states()) {
+    if (state.backlogTimer !== undefined) continue;
+    const conn = state.client.conn as { writableLength?: number };
+    if ((conn.writableLength ?? 0) > 0) watchBacklog(deps, state, conn);
+  }
+}
+
+/**
+ * aedes holds each delivery until the subscriber's socket drains, and a PUBLISH is done only
+ * when every subscriber took it: one stalled reader therefore stops the publishers' flow to
+ * every subscriber (measured: 60 s, aedes' drainTimeout) long before its buffer reaches the
+ * byte limit, and no further forward comes to check it. So a backed-up connection (found by
+ * sweepBacklogs) is watched
+ * until it drains: over the byte limit, or no progress for STALLED_WRITE_MS, it is closed.
+ */
+function watchBacklog(deps: HookDeps, state: ConnectionState, conn: { writableLength?: number }): void {
+  const maxOutgoing = deps.config.limits.maxOutgoingBufferBytes;
+  let last = conn.writableLength ?? 0;
+  let progressAt = deps.clock();
+  state.backlogTimer = setInterval(() => {
+    const queued = conn.writableLength ?? 0;
+    const now = deps.clock();
+    if (queued < last) progressAt = now;
+    last = queued;
+    if (queued > 0 && !state.client.closed) {
+      if (queued <= maxOutgoing && now - progressAt < STALLED_WRITE_MS) return;
+      closeSlowConsumer(deps, state);
+    }
+    clearInterval(state.backlogTimer);
+    state.backlogTimer = undefined;
+  }, BACKLOG_CHECK_MS);
+  state.backlogTimer.unref();
+}
+
+function closeSlowConsumer(deps: HookDeps, state: ConnectionState): void {
+  if (state.client.closed) return;
+  deps.metrics.slowConsumers.inc();
+  state.close('error');
 }

@@ -16,6 +16,7 @@ export class GatewayMetrics {
   readonly protocolViolations: Counter<'reason'>;
   readonly disconnects: Counter<'reason'>;
   readonly deliveries: Counter<'kind'>;
+  readonly slowConsumers: Counter<string>;
   readonly publishesByQos: ReadonlyArray<{ inc(): void }>;
 
   constructor() {
@@ -37,6 +38,10 @@ export class GatewayMetrics {
     });
     this.disconnects = counter({ name: 'fleetmq_gateway_disconnects_total', help: 'Client disconnections by reason', labelNames: ['reason'] });
     this.deliveries = counter({ name: 'fleetmq_gateway_downlink_deliveries_total', help: 'Downlink messages handed to the broker, by kind', labelNames: ['kind'] });
+    this.slowConsumers = counter({
+      name: 'fleetmq_gateway_slow_consumer_disconnects_total',
+      help: 'Connections closed as slow consumers: outgoing buffer over limits.maxOutgoingBufferBytes, or not draining for STALLED_WRITE_MS',
+    });
     this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
   }
 }

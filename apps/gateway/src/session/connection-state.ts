@@ -36,6 +36,8 @@ export class ConnectionState {
   /** A guard already counted this connection's violation. */
   violation: string | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
+  /** Re-checks the outgoing buffer while the socket is backed up (authorize-forward.hook.ts). */
+  backlogTimer: NodeJS.Timeout | undefined;
   /** UNSUBSCRIBE packets parsed before authentication: their filters are namespaced once it succeeds. */
   pendingUnsubscribes: Array<{ unsubscriptions: string[] }> = [];
 
@@ -59,6 +61,8 @@ export class ConnectionState {
   dispose(): void {
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
+    if (this.backlogTimer !== undefined) clearInterval(this.backlogTimer);
+    this.backlogTimer = undefined;
     this.gate?.close();
   }
 }
