@@ -5,7 +5,7 @@
  *   npm run bench -- --profile full     >= 100k idle connections over several gateway processes
  * Options: --targets a,b  --scenarios connections,fan-in,fan-out,reconnect  --reps n
  *          --duration ms  --payloads 64,128,512  --connections n  --subscribers n  --cpu-prof
- *          --out dir  --mosquitto host:port  --no-pin  --fleetmq-entry gateway|fleetmq
+ *          --out dir  --mosquitto private|running|host:port  --no-pin  --fleetmq-entry gateway|fleetmq
  * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ import { fanIn } from './scenarios/fan-in.js';
 import { fanOut } from './scenarios/fan-out.js';
 import { reconnectStorm } from './scenarios/reconnect.js';
 import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable } from './targets/fleetmq.js';
-import { BareAedesTarget, MosquittoTarget } from './targets/peers.js';
+import { BareAedesTarget, MosquittoTarget, PrivateMosquittoTarget } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
 const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-out', 'reconnect'] as const;
@@ -36,7 +36,8 @@ interface Options {
   scenarios: ScenarioName[];
   cpuProf: boolean;
   outDir: string;
-  mosquitto: { host: string; port: number };
+  /** undefined: a private Mosquitto per scenario; else the running one at host:port. */
+  mosquitto?: { host: string; port: number };
   pin: boolean;
   fleetmqEntry: 'gateway' | 'fleetmq';
 }
@@ -75,12 +76,13 @@ function parseArgs(argv: string[]): Options {
   const targets = args.get('targets')?.split(',') ?? defaultTargets;
   const scenarios = (args.get('scenarios')?.split(',') ?? [...ALL_SCENARIOS]) as ScenarioName[];
   for (const s of scenarios) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
-  const [mhost, mport] = (args.get('mosquitto') ?? '127.0.0.1:1883').split(':');
+  const m = args.get('mosquitto');
+  const [mhost, mport] = (m === undefined || m === 'private' ? '' : m === 'running' ? '127.0.0.1:1883' : m).split(':');
   const entry = args.get('fleetmq-entry') ?? 'gateway';
   if (entry !== 'gateway' && entry !== 'fleetmq') throw new Error('--fleetmq-entry must be gateway or fleetmq');
   return {
     profile, targets, scenarios, cpuProf: args.has('cpu-prof'), outDir: args.get('out') ?? join(REPO_ROOT, 'bench/results'),
-    mosquitto: { host: mhost, port: Number(mport) }, pin: !args.has('no-pin'), fleetmqEntry: entry,
+    mosquitto: mhost ? { host: mhost, port: Number(mport) } : undefined, pin: !args.has('no-pin'), fleetmqEntry: entry,
   };
 }
 
@@ -101,7 +103,7 @@ function commit(): string {
 async function createTarget(name: string, opts: Options): Promise<Target> {
   switch (name) {
     case 'mosquitto':
-      return new MosquittoTarget(opts.mosquitto.host, opts.mosquitto.port);
+      return opts.mosquitto ? new MosquittoTarget(opts.mosquitto.host, opts.mosquitto.port) : new PrivateMosquittoTarget(log);
     case 'aedes':
       return new BareAedesTarget(log);
     case 'fleetmq-anon':

@@ -74,7 +74,7 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
         stillOpenAfterIdle: open,
       };
       return {
-        target: target.name, scenario: 'connections', variant: `${c.perProcess} per process x ${endpoints.length}`,
+        target: target.name, scenario: 'connections', variant: `${c.perProcess} per broker process`,
         reps: [rep], median: rep,
         info: {
           processes: endpoints.length, generators: gens.length, perEndpoint, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter,

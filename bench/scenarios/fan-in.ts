@@ -23,7 +23,7 @@ const FAN_IN_METRICS = [
 export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadBytes: number, withReceiver: boolean): Promise<Measurement> {
   const f = ctx.profile.fanIn;
   // Same variant name on every target so figures line up; what received is in info.receiver.
-  const variant = `qos${qos} ${payloadBytes} B${withReceiver ? ' +receiver' : ''}`;
+  const variant = `qos${qos} ${payloadBytes} B`;
   const scenario = `fan-in-qos${qos}`;
   return withBroker(ctx, target, scenario, 1, () =>
     withGenerators(ctx, 'fanin', withReceiver ? 2 : 1, async (gens) => {

@@ -69,8 +69,8 @@ export async function reconnectStorm(target: Target, ctx: Context, metricNames: 
       if (m0 && m1) for (const name of metricNames) metricDeltas[name] = sumMetric(m1, name) - sumMetric(m0, name);
       ctx.log(`${target.name}: reconnect storm: ${JSON.stringify(rep)}`);
       return {
-        target: target.name, scenario: 'reconnect-storm', variant: `${n} clients, auth ${target.auth.mode}`,
-        reps: [rep], median: rep, info: { errors, metricDeltas },
+        target: target.name, scenario: 'reconnect-storm', variant: `${n} clients`,
+        reps: [rep], median: rep, info: { auth: target.auth.mode, errors, metricDeltas },
       };
     }),
   );

@@ -16,7 +16,9 @@ function portAccepts(port: number): Promise<boolean> {
 }
 
 export interface ChildBrokerOptions {
-  script: string;
+  /** A Node script (run with this Node, --cpu-prof capable) or, instead, a native command. */
+  script?: string;
+  command?: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
   cpus?: string;
@@ -49,11 +51,12 @@ export class ChildBroker {
       mkdirSync(opts.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
     }
-    const argv = [...nodeArgs, opts.script, ...(opts.args ?? [])];
+    const exe = opts.command ?? process.execPath;
+    const argv = opts.command ? [...(opts.args ?? [])] : [...nodeArgs, opts.script as string, ...(opts.args ?? [])];
     const pinned = opts.cpus !== undefined && hasTaskset();
     const child = pinned
-      ? spawn('taskset', ['-c', opts.cpus as string, process.execPath, ...argv], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(process.execPath, argv, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn('taskset', ['-c', opts.cpus as string, exe, ...argv], { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(exe, argv, { env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const port = await new Promise<number | undefined>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +11,7 @@ import { buildDownlinkRecord } from '#messaging';
 import type { Auth } from '../lib/protocol.js';
 import { packageVersion, REPO_ROOT } from '../lib/repo.js';
 import { ChildBroker } from './child-broker.js';
+import { freePort } from './peers.js';
 import type { Endpoint, StartOptions, Target } from './target.js';
 
 const run = promisify(execFile);
@@ -37,17 +37,6 @@ function dbUrl(): string {
   return u.toString();
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Shared by both FleetMQ modes: Kafka, a fresh database with one signature tenant, a master key. */
 interface Environment {

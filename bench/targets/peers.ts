@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,72 @@ import { ChildBroker } from './child-broker.js';
 import type { Endpoint, StartOptions, Target } from './target.js';
 
 const run = promisify(execFile);
+
+/**
+ * A private Mosquitto (same binary as the machine's, fresh process per scenario, so its RSS
+ * delta is not blurred by memory an older process freed and kept), listening on an ephemeral
+ * loopback port with in-memory state.
+ */
+export class PrivateMosquittoTarget implements Target {
+  readonly name = 'mosquitto';
+  readonly description = 'Mosquitto (private process per scenario: persistence off, anonymous, default limits)';
+  readonly isFleetMq = false;
+  readonly multiProcess = false;
+  readonly auth = { mode: 'none' } as const;
+  readonly idPrefix = 'bench-';
+  readonly topicRoot = 'bench';
+  readonly p2pNeedsSubscribe = true;
+  endpoints: Endpoint[] = [];
+  private broker?: ChildBroker;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  version(): Promise<string> {
+    return mosquittoVersion();
+  }
+
+  async start(opts: StartOptions): Promise<void> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'fleetmq-bench-mosquitto-'));
+    const conf = join(dir, 'mosquitto.conf');
+    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n`);
+    chmodSync(dir, 0o755);
+    this.broker = await ChildBroker.start({
+      command: 'mosquitto', args: ['-c', conf], cpus: opts.cpus, ready: { tcpPort: port }, readyTimeoutMs: 20_000,
+      label: 'mosquitto', log: this.log, logFile: join(tmpdir(), 'fleetmq-bench', 'mosquitto.log'),
+    });
+    this.endpoints = [{ host: '127.0.0.1', port, pid: this.broker.pid }];
+  }
+
+  async stop(): Promise<string[]> {
+    await this.broker?.stop();
+    this.broker = undefined;
+    this.endpoints = [];
+    return [];
+  }
+}
+
+async function mosquittoVersion(): Promise<string> {
+  try {
+    const { stdout, stderr } = await run('mosquitto', ['-h']).catch((e: { stdout: string; stderr: string }) => e);
+    const m = /mosquitto version (\S+)/.exec(`${stdout}${stderr}`);
+    return m ? m[1] : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /** The Mosquitto already running on this machine (not started or stopped by the bench). */
 export class MosquittoTarget implements Target {
@@ -27,14 +95,8 @@ export class MosquittoTarget implements Target {
     this.description = `Mosquitto at ${host}:${port} (the machine's running instance)`;
   }
 
-  async version(): Promise<string> {
-    try {
-      const { stdout, stderr } = await run('mosquitto', ['-h']).catch((e: { stdout: string; stderr: string }) => e);
-      const m = /mosquitto version (\S+)/.exec(`${stdout}${stderr}`);
-      return m ? m[1] : 'unknown';
-    } catch {
-      return 'unknown';
-    }
+  version(): Promise<string> {
+    return mosquittoVersion();
   }
 
   async start(opts: StartOptions): Promise<void> {
