@@ -134,6 +134,26 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     expect(await session('default', clientId)).toMatchObject({ online: true, epoch: second.epoch });
   });
 
+  it('keeps the subscriptions of a persistent session (clean=false) across reconnects', async () => {
+    const clientId = `ps-${marker}`;
+    const c1 = await connect(clientId, { clean: false });
+    await c1.subscribeAsync('jobs/+', { qos: 1 });
+    await eventually(async () => ((await session('default', clientId))?.subscriptions.length === 1 ? true : undefined), 10_000, 'subscription written');
+    await c1.endAsync();
+    await eventually(async () => ((await session('default', clientId))?.online === false ? true : undefined), 10_000, 'offline');
+    // Forget the stored list: after the reconnect it must come from the broker's restored session.
+    await ds.query(`UPDATE ${schema}.client_sessions SET subscriptions = '[]' WHERE client_id = $1`, [clientId]);
+    await connect(clientId, { clean: false });
+    const row = await eventually(async () => {
+      const r = await session('default', clientId);
+      return r?.online && r.epoch >= 2 ? r : undefined;
+    }, 10_000, 'online again');
+    // Restored by the broker without a SUBSCRIBE: the row still lists it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await session('default', clientId))!.subscriptions).toEqual([{ topic: 'jobs/+', qos: 1 }]);
+    expect(row.epoch).toBeGreaterThanOrEqual(2);
+  });
+
   it('kicks a client through fleetmq.control (presence reason kicked)', async () => {
     const clientId = `k-${marker}`;
     const c = await connect(clientId);

@@ -71,7 +71,7 @@ export class KafkaBridge {
     this.uplink = messaging.uplink();
     this.presenceSink = messaging.presence();
     this.forwarder = new KafkaPublishForwarder(this.uplink, this.metrics, this.traffic, this.log);
-    this.presence = new PresenceBridge(gateway.events, this.tracker, this.presenceSink, this.traffic, this.metrics, config.nodeId);
+    this.presence = new PresenceBridge(gateway.events, gateway.registry, this.tracker, this.presenceSink, this.traffic, this.metrics, config.nodeId);
     this.downlink = new DownlinkBridge(messaging.downlinkSource(), gateway.deliver, this.traffic, this.metrics, this.log);
     this.control = new ControlBridge(messaging.control(), gateway.registry, gateway.credentials, this.metrics, this.log);
   }

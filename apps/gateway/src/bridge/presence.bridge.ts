@@ -1,5 +1,5 @@
 import type { PresenceSink } from '#messaging';
-import type { ClientContext, DisconnectReason, GatewayEvents } from '../gateway.ports.js';
+import type { ClientContext, ConnectionRegistry, DisconnectReason, GatewayEvents } from '../gateway.ports.js';
 import type { SessionTracker } from '../state/session-tracker.js';
 import type { TrafficCounters } from '../state/traffic-counters.js';
 import type { BridgeMetrics } from './bridge.metrics.js';
@@ -14,6 +14,7 @@ export class PresenceBridge {
 
   constructor(
     private readonly events: GatewayEvents,
+    private readonly registry: ConnectionRegistry,
     private readonly tracker: SessionTracker,
     private readonly presence: PresenceSink,
     private readonly traffic: TrafficCounters,
@@ -36,28 +37,31 @@ export class PresenceBridge {
 
   private connected(ctx: ClientContext): void {
     this.traffic.connected(ctx.instanceId);
-    const ts = ctx.connectedAt;
-    void this.tracker
-      .opened(ctx, {
+    const opened = this.tracker.opened(ctx, {
+      instanceId: ctx.instanceId,
+      clientId: ctx.clientId,
+      remoteAddress: ctx.remoteAddress,
+      clean: ctx.cleanSession,
+      connectedAt: ctx.connectedAt,
+    });
+    // A resumed persistent session got its subscriptions back before CONNACK, without SUBSCRIBE events.
+    if (!ctx.cleanSession) {
+      const restored = this.registry.subscriptions(ctx.instanceId, ctx.clientId);
+      if (restored !== undefined && restored.length > 0) this.tracker.subscribed(ctx, restored);
+    }
+    void opened.then((epoch) => {
+      this.metrics.presenceConnect.inc();
+      this.presence.publish({
         instanceId: ctx.instanceId,
         clientId: ctx.clientId,
+        event: 'connect',
+        reason: null,
+        node: this.nodeId,
         remoteAddress: ctx.remoteAddress,
-        clean: ctx.cleanSession,
-        connectedAt: ctx.connectedAt,
-      })
-      .then((epoch) => {
-        this.metrics.presenceConnect.inc();
-        this.presence.publish({
-          instanceId: ctx.instanceId,
-          clientId: ctx.clientId,
-          event: 'connect',
-          reason: null,
-          node: this.nodeId,
-          remoteAddress: ctx.remoteAddress,
-          ts,
-          epoch,
-        });
+        ts: ctx.connectedAt,
+        epoch,
       });
+    });
   }
 
   private disconnected(ctx: ClientContext, reason: DisconnectReason): void {
