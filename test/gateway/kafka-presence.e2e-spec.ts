@@ -6,10 +6,13 @@ import {
   GatewayNodeEntity,
   InstanceTrafficEntity,
   TypeOrmAccessKeyRepository,
+  TypeOrmDeviceCredentialRepository,
 } from '#domain/persistence';
+import { SecretBox, computeSignature, parseMasterKey } from '#auth';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, buildControlRecord, parsePresenceRecord, type ControlCommand, type PresenceEvent } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import {
+  MASTER_KEY,
   RecordCollector,
   createTenant,
   eventually,
@@ -173,6 +176,23 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     c.on('close', () => (closed = true));
     await new TypeOrmAccessKeyRepository(ds).update(tenant.accessKeyId, { enabled: false });
     await controlUntil({ type: 'key-disabled', instanceId: tenant.instanceId, accessKeyId: tenant.accessKeyId }, () => closed);
+    const events = await waitEvents(tenant.instanceId, clientId, 2);
+    expect(events[1]).toMatchObject({ event: 'disconnect', reason: 'auth-expired' });
+  });
+
+  it('closes a device whose credential was revoked (credential-revoked by client ID, reason auth-expired)', async () => {
+    const tenant = await createTenant(ds);
+    const clientId = `${tenant.groupId}@@@dc${marker}`;
+    const deviceKeyId = `DK${marker}`.slice(0, 40);
+    const secret = 'device-secret-' + marker;
+    const devices = new TypeOrmDeviceCredentialRepository(ds);
+    await devices.create({ instanceId: tenant.instanceId, clientId, deviceAccessKeyId: deviceKeyId, secretEncrypted: new SecretBox(parseMasterKey(MASTER_KEY)).encrypt(secret) });
+    const c = await connect(clientId, { username: `DeviceCredential|${deviceKeyId}|${tenant.instanceId}`, password: computeSignature(secret, clientId) });
+    let closed = false;
+    c.on('close', () => (closed = true));
+    await devices.delete(tenant.instanceId, clientId);
+    // No accessKeyId in the command: the bridge finds the device key of the connected client.
+    await controlUntil({ type: 'credential-revoked', instanceId: tenant.instanceId, clientId }, () => closed);
     const events = await waitEvents(tenant.instanceId, clientId, 2);
     expect(events[1]).toMatchObject({ event: 'disconnect', reason: 'auth-expired' });
   });
