@@ -1,4 +1,5 @@
 import mqtt from 'mqtt';
+import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { HEADERS, UPLINK_TOPIC } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
@@ -9,6 +10,8 @@ import { PrivateKafka, RecordCollector, eventually, header, openTestDataSource, 
  * after it is back every acknowledged message is in Kafka (duplicates allowed, loss not).
  * Uses its own broker (tools/kafka with a private home folder and port): the shared one stays up.
  */
+const gauge = async (name: string) => (await register.getSingleMetric(name)!.get()).values[0]?.value;
+
 describe('uplink while Kafka stops and restarts (private broker)', () => {
   const schema = uniqueSchema('kout');
   const broker = new PrivateKafka();
@@ -54,6 +57,7 @@ describe('uplink while Kafka stops and restarts (private broker)', () => {
     const downAt = Date.now();
     const ackedBeforeDown = ackedAt.size;
     await sleep(4_000);
+    const kafkaUpWhileDown = await gauge('fleetmq_kafka_up');
     const restartAt = Date.now();
     // Nothing may be acknowledged while no broker runs (a grace of 200 ms for acks already on the wire).
     const ackedWhileDown = [...ackedAt.values()].filter((t) => t > downAt + 200 && t < restartAt).length;
@@ -67,6 +71,8 @@ describe('uplink while Kafka stops and restarts (private broker)', () => {
     await eventually(() => (ackedAt.size === total ? true : undefined), 90_000, `all ${total} acks after the restart`);
 
     expect(ackedWhileDown).toBe(0);
+    expect(kafkaUpWhileDown).toBe(0);
+    expect(await gauge('fleetmq_kafka_up')).toBe(1);
     expect(sentWhileDown - ackedBeforeDown).toBeGreaterThan(100); // the device kept publishing while Kafka was down
     expect(failures).toEqual([]);
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
+import { register } from 'prom-client';
 import type { KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { HEADERS, UPLINK_TOPIC } from '#messaging';
@@ -118,4 +119,15 @@ describe('gateway -> fleetmq.uplink (real Kafka, PostgreSQL, MQTT clients)', () 
     // One key, one partition.
     expect(new Set(recordsOf(key).map((r) => r.partition)).size).toBe(1);
   }, 60_000);
+
+  it('counts produced and acknowledged records and reports Kafka up in the default registry', async () => {
+    const value = async (name: string) => (await register.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
+    const ackedBefore = await value('fleetmq_uplink_acked_total');
+    const c = await connect(`metrics-${run_}`);
+    for (let i = 0; i < 3; i++) await c.publishAsync('m/x', 'x', { qos: 1 });
+    expect((await value('fleetmq_uplink_acked_total')) - ackedBefore).toBeGreaterThanOrEqual(3);
+    expect(await value('fleetmq_uplink_produced_total')).toBeGreaterThanOrEqual(3);
+    expect(await value('fleetmq_kafka_up')).toBe(1);
+    expect(await value('fleetmq_uplink_dropped_total')).toBe(0);
+  });
 });
