@@ -1,5 +1,11 @@
 import type { Consumer, ConsumerConfig, EachMessagePayload, Kafka } from 'kafkajs';
 import type { Logger } from '#config';
+import { createRetry } from '../retry/retry.js';
+
+// Right after a broker (re)start the group coordinator is still loading: the offset lookup
+// fails with a retriable NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE that kafkajs' admin
+// does not retry itself, and the process would exit during start.
+const startOffsetsRetry = createRetry({ retries: 8, initialMs: 200, maxMs: 3_000 });
 
 export interface GroupConsumerOptions {
   kafka: Kafka;
@@ -49,7 +55,7 @@ export class GroupConsumer {
         resolve();
       });
     });
-    const startAt = await this.startOffsets();
+    const startAt = await startOffsetsRetry(() => this.startOffsets());
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({ autoCommit: this.opts.autoCommit, eachMessage });
