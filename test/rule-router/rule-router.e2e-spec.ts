@@ -178,6 +178,20 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
     expect(header(m!, HEADERS.msgId)).toBe(`${tag}-c1`);
   });
 
+  it('creates the target topic of a new rule at once, before any device message', async () => {
+    const target = topic('created-on-rule');
+    await addRule('created-on-rule', 'outflow', { topicFilter: 'early/#' }, { kafkaTopic: target });
+    await publisherMessaging.control().publish({ type: 'rules-changed', instanceId, ruleId: rules['created-on-rule']! });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => (await admin.listTopics()).includes(target), 10_000, 'target topic created on rule load');
+    } finally {
+      await admin.disconnect();
+    }
+    expect(router.counters.get(rules['created-on-rule']!).routed).toBe(0);
+  });
+
   it('sends inflow records to fleetmq.downlink: P2P by key, broadcast by template; unrenderable ones to the DLQ', async () => {
     const down = await collect(DOWNLINK_TOPIC, true, mine);
     const dlq = await collect(DLQ_TOPIC, true, (m) => header(m, 'fleetmq-dlq-rule') === rules.p2p);

@@ -193,6 +193,7 @@ export class RuleRouter {
     if (o.flows.status) await this.statusConsumer.start();
     this.started = true;
     if (o.flows.inflow) await this.inflow.reconcile(this.rules.current());
+    await this.provisionTargets(this.rules.current());
     await this.deps.control?.start((command) => {
       if (command.type === 'rules-changed') void this.rules.reload();
     });
@@ -233,5 +234,21 @@ export class RuleRouter {
     for (const rule of rules.rules) if (rule.enabled) kinds[rule.kind]++;
     for (const [kind, n] of Object.entries(kinds)) this.metrics.rules.set({ kind }, n);
     if (this.options.flows.inflow && this.stoppingSince === null && this.started) void this.inflow.reconcile(rules);
+    if (this.started && this.stoppingSince === null) void this.provisionTargets(rules);
+  }
+
+  /**
+   * Creates the target topics of enabled outflow and status rules as soon as the rules appear,
+   * so a backend can subscribe before the first device message (not only at first route).
+   */
+  private async provisionTargets(rules: RuleSet): Promise<void> {
+    const targets = new Set<string>();
+    for (const rule of rules.rules) if (rule.enabled && rule.kind !== 'inflow') targets.add(rule.target.kafkaTopic);
+    if (targets.size === 0) return;
+    try {
+      await this.provisioner.unavailable(targets);
+    } catch (err) {
+      this.logger.warn({ err }, 'provisioning rule target topics failed; retried at first route');
+    }
   }
 }
