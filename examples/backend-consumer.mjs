@@ -22,7 +22,17 @@ const header = (message, name) => message.headers?.[name]?.toString();
 
 await producer.connect();
 await consumer.connect();
-await consumer.subscribe({ topic: telemetryTopic, fromBeginning: false });
+// The rule router creates the topic when the outflow rule is created; until then, wait for it.
+for (let attempt = 1; ; attempt++) {
+  try {
+    await consumer.subscribe({ topic: telemetryTopic, fromBeginning: false });
+    break;
+  } catch (err) {
+    if (err.type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt === 60) throw err;
+    if (attempt === 1) console.log(`waiting for topic ${telemetryTopic} (create the outflow rule)`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
 console.log(`reading ${telemetryTopic} as group ${groupId}; answering on ${commandTopic}`);
 
 await consumer.run({
