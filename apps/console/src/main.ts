@@ -1,14 +1,14 @@
 // Standalone console process: `npm run start:console` (needs DATABASE_URL, FLEETMQ_ADMIN_TOKEN,
 // FLEETMQ_MASTER_KEY; KAFKA_BROKERS for messages and control commands to reach other processes).
 import 'reflect-metadata';
-import { createLogger, loadConfig } from '#config';
+import { createLogger, loadConfigOrExit } from '#config';
 import { openDataSource } from '#domain/persistence';
 import { createMessaging } from '#messaging';
 import { createConsoleApp } from './create-console-app.js';
 import { startConsoleMessaging } from './messaging/console-messaging.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig('console');
+  const config = loadConfigOrExit('console');
   const logger = createLogger(config.logLevel, { role: 'console', node: config.nodeId });
   // loadConfig('console') refuses to start without DATABASE_URL.
   const dataSource = await openDataSource(config.databaseUrl!, { applicationName: 'fleetmq-console' });

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { SecretBox, parseMasterKey } from '#auth';
-import { ConfigError, createLogger, loadConfig, type FleetMqConfig, type Logger } from '#config';
+import { createLogger, loadConfigOrExit, type FleetMqConfig, type Logger } from '#config';
 import {
   TypeOrmCredentialLookupRepository,
   TypeOrmRuleCounterRepository,
@@ -23,7 +23,7 @@ import { javaAvailable, startLocalKafka } from './local-kafka.js';
 type Stop = () => Promise<unknown>;
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = loadConfigOrExit('all-in-one');
   const logger = createLogger(config.logLevel, { role: 'all-in-one', node: config.nodeId });
   collectDefaultMetrics();
   const stops: Stop[] = [];
@@ -106,18 +106,6 @@ async function main(): Promise<void> {
     `\nFleetMQ ready. Console http://127.0.0.1:${config.httpPort}/api/v1 (OpenAPI /api/docs), MQTT :${ports?.mqtt}, ` +
       `WebSocket :${ports?.ws}${config.wsPath}\nAdmin token${secrets.adminTokenIsNew ? ' (new)' : ''}: ${secrets.adminToken}\n\n`,
   );
-}
-
-function readConfig(): FleetMqConfig {
-  try {
-    return loadConfig('all-in-one');
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
 }
 
 async function localKafkaBrokers(logger: Logger): Promise<string[] | undefined> {

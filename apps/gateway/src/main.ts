@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { collectDefaultMetrics } from 'prom-client';
 import { SecretBox, parseMasterKey } from '#auth';
-import { ConfigError, createLogger, loadConfig } from '#config';
+import { createLogger, loadConfigOrExit } from '#config';
 import { TypeOrmCredentialLookupRepository, TypeOrmDatabaseHealth, openDataSource } from '#domain/persistence';
 import { createMessaging } from '#messaging';
 import { KafkaBridge } from './bridge/kafka-bridge.js';
@@ -10,16 +10,7 @@ import { startOpsServer } from './http/ops-server.js';
 
 /** Standalone gateway process (`npm run start:gateway`): MQTT listeners, Kafka bridge, /health and /metrics. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig('gateway');
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('gateway');
   const logger = createLogger(config.logLevel, { role: 'gateway', node: config.nodeId });
   collectDefaultMetrics();
 

@@ -1,6 +1,6 @@
 // Standalone rule router: `npm run start:rule-router` (DATABASE_URL and KAFKA_BROKERS required).
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ConfigError, createLogger, loadConfig } from '#config';
+import { createLogger, loadConfigOrExit } from '#config';
 import { openDataSource, TypeOrmRuleCounterRepository, TypeOrmRuleSourceRepository } from '#domain/persistence';
 import { createMessaging, KafkaMessaging } from '#messaging';
 import { startOpsServer } from './http-server.js';
@@ -8,16 +8,7 @@ import { RuleRouter } from './rule-router.js';
 import { routerOptionsFrom } from './rule-router.config.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig('rule-router');
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('rule-router');
   const options = routerOptionsFrom(config);
   const logger = createLogger(config.logLevel, { role: 'rule-router' });
   if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { ConfigError } from './config.error.js';
 import { EnvReader } from './env-reader.js';
 
 export type Env = Record<string, string | undefined>;
@@ -144,4 +145,15 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
   }
   r.finish();
   return config;
+}
+
+/** For process entry points: a bad environment prints every problem and exits with code 2. */
+export function loadConfigOrExit(role: Role, env: Env = process.env): FleetMqConfig {
+  try {
+    return loadConfig(role, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`fleetmq ${role}: ${err.message}\n`);
+    process.exit(2);
+  }
 }

@@ -1,4 +1,4 @@
-export { loadConfig, LOG_LEVELS } from './config.js';
+export { loadConfig, loadConfigOrExit, LOG_LEVELS } from './config.js';
 export type { FleetMqConfig, MqttLimits, UplinkSettings, Role, LogLevel, Env } from './config.js';
 export { ConfigError } from './config.error.js';
 export { createLogger, PinoNestLogger } from './logger.js';
