@@ -1,9 +1,10 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka, LogEntry, logCreator } from 'kafkajs';
 import type { Logger } from '#config';
+import { fastDefaultPartitioner } from './partitioner.js';
 import type { ProducerFactory } from './producer-like.js';
 
-const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
+const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -44,18 +45,19 @@ export function createKafka(options: KafkaClientOptions): Kafka {
 }
 
 /**
- * Producers for the batching producers: no idempotence (experimental in kafkajs, #598), one
- * request in flight so a batch never overtakes another, few internal retries (FleetMQ retries
- * the whole batch on a fresh producer).
+ * Producers for the batching producers: no idempotence (experimental in kafkajs, #598), few
+ * internal retries (FleetMQ retries the whole batch on a fresh producer). One request in flight
+ * by default, so a batch never overtakes another; the uplink allows one per partition lane,
+ * since it keeps at most one batch of each lane in flight itself.
  */
-export function producerFactory(kafka: Kafka): ProducerFactory {
+export function producerFactory(kafka: Kafka, options: { maxInFlightRequests?: number } = {}): ProducerFactory {
   return () =>
     kafka.producer({
-      // Named explicitly (murmur2, as the Java client) so kafkajs does not warn about its v2 default change.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Java-compatible murmur2, as kafkajs's DefaultPartitioner, only cheaper per record.
+      createPartitioner: fastDefaultPartitioner,
       allowAutoTopicCreation: false,
       idempotent: false,
-      maxInFlightRequests: 1,
+      maxInFlightRequests: options.maxInFlightRequests ?? 1,
       retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 2 },
     });
 }
