@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { createLogger } from '#config';
-import { HEADERS, UplinkProducer } from '#messaging';
+import { HEADERS, headerText, keyText, UplinkProducer } from '#messaging';
 import { FakeKafka } from '../../../../libs/messaging/src/testing/fake-producer.js';
 import type { ClientContext, UplinkPublish } from '../gateway.ports.js';
 import { TrafficCounters } from '../state/traffic-counters.js';
@@ -34,8 +34,8 @@ describe('KafkaPublishForwarder', () => {
     expect(kafka.pending).toHaveLength(1);
     expect(done).not.toHaveBeenCalled();
     const record = kafka.pending[0]!.messages[0]!;
-    expect(record.key).toBe('fmq-abc123/GID_a@@@d1');
-    expect(record.headers?.[HEADERS.topic]).toBe('telemetry/x');
+    expect(keyText(record.key as Buffer)).toBe('fmq-abc123/GID_a@@@d1');
+    expect(headerText(record.headers, HEADERS.topic)).toBe('telemetry/x');
     kafka.pending.shift()!.resolve();
     await tick();
     expect(done).toHaveBeenCalledWith();

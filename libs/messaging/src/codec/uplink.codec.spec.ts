@@ -2,7 +2,9 @@ import { HEADERS } from '../headers.js';
 import { MalformedRecordError } from '../errors.js';
 import type { UplinkMessage } from '../types.js';
 import type { IncomingRecord } from './record.js';
-import { buildUplinkRecord, parseUplinkRecord, uplinkKey } from './uplink.codec.js';
+import { murmur2 } from '../partition.js';
+import { headerText, keyText } from './record.js';
+import { buildUplinkRecord, parseUplinkRecord, UplinkRecordBuilder, uplinkKey } from './uplink.codec.js';
 
 const base: UplinkMessage = { instanceId: 'fmq-abc123', clientId: 'GID_x@@@d', topic: 'a/b', qos: 1, retain: false, payload: Buffer.from([0, 1, 255]) };
 const fixedId = (): string => '01HZZZZZZZZZZZZZZZZZZZZZZZ';
@@ -82,5 +84,59 @@ describe('uplink codec', () => {
 
   it('keys by instance and client', () => {
     expect(uplinkKey('default', '')).toBe('default/');
+  });
+});
+
+describe('UplinkRecordBuilder', () => {
+  const text = (record: ReturnType<typeof buildUplinkRecord>): { key: string | undefined; headers: Record<string, string | undefined> } => ({
+    key: keyText(record.key),
+    headers: Object.fromEntries(Object.keys(record.headers).map((k) => [k, headerText(record.headers, k)])),
+  });
+
+  it.each<[string, UplinkMessage]>([
+    ['QoS 1', base],
+    ['QoS 0 retained', { ...base, qos: 0, retain: true }],
+    ['QoS 2 with id and ts', { ...base, qos: 2, msgId: 'given', ts: 42 }],
+    ['non-ASCII client', { ...base, instanceId: 'default', clientId: 'dévice-ü' }],
+  ])('builds the same record as buildUplinkRecord (%s)', (_name, msg) => {
+    const builder = new UplinkRecordBuilder({ nodeId: 'node-7', now: fixedNow, nextId: fixedId });
+    const fast = builder.build(msg);
+    expect(text(fast)).toEqual(text(buildUplinkRecord(msg, 'node-7', fixedNow, fixedId)));
+    expect(fast.value).toBe(msg.payload);
+    const parsed = parseUplinkRecord({ key: fast.key, value: fast.value, headers: fast.headers });
+    expect(parsed.ok).toBe(true);
+  });
+
+  it('encodes a client once, with the Kafka key hash, and keeps at most two generations', () => {
+    const builder = new UplinkRecordBuilder({ nodeId: 'n', maxCachedOrigins: 2 });
+    const a = builder.origin('default', 'a');
+    expect(builder.origin('default', 'a')).toBe(a);
+    expect(a.hash).toBe(murmur2(Buffer.from('default/a')));
+    builder.origin('default', 'b');
+    builder.origin('default', 'c'); // a and b move to the older generation
+    expect(builder.origin('default', 'a')).toBe(a); // found there, kept
+    builder.origin('default', 'd');
+    builder.origin('default', 'e');
+    builder.origin('default', 'f'); // two turnovers without 'b': gone
+    const b2 = builder.origin('default', 'b');
+    expect(keyText(b2.key)).toBe('default/b');
+    expect(builder.origin('default', 'b')).toBe(b2);
+  });
+
+  it('stamps ts at build time and generates distinct ULID-format ids in order', () => {
+    let now = 1_700_000_000_000;
+    const builder = new UplinkRecordBuilder({ nodeId: 'n', now: () => now });
+    const ids: string[] = [];
+    const ts: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (i % 1000 === 0) now += 1;
+      const r = builder.build(base);
+      ids.push(headerText(r.headers, HEADERS.msgId)!);
+      ts.push(headerText(r.headers, HEADERS.ts)!);
+    }
+    expect(new Set(ids).size).toBe(3000);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(new Set(ts)).toEqual(new Set(['1700000000001', '1700000000002', '1700000000003']));
   });
 });

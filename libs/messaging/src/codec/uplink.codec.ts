@@ -1,5 +1,6 @@
 import { HEADERS } from '../headers.js';
-import { newMessageId } from '../message-id.js';
+import { createMessageIdFactory, newMessageId } from '../message-id.js';
+import { murmur2 } from '../partition.js';
 import type { UplinkMessage, UplinkRecord } from '../types.js';
 import { parseQos, parseRetain, parseTimestamp, QOS_TEXT, retainText } from './fields.js';
 import { fail, headerText, keyText, ok, type IncomingRecord, type OutgoingRecord, type ParseResult } from './record.js';
@@ -33,6 +34,100 @@ export function buildUplinkRecord(
       [HEADERS.node]: nodeId,
     },
   };
+}
+
+/** What stays the same for every record of one client, encoded once. */
+export interface UplinkOrigin {
+  readonly key: Buffer;
+  readonly instance: Buffer;
+  readonly client: Buffer;
+  /** murmur2 of the key (Kafka's default partitioner hash): `(hash & 0x7fffffff) % partitions`. */
+  readonly hash: number;
+}
+
+const QOS_BYTES: readonly Buffer[] = QOS_TEXT.map((q) => Buffer.from(q));
+const RETAIN_BYTES = { true: Buffer.from(retainText(true)), false: Buffer.from(retainText(false)) };
+
+export interface UplinkRecordBuilderOptions {
+  nodeId: string;
+  now?: () => number;
+  nextId?: () => string;
+  /** Clients whose encoded origin is kept (two generations of this many at most). */
+  maxCachedOrigins?: number;
+}
+
+/**
+ * The uplink hot path's version of buildUplinkRecord: the same record, but the key and the
+ * header values that do not change per message (instance, client, node, qos, retain) are
+ * Buffers encoded once, and the timestamp text once per millisecond, so that kafkajs copies
+ * bytes instead of measuring and encoding strings for every record. Origins are cached in two
+ * generations (the older one is dropped when the newer fills), which bounds memory however
+ * many clients come and go.
+ */
+export class UplinkRecordBuilder {
+  private readonly node: Buffer;
+  private readonly now: () => number;
+  private readonly nextId: () => string;
+  private readonly maxCached: number;
+  private current = new Map<string, Map<string, UplinkOrigin>>();
+  private previous = new Map<string, Map<string, UplinkOrigin>>();
+  private cached = 0;
+  private lastMs = -1;
+  private lastTs = Buffer.alloc(0);
+
+  constructor(options: UplinkRecordBuilderOptions) {
+    this.node = Buffer.from(options.nodeId);
+    this.now = options.now ?? Date.now;
+    this.nextId = options.nextId ?? createMessageIdFactory(this.now);
+    this.maxCached = options.maxCachedOrigins ?? 50_000;
+  }
+
+  origin(instanceId: string, clientId: string): UplinkOrigin {
+    const found = this.current.get(instanceId)?.get(clientId);
+    if (found !== undefined) return found;
+    const origin = this.previous.get(instanceId)?.get(clientId) ?? makeOrigin(instanceId, clientId);
+    if (this.cached >= this.maxCached) {
+      this.previous = this.current;
+      this.current = new Map();
+      this.cached = 0;
+    }
+    let clients = this.current.get(instanceId);
+    if (clients === undefined) this.current.set(instanceId, (clients = new Map()));
+    clients.set(clientId, origin);
+    this.cached++;
+    return origin;
+  }
+
+  build(msg: UplinkMessage, origin: UplinkOrigin = this.origin(msg.instanceId, msg.clientId)): OutgoingRecord {
+    return {
+      key: origin.key,
+      value: msg.payload,
+      headers: {
+        [HEADERS.instance]: origin.instance,
+        [HEADERS.client]: origin.client,
+        [HEADERS.topic]: msg.topic,
+        [HEADERS.qos]: QOS_BYTES[msg.qos] ?? String(msg.qos),
+        [HEADERS.retain]: msg.retain ? RETAIN_BYTES.true : RETAIN_BYTES.false,
+        [HEADERS.msgId]: msg.msgId ?? this.nextId(),
+        [HEADERS.ts]: msg.ts === undefined ? this.timestamp() : String(msg.ts),
+        [HEADERS.node]: this.node,
+      },
+    };
+  }
+
+  private timestamp(): Buffer {
+    const ms = this.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTs = Buffer.from(String(ms));
+    }
+    return this.lastTs;
+  }
+}
+
+function makeOrigin(instanceId: string, clientId: string): UplinkOrigin {
+  const key = Buffer.from(uplinkKey(instanceId, clientId));
+  return { key, instance: Buffer.from(instanceId), client: Buffer.from(clientId), hash: murmur2(key) };
 }
 
 /** Reads an uplink record back (rule-router, tests); every header is required. */

@@ -29,6 +29,12 @@ export interface BatchingProducerOptions {
   attemptTimeoutMs?: number;
   /** Broker-side wait for the in-sync replicas (acks=all). */
   ackTimeoutMs?: number;
+  /**
+   * Independent lanes, each with its own queue and at most one batch in flight (default 1).
+   * The caller puts every record of one key in the same lane (UplinkProducer: the key's
+   * partition), so per-key order holds while lanes are sent, acknowledged and retried apart.
+   */
+  lanes?: number;
 }
 
 /** Plain numbers, read by metrics. */
@@ -43,7 +49,7 @@ export interface ProducerCounters {
   rejected: number;
   /** Records waiting for a batch. */
   queued: number;
-  /** Records of the batch being sent. */
+  /** Records of the batches being sent (all lanes). */
   inFlight: number;
   /** Batches acknowledged. */
   batches: number;
@@ -56,6 +62,22 @@ interface Entry {
   done: Done | undefined;
 }
 
+/** One ordered stream of records: a queue, and at most one batch in flight (or waiting to be retried). */
+class Lane {
+  queue: Entry[] = [];
+  head = 0;
+  bytes = 0;
+  inFlight: Entry[] | null = null;
+  attempt = 0;
+  /** The last attempt failed: counts towards the producer's "unavailable" state. */
+  failing = false;
+  retryTimer: NodeJS.Timeout | undefined;
+
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+}
+
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
 /** kafkajs error types that say the records themselves are refused: retrying the same request cannot help. */
@@ -63,46 +85,48 @@ const REJECTING_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', '
 const noop = (): void => {};
 
 /**
- * Accumulates records and produces them with one `sendBatch` at a time, acks=all. Exactly one
- * batch is in flight; a failed batch is retried as a whole, with backoff, ahead of newer
- * records, on a fresh kafkajs producer (kafkajs#628, #907), until Kafka acknowledges it. So
- * records keep their order (duplicates are possible, reordering is not) and a callback fires
- * only after Kafka's acknowledgement. Guaranteed records are never dropped; past
- * `maxQueuedRecords` the producer reports saturation so that callers stop reading.
+ * Accumulates records and produces them with `sendBatch`, acks=all, one batch per lane at a
+ * time; lanes are independent, so several batches (one per lane) may be in flight together.
+ * A failed batch is retried as a whole, with backoff, ahead of newer records of its lane, on a
+ * fresh kafkajs producer (kafkajs#628, #907), until Kafka acknowledges it; it holds back only
+ * its own lane. So the records of a lane keep their order (duplicates are possible, reordering
+ * is not) and a callback fires only after Kafka's acknowledgement. Guaranteed records are never
+ * dropped; past `maxQueuedRecords` (all lanes) the producer reports saturation so that callers
+ * stop reading.
  */
 export class BatchingProducer extends EventEmitter {
   readonly counters: ProducerCounters = { produced: 0, failedAttempts: 0, dropped: 0, rejected: 0, queued: 0, inFlight: 0, batches: 0 };
 
-  private readonly opts: Required<Omit<BatchingProducerOptions, 'backoff'>>;
+  protected readonly laneCount: number;
+  private readonly opts: Required<Omit<BatchingProducerOptions, 'backoff' | 'lanes'>>;
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
+  private readonly lanes: Lane[];
   private state: State = 'new';
-  private queue: Entry[] = [];
-  private head = 0;
-  private queuedBytes = 0;
   private queuedDroppable = 0;
   /** Guaranteed (non-droppable) records queued or in flight: what saturation counts. */
   private pendingGuaranteed = 0;
-  private inFlight: Entry[] | null = null;
-  private attempt = 0;
+  private failingLanes = 0;
   private producer: ProducerLike | undefined;
-  private connected = false;
+  private connecting: Promise<ProducerLike> | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
   private unavailableSince = 0;
   private saturated = false;
   private drainWaiters: Array<() => void> = [];
 
   constructor(options: BatchingProducerOptions) {
     super();
+    const { backoff, lanes, ...rest } = options;
     this.opts = {
-      ...options,
+      ...rest,
       maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
       attemptTimeoutMs: options.attemptTimeoutMs ?? 30_000,
       ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     };
-    this.backoff = createBackoff(options.backoff);
+    this.laneCount = Math.max(1, Math.floor(lanes ?? 1));
+    this.lanes = Array.from({ length: this.laneCount }, () => new Lane());
+    this.backoff = createBackoff(backoff);
     this.log = options.logger;
   }
 
@@ -113,14 +137,16 @@ export class BatchingProducer extends EventEmitter {
     try {
       await this.ensureProducer();
     } catch (error) {
-      this.dropProducer();
       this.markUnavailable(error);
     }
-    this.schedule();
+    this.flushAll();
   }
 
-  /** Queues a record; `done` fires once Kafka acknowledged it, or with an error if it never will be. */
-  enqueue(record: Message, droppable: boolean, done: Done | undefined): void {
+  /**
+   * Queues a record in `lane` (0 .. lanes-1; the same lane for every record that must stay in
+   * order); `done` fires once Kafka acknowledged it, or with an error if it never will be.
+   */
+  enqueue(record: Message, droppable: boolean, done: Done | undefined, lane = 0): void {
     if (this.state === 'stopping' || this.state === 'stopped') {
       if (done) process.nextTick(done, new MessagingStoppedError(`${this.opts.name} producer`));
       return;
@@ -130,16 +156,17 @@ export class BatchingProducer extends EventEmitter {
       if (done) process.nextTick(done, new QueueFullError(this.opts.name));
       return;
     }
+    const l = this.lanes[lane] ?? this.lanes[0]!;
     const bytes = sizeOf(record.key) + sizeOf(record.value);
-    this.queue.push({ record, bytes, droppable, done });
-    this.queuedBytes += bytes;
+    l.queue.push({ record, bytes, droppable, done });
+    l.bytes += bytes;
     this.counters.queued++;
     if (droppable) this.queuedDroppable++;
     else if (++this.pendingGuaranteed >= this.opts.maxQueuedRecords && !this.saturated) {
       this.saturated = true;
       this.emit(PRODUCER_EVENTS.saturated);
     }
-    this.schedule();
+    this.schedule(l);
   }
 
   isSaturated(): boolean {
@@ -161,8 +188,8 @@ export class BatchingProducer extends EventEmitter {
     const wasStarted = this.state !== 'new';
     this.state = 'stopping';
     this.clearLinger();
-    if (wasStarted) this.flush();
-    if (wasStarted && (this.inFlight !== null || this.counters.queued > 0)) {
+    if (wasStarted) this.flushAll();
+    if (wasStarted && !this.drained()) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.drainWaiters.push(resolve)),
@@ -173,11 +200,19 @@ export class BatchingProducer extends EventEmitter {
       clearTimeout(timer);
     }
     this.state = 'stopped';
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const left = [...(this.inFlight ?? []), ...this.queue.slice(this.head)];
-    this.inFlight = null;
-    this.queue = [];
-    this.head = 0;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    const left: Entry[] = [];
+    for (const lane of this.lanes) {
+      if (lane.retryTimer) clearTimeout(lane.retryTimer);
+      lane.retryTimer = undefined;
+      if (lane.inFlight) left.push(...lane.inFlight);
+      left.push(...lane.queue.slice(lane.head));
+      lane.inFlight = null;
+      lane.queue = [];
+      lane.head = 0;
+      lane.bytes = 0;
+    }
     this.counters.queued = 0;
     this.counters.inFlight = 0;
     if (left.length > 0) {
@@ -187,23 +222,24 @@ export class BatchingProducer extends EventEmitter {
     }
     const producer = this.producer;
     this.producer = undefined;
+    this.connecting = undefined;
     if (producer) await producer.disconnect().catch(noop);
   }
 
   // ------------------------------------------------------------------ batching
 
-  private schedule(): void {
-    if (this.inFlight !== null || this.counters.queued === 0 || this.state === 'new' || this.state === 'stopped') return;
-    if (this.counters.queued >= this.opts.maxBatchRecords || this.queuedBytes >= this.opts.maxBatchBytes || this.opts.lingerMs === 0) {
-      this.clearLinger();
+  private schedule(lane: Lane): void {
+    // A lane with a batch in flight sends its next one when that batch settles.
+    if (lane.inFlight !== null || this.state === 'new' || this.state === 'stopped') return;
+    if (lane.size >= this.opts.maxBatchRecords || lane.bytes >= this.opts.maxBatchBytes || this.opts.lingerMs === 0) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
-        this.flush();
+        this.flushAll();
       });
     } else {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = undefined;
-        this.flush();
+        this.flushAll();
       }, this.opts.lingerMs);
     }
   }
@@ -213,43 +249,39 @@ export class BatchingProducer extends EventEmitter {
     this.lingerTimer = undefined;
   }
 
-  /** Takes the next batch off the queue and sends it, if nothing is in flight. */
-  private flush(): void {
-    if (this.inFlight !== null || this.counters.queued === 0 || this.state === 'new' || this.state === 'stopped') return;
+  /** Sends the next batch of every lane that has records and nothing in flight. */
+  private flushAll(): void {
     this.clearLinger();
+    for (const lane of this.lanes) this.flush(lane);
+  }
+
+  /** Takes the lane's next batch off its queue and sends it, if nothing of the lane is in flight. */
+  private flush(lane: Lane): void {
+    if (lane.inFlight !== null || lane.size === 0 || this.state === 'new' || this.state === 'stopped') return;
     const batch: Entry[] = [];
     let bytes = 0;
-    while (this.head < this.queue.length && batch.length < this.opts.maxBatchRecords) {
-      const e = this.queue[this.head]!;
+    while (lane.head < lane.queue.length && batch.length < this.opts.maxBatchRecords) {
+      const e = lane.queue[lane.head]!;
       if (batch.length > 0 && bytes + e.bytes > this.opts.maxBatchBytes) break;
       batch.push(e);
       bytes += e.bytes;
-      this.head++;
+      lane.head++;
       if (e.droppable) this.queuedDroppable--;
     }
-    this.queuedBytes -= bytes;
+    lane.bytes -= bytes;
     this.counters.queued -= batch.length;
-    this.compact();
-    this.inFlight = batch;
-    this.counters.inFlight = batch.length;
-    this.attempt = 0;
-    void this.produce(batch);
+    compact(lane);
+    lane.inFlight = batch;
+    lane.attempt = 0;
+    this.counters.inFlight += batch.length;
+    void this.produce(lane, batch);
   }
 
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  private async produce(batch: Entry[]): Promise<void> {
+  private async produce(lane: Lane, batch: Entry[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
+    let producer: ProducerLike | undefined;
     try {
-      const producer = await this.ensureProducer();
+      producer = await this.ensureProducer();
       const messages = new Array<Message>(batch.length);
       for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.record;
       await Promise.race([
@@ -260,19 +292,24 @@ export class BatchingProducer extends EventEmitter {
       ]);
     } catch (error) {
       clearTimeout(timer);
-      if (this.inFlight === batch) this.onFailure(batch, error);
+      if (lane.inFlight === batch) this.onFailure(lane, batch, error, producer);
       return;
     }
     clearTimeout(timer);
-    if (this.inFlight === batch) this.onSuccess(batch);
+    if (lane.inFlight === batch) this.onSuccess(lane, batch);
   }
 
-  private onSuccess(batch: Entry[]): void {
-    this.inFlight = null;
-    this.counters.inFlight = 0;
+  private onSuccess(lane: Lane, batch: Entry[]): void {
+    lane.inFlight = null;
+    lane.attempt = 0;
+    this.counters.inFlight -= batch.length;
     this.counters.produced += batch.length;
     this.counters.batches++;
-    if (this.unavailableSince !== 0) {
+    if (lane.failing) {
+      lane.failing = false;
+      this.failingLanes--;
+    }
+    if (this.unavailableSince !== 0 && this.failingLanes === 0) {
       this.log.info(
         { downMs: Date.now() - this.unavailableSince, failedAttempts: this.counters.failedAttempts },
         `${this.opts.name}: kafka recovered`,
@@ -282,50 +319,55 @@ export class BatchingProducer extends EventEmitter {
     }
     this.release(batch);
     for (const e of batch) finish(e, undefined, this.log);
-    this.afterBatch();
+    this.afterBatch(lane);
   }
 
-  private onFailure(batch: Entry[], error: unknown): void {
+  private onFailure(lane: Lane, batch: Entry[], error: unknown, producer: ProducerLike | undefined): void {
     this.counters.failedAttempts++;
     if (isRecordRejection(error)) {
-      this.onRejected(batch, error);
+      this.onRejected(lane, batch, error);
       return;
     }
-    this.dropProducer();
+    // Only the producer this attempt used: another lane may already have replaced it.
+    if (producer !== undefined) this.dropProducer(producer);
+    if (!lane.failing) {
+      lane.failing = true;
+      this.failingLanes++;
+    }
     this.markUnavailable(error);
     if (this.state === 'stopped') return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.inFlight === batch) void this.produce(batch);
-    }, this.backoff.delay(this.attempt++));
+    lane.retryTimer = setTimeout(() => {
+      lane.retryTimer = undefined;
+      if (lane.inFlight === batch) void this.produce(lane, batch);
+    }, this.backoff.delay(lane.attempt++));
   }
 
   /** Kafka refuses the records themselves: halve the batch to isolate the culprit, which alone fails. */
-  private onRejected(batch: Entry[], error: unknown): void {
+  private onRejected(lane: Lane, batch: Entry[], error: unknown): void {
     if (batch.length > 1) {
       const half = Math.ceil(batch.length / 2);
       const rest = batch.slice(half);
       const first = batch.slice(0, half);
-      // The second half goes back to the head of the queue, ahead of newer records.
-      this.queue.splice(this.head, 0, ...rest);
+      // The second half goes back to the head of its lane, ahead of newer records.
+      lane.queue.splice(lane.head, 0, ...rest);
       for (const e of rest) {
-        this.queuedBytes += e.bytes;
+        lane.bytes += e.bytes;
         if (e.droppable) this.queuedDroppable++;
       }
       this.counters.queued += rest.length;
-      this.inFlight = first;
-      this.counters.inFlight = first.length;
-      void this.produce(first);
+      this.counters.inFlight -= rest.length;
+      lane.inFlight = first;
+      void this.produce(lane, first);
       return;
     }
     this.counters.rejected += batch.length;
-    this.inFlight = null;
-    this.counters.inFlight = 0;
+    this.counters.inFlight -= batch.length;
+    lane.inFlight = null;
     this.log.warn({ err: error }, `${this.opts.name}: kafka refused a record`);
     this.release(batch);
     const rejection = new RecordRejectedError(`kafka refused the record: ${messageOf(error)}`, { cause: error });
     for (const e of batch) finish(e, rejection, this.log);
-    this.afterBatch();
+    this.afterBatch(lane);
   }
 
   private release(batch: Entry[]): void {
@@ -336,42 +378,63 @@ export class BatchingProducer extends EventEmitter {
     }
   }
 
-  private afterBatch(): void {
-    if (this.counters.queued > 0) {
+  private afterBatch(lane: Lane): void {
+    if (lane.size > 0) {
       // Records that arrived while the batch was in flight have waited long enough.
-      this.flush();
-    } else if (this.state === 'stopping') {
+      this.flush(lane);
+    } else if (this.state === 'stopping' && this.drained()) {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }
 
+  private drained(): boolean {
+    if (this.counters.queued > 0) return false;
+    for (const lane of this.lanes) if (lane.inFlight !== null) return false;
+    return true;
+  }
+
   // ------------------------------------------------------------------ connection
 
-  private async ensureProducer(): Promise<ProducerLike> {
-    if (this.producer && this.connected) return this.producer;
-    this.producer ??= this.opts.createProducer();
-    const producer = this.producer;
-    await producer.connect();
-    if (this.producer === producer) this.connected = true;
-    return producer;
+  /** The current producer, connected; lanes share it and one connect. */
+  private ensureProducer(): Promise<ProducerLike> {
+    if (this.connecting) return this.connecting;
+    const producer = this.opts.createProducer();
+    this.producer = producer;
+    const connecting = producer.connect().then(
+      () => producer,
+      (error: unknown) => {
+        this.dropProducer(producer);
+        throw error;
+      },
+    );
+    this.connecting = connecting;
+    return connecting;
   }
 
   /** A kafkajs producer that failed may stay "disconnected" for good (kafkajs#907): replace it. */
-  private dropProducer(): void {
-    const old = this.producer;
+  private dropProducer(which: ProducerLike): void {
+    if (this.producer !== which) return;
     this.producer = undefined;
-    this.connected = false;
-    if (old) void old.disconnect().catch(noop);
+    this.connecting = undefined;
+    void which.disconnect().catch(noop);
   }
 
   private markUnavailable(error: unknown): void {
     if (this.unavailableSince !== 0) return;
     this.unavailableSince = Date.now();
-    this.log.warn(
-      { err: error, holding: this.counters.queued + this.counters.inFlight },
-      `${this.opts.name}: kafka unavailable, holding ${this.counters.queued + this.counters.inFlight} records`,
-    );
+    const holding = this.counters.queued + this.counters.inFlight;
+    this.log.warn({ err: error, holding }, `${this.opts.name}: kafka unavailable, holding ${holding} records`);
     this.emit(PRODUCER_EVENTS.unavailable);
+  }
+}
+
+function compact(lane: Lane): void {
+  if (lane.head === lane.queue.length) {
+    lane.queue = [];
+    lane.head = 0;
+  } else if (lane.head > 4096 && lane.head * 2 > lane.queue.length) {
+    lane.queue = lane.queue.slice(lane.head);
+    lane.head = 0;
   }
 }
 

@@ -64,10 +64,13 @@ export class KafkaMessaging implements Messaging {
   }
 
   uplink(): UplinkSink {
+    // One lane per partition of the uplink topic (as created), each with one batch in flight:
+    // kafkajs may then have that many produce requests out at once.
     this.uplinkProducer ??= new UplinkProducer({
-      createProducer: producerFactory(this.kafka),
+      createProducer: producerFactory(this.kafka, { maxInFlightRequests: this.opts.partitions }),
       logger: this.log,
       nodeId: this.opts.nodeId,
+      lanes: this.opts.partitions,
       ...this.opts.uplink,
     });
     return this.uplinkProducer;

@@ -1,6 +1,9 @@
 import { pino } from 'pino';
 import { MessagingStoppedError, QueueFullError, RecordRejectedError } from '../errors.js';
+import type { Message } from 'kafkajs';
+import { headerText, keyText } from '../codec/record.js';
 import { HEADERS } from '../headers.js';
+import { partitionOfKey } from '../partition.js';
 import { PRODUCER_EVENTS } from '../messaging.events.js';
 import { FakeKafka } from '../testing/fake-producer.js';
 import type { Qos, UplinkMessage } from '../types.js';
@@ -51,19 +54,20 @@ describe('UplinkProducer', () => {
     send(1);
     await until(() => kafka.pending.length === 1);
     const record = kafka.pending[0]!.messages[0]!;
-    expect(record.key).toBe('fmq-abc123/GID_a@@@d1');
+    expect(keyText(record.key as Buffer)).toBe('fmq-abc123/GID_a@@@d1');
     expect(record.value).toEqual(Buffer.from('1'));
-    expect(record.headers).toMatchObject({
-      [HEADERS.instance]: 'fmq-abc123',
-      [HEADERS.client]: 'GID_a@@@d1',
-      [HEADERS.topic]: 't/x',
-      [HEADERS.qos]: '1',
-      [HEADERS.retain]: 'false',
-      [HEADERS.node]: 'node-1',
-    });
+    const header = (name: string): string | undefined => headerText(record.headers, name);
+    expect(header(HEADERS.instance)).toBe('fmq-abc123');
+    expect(header(HEADERS.client)).toBe('GID_a@@@d1');
+    expect(header(HEADERS.topic)).toBe('t/x');
+    expect(header(HEADERS.qos)).toBe('1');
+    expect(header(HEADERS.retain)).toBe('false');
+    expect(header(HEADERS.node)).toBe('node-1');
+    expect(header(HEADERS.msgId)).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(Math.abs(Number(header(HEADERS.ts)) - Date.now())).toBeLessThan(5_000);
     await tick(10);
     expect(results.size).toBe(0);
-    kafka.pending[0]!.resolve();
+    kafka.pending.shift()!.resolve();
     await until(() => results.size === 1);
     expect(results.get(1)).toBeNull();
     expect(producer.uplinkCounters).toMatchObject({ produced: 1, batches: 1, queued: 0, inFlight: 0 });
@@ -237,5 +241,147 @@ describe('UplinkProducer', () => {
     expect(results.size).toBe(3);
     for (const e of results.values()) expect(e).toBeInstanceOf(MessagingStoppedError);
     expect(kafka.acked).toHaveLength(0);
+  });
+  describe('lanes (one per partition)', () => {
+    const LANES = 6;
+    const partition = (m: Message): number => partitionOfKey(m.key as Buffer, LANES);
+    /** Client IDs whose keys fall in partitions `a` and `b` (a != b), `n` of each. */
+    const clientsIn = (a: number, b: number, n: number): [string[], string[]] => {
+      const inA: string[] = [];
+      const inB: string[] = [];
+      for (let i = 0; inA.length < n || inB.length < n; i++) {
+        const id = `GID_a@@@d${i}`;
+        const p = partitionOfKey(Buffer.from(`fmq-abc123/${id}`), LANES);
+        if (p === a && inA.length < n) inA.push(id);
+        else if (p === b && inB.length < n) inB.push(id);
+      }
+      return [inA, inB];
+    };
+
+    it('sends each lane as its own batch, several lanes in flight, one batch per lane', async () => {
+      const { kafka, producer, results, send } = setup({ lanes: LANES });
+      kafka.mode = 'manual';
+      await producer.start();
+      for (let i = 0; i < 60; i++) send(i, 1, `GID_a@@@d${i % 12}`);
+      await until(() => kafka.pending.length >= 2);
+      await tick(10);
+      const lanesInFlight = kafka.pending.map((p) => new Set(p.messages.map(partition)));
+      for (const lanes of lanesInFlight) expect(lanes.size).toBe(1); // a batch is one partition
+      const ids = lanesInFlight.map((l) => [...l][0]);
+      expect(new Set(ids).size).toBe(ids.length); // never two batches of one partition
+      expect(kafka.pending.length).toBeGreaterThan(1);
+      for (let i = 60; i < 120; i++) send(i, 1, `GID_a@@@d${i % 12}`);
+      await tick(10);
+      expect(kafka.pending).toHaveLength(ids.length); // newer records wait for their lane
+      kafka.mode = 'ack';
+      for (const p of kafka.pending.splice(0)) p.resolve();
+      await until(() => results.size === 120);
+      expect(kafka.maxInFlight).toBeLessThanOrEqual(LANES);
+      await producer.stop();
+    });
+
+    it('keeps each client in order across lanes and batches', async () => {
+      const { kafka, producer, results, send } = setup({ lanes: LANES, maxBatchRecords: 5 });
+      await producer.start();
+      const order: number[] = [];
+      for (let i = 0; i < 500; i++) {
+        producer.send(msg(i, 1, `GID_a@@@d${i % 17}`), (err) => {
+          expect(err).toBeUndefined();
+          order.push(i);
+        });
+      }
+      void send;
+      await until(() => order.length === 500);
+      expect(results.size).toBe(0);
+      for (let c = 0; c < 17; c++) {
+        const acked = kafka.ackedValues().map(Number).filter((v) => v % 17 === c);
+        expect(acked).toEqual([...acked].sort((x, y) => x - y));
+        const done = order.filter((v) => v % 17 === c);
+        expect(done).toEqual([...done].sort((x, y) => x - y));
+      }
+      expect(kafka.maxInFlight).toBeGreaterThan(1);
+      await producer.stop();
+    });
+
+    it('a failed batch of partition P blocks only P: retried whole, ahead of newer P records, while others go on', async () => {
+      const [inP, inQ] = clientsIn(1, 4, 2);
+      const { kafka, producer, results, send } = setup({ lanes: LANES });
+      kafka.mode = 'manual';
+      const events: string[] = [];
+      producer.on(PRODUCER_EVENTS.unavailable, () => events.push('unavailable'));
+      producer.on(PRODUCER_EVENTS.recovered, () => events.push('recovered'));
+      await producer.start();
+      // P: 0..3, Q: 100..103
+      for (let i = 0; i < 4; i++) send(i, 1, inP[i % 2]);
+      for (let i = 100; i < 104; i++) send(i, 1, inQ[i % 2]);
+      await until(() => kafka.pending.length === 2);
+      const batchOf = (lane: number) => kafka.pending.find((p) => partition(p.messages[0]!) === lane)!;
+      batchOf(1).reject(new Error('Connection error: ECONNRESET'));
+      kafka.pending.splice(kafka.pending.indexOf(batchOf(1)), 1);
+      batchOf(4).resolve();
+      kafka.pending.splice(kafka.pending.indexOf(batchOf(4)), 1);
+      await until(() => results.size === 4);
+      expect([...results.keys()].sort()).toEqual([100, 101, 102, 103]);
+      expect(producer.isUnavailable()).toBe(true);
+
+      // Newer records of both partitions: Q's go at once, P's wait behind the retried batch.
+      for (let i = 4; i < 8; i++) send(i, 1, inP[i % 2]);
+      for (let i = 104; i < 108; i++) send(i, 1, inQ[i % 2]);
+      await until(() => kafka.pending.length === 2); // P's retry (after backoff) and Q's next batch
+      expect(batchOf(1).messages.map((m) => String(m.value))).toEqual(['0', '1', '2', '3']);
+      expect(batchOf(4).messages.map((m) => String(m.value))).toEqual(['104', '105', '106', '107']);
+      // P fails again; Q is acknowledged meanwhile.
+      batchOf(1).reject(new Error('Connection error: ECONNRESET'));
+      kafka.pending.splice(kafka.pending.indexOf(batchOf(1)), 1);
+      batchOf(4).resolve();
+      kafka.pending.splice(kafka.pending.indexOf(batchOf(4)), 1);
+      await until(() => results.size === 8);
+      for (let i = 0; i < 8; i++) expect(results.has(i)).toBe(false);
+      expect(events).toEqual(['unavailable']); // still unavailable: P has not recovered
+
+      // P's third attempt is the same batch again; then its newer records follow.
+      await until(() => kafka.pending.length === 1);
+      expect(kafka.pending[0]!.messages.map((m) => String(m.value))).toEqual(['0', '1', '2', '3']);
+      kafka.mode = 'ack';
+      kafka.pending.shift()!.resolve();
+      await until(() => results.size === 16);
+      const pAcked = kafka.ackedValues().filter((v) => Number(v) < 100);
+      expect(pAcked).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+      expect([...results.values()].every((e) => e === null)).toBe(true);
+      expect(events).toEqual(['unavailable', 'recovered']);
+      expect(producer.uplinkCounters).toMatchObject({ queued: 0, inFlight: 0, produced: 16 });
+      await producer.stop();
+    });
+
+    it('a refused record in one lane is isolated there; other lanes are not resent', async () => {
+      const [inP, inQ] = clientsIn(2, 5, 1);
+      const { kafka, producer, results, send } = setup({ lanes: LANES });
+      const tooLarge = Object.assign(new Error('too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false });
+      kafka.mode = 'manual';
+      await producer.start();
+      for (let i = 0; i < 4; i++) send(i, 1, inP[0]);
+      send(100, 1, inQ[0]);
+      for (;;) {
+        await until(() => kafka.pending.length > 0 || results.size === 5);
+        const p = kafka.pending.shift();
+        if (p === undefined) break;
+        if (p.messages.some((m) => String(m.value) === '2')) p.reject(tooLarge);
+        else p.resolve();
+      }
+      expect(results.get(2)).toBeInstanceOf(RecordRejectedError);
+      expect(kafka.ackedValues().filter((v) => v === '100')).toHaveLength(1);
+      expect(kafka.ackedValues().filter((v) => v !== '100')).toEqual(['0', '1', '3']);
+      await producer.stop();
+    });
+
+    it('drains every lane on stop', async () => {
+      const { kafka, producer, results, send } = setup({ lanes: LANES, lingerMs: 50 });
+      await producer.start();
+      for (let i = 0; i < 40; i++) send(i, 1, `GID_a@@@d${i % 9}`);
+      await producer.stop();
+      expect(results.size).toBe(40);
+      expect([...results.values()].every((e) => e === null)).toBe(true);
+      expect(kafka.ackedValues()).toHaveLength(40);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from '#config';
-import { buildUplinkRecord } from '../codec/uplink.codec.js';
+import { UplinkRecordBuilder } from '../codec/uplink.codec.js';
 import type { BackoffOptions } from '../retry/backoff.js';
 import { UPLINK_TOPIC } from '../topics.js';
 import type { Done, UplinkMessage } from '../types.js';
@@ -22,16 +22,24 @@ export interface UplinkProducerOptions {
   maxQueuedQos0: number;
   backoff?: Partial<BackoffOptions>;
   attemptTimeoutMs?: number;
+  /**
+   * Lanes sent in parallel, one batch in flight each; a client's records all go to lane
+   * `murmur2(key) % lanes`. Set it to the uplink topic's partition count: lanes are then the
+   * partitions themselves (the same hash kafkajs partitions with). Another number only changes
+   * how many batches may be in flight; per-client order holds either way. Default 1.
+   */
+  lanes?: number;
 }
 
 /**
  * The gateway's hot path: a device PUBLISH becomes a `fleetmq.uplink` record, and `done` fires
- * when Kafka acknowledged it (acks=all), which is when the gateway may PUBACK. See
- * BatchingProducer for batching, ordering and retry. QoS 0 records past `maxQueuedQos0` are
- * dropped: their `done` gets QueueFullError.
+ * when Kafka acknowledged it (acks=all), which is when the gateway may PUBACK. Records go to
+ * one lane per partition, each with at most one batch in flight (so a slow or failing partition
+ * holds back only its own clients); see BatchingProducer for batching, ordering and retry.
+ * QoS 0 records past `maxQueuedQos0` are dropped: their `done` gets QueueFullError.
  */
 export class UplinkProducer extends BatchingProducer implements UplinkSink {
-  private readonly nodeId: string;
+  private readonly records: UplinkRecordBuilder;
 
   constructor(options: UplinkProducerOptions) {
     super({
@@ -46,12 +54,15 @@ export class UplinkProducer extends BatchingProducer implements UplinkSink {
       maxQueuedDroppable: options.maxQueuedQos0,
       backoff: options.backoff,
       attemptTimeoutMs: options.attemptTimeoutMs,
+      lanes: options.lanes,
     });
-    this.nodeId = options.nodeId;
+    this.records = new UplinkRecordBuilder({ nodeId: options.nodeId });
   }
 
   send(msg: UplinkMessage, done: Done): void {
-    this.enqueue(buildUplinkRecord(msg, this.nodeId), msg.qos === 0, done);
+    const origin = this.records.origin(msg.instanceId, msg.clientId);
+    const lane = this.laneCount === 1 ? 0 : (origin.hash & 0x7fffffff) % this.laneCount;
+    this.enqueue(this.records.build(msg, origin), msg.qos === 0, done, lane);
   }
 
   get uplinkCounters(): UplinkCounters {
