@@ -19,7 +19,9 @@ import {
   type QoS,
   type Transport,
 } from './gateway.ports.js';
-import { installPacketGuards, maxPacketBytes, type ParsedPacket, type ParserInternals, type Violation } from './guards/packet-guards.js';
+import { installPacketGuards, maxPacketBytes, type ParserInternals, type Violation } from './guards/packet-guards.js';
+import { PublishGate } from './guards/publish-gate.js';
+import { TokenBucket } from './guards/token-bucket.js';
 import { createAuthenticateHook, createPreConnectHook } from './hooks/authenticate.hook.js';
 import { BACKLOG_SWEEP_MS, createAuthorizeForwardHook, sweepBacklogs } from './hooks/authorize-forward.hook.js';
 import { createAuthorizePublishHook } from './hooks/authorize-publish.hook.js';
@@ -29,7 +31,7 @@ import type { HookDeps } from './hooks/hook-deps.js';
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners/listeners.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
-import { ConnectionState, type AedesClientInternals } from './session/connection-state.js';
+import { ConnectionState, type AedesClientInternals, type ConnectionHost } from './session/connection-state.js';
 import { Namespace } from './tenancy/namespace.js';
 
 export interface GatewayOptions {
@@ -67,6 +69,8 @@ export class Gateway implements GatewayPorts {
   private listening: ListeningPorts | undefined;
   private readonly namespaces = new Map<string, Namespace>();
   private backlogSweep: NodeJS.Timeout | undefined;
+  /** Shared by every ConnectionState: per-connection objects hold one reference, no closures. */
+  private readonly host: ConnectionHost;
 
   constructor(options: GatewayOptions) {
     this.config = options.config;
@@ -77,6 +81,11 @@ export class Gateway implements GatewayPorts {
     this.metrics = gatewayMetrics();
     this.events = new GatewayEventBus(this.logger);
     this.store = new CredentialStore(options.credentials, this.config.authCacheTtlMs, this.logger, this.clock);
+    const { maxInflight, publishRatePerConnection: rate } = this.config.limits;
+    this.host = {
+      onViolation: (_state, kind) => this.onViolation(kind),
+      createGate: () => new PublishGate(maxInflight, rate > 0 ? new TokenBucket(rate, this.clock) : undefined),
+    };
     this.deps = {
       config: this.config,
       logger: this.logger,
@@ -89,6 +98,7 @@ export class Gateway implements GatewayPorts {
       limiter: new AuthFailureLimiter(this.config.limits.authFailuresPerMinute, { clock: this.clock }),
       forwarder: () => this.forwarder,
       deliverP2P: (instanceId, target, topic, payload, qos) => this.deliverP2P(instanceId, target, topic, payload, qos),
+      namespace: (instanceId) => this.namespace(instanceId),
       clock: this.clock,
     };
     this.credentials = {
@@ -215,27 +225,14 @@ export class Gateway implements GatewayPorts {
       return;
     }
     const client = broker.handle(stream, req) as AedesClientInternals;
-    const state = new ConnectionState(client, transport, remoteAddress);
+    // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
+    // (broker-events.ts), and whatever else it holds goes with the client.
+    const state = new ConnectionState(client, transport, remoteAddress, this.host);
     this.states.set(client, state);
-    const parser = (client as unknown as { _parser: ParserInternals })._parser;
-    installPacketGuards(parser, this.config.limits, {
-      connected: () => client.connackSent === true,
-      violation: (kind: Violation) => this.onViolation(state, kind),
-      packet: (packet: ParsedPacket) => {
-        if (packet.cmd !== 'unsubscribe' || packet.unsubscriptions === undefined) return;
-        const withFilters = packet as { unsubscriptions: string[] };
-        // UNSUBSCRIBE has no aedes hook: namespace its filters here, or once authenticated.
-        if (state.ns !== undefined) withFilters.unsubscriptions = withFilters.unsubscriptions.map((t) => state.ns!.wrap(t));
-        else state.pendingUnsubscribes.push(withFilters);
-      },
-      destroy: () => stream.destroy(),
-    });
-    stream.once('close', () => state.dispose());
+    installPacketGuards((client as unknown as { _parser: ParserInternals })._parser, this.config.limits, state);
   }
 
-  private onViolation(state: ConnectionState, kind: Violation): void {
-    state.violation = kind;
-    state.markClosing('protocol-violation');
+  private onViolation(kind: Violation): void {
     if (kind === 'oversize') this.metrics.oversize.inc();
     this.metrics.protocolViolations.labels(kind).inc();
   }

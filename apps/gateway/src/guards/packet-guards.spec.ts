@@ -10,6 +10,8 @@ function guardedParser(connected = true) {
   const errors: string[] = [];
   let destroyed = false;
   installPacketGuards(parser, limits, {
+    preConnectBytes: 0,
+    guardFailed: false,
     connected: () => connected,
     violation: (v) => violations.push(v),
     destroy: () => (destroyed = true),
@@ -99,5 +101,36 @@ describe('installPacketGuards', () => {
       } as mqttPacket.IConnectPacket),
     );
     expect(g.violations).toEqual(['invalid-will-topic']);
+  });
+
+  it('parses packets split across reads and several packets in one read', () => {
+    const g = guardedParser();
+    const a = publish(Buffer.from('t/\u00e9'), Buffer.from('payload-a'), 1, 7);
+    const b = publish(Buffer.from('t/b'), Buffer.from('payload-b'), 0);
+    const both = Buffer.concat([a, b, a]);
+    for (let i = 0; i < both.length; i += 3) g.parser.parse(both.subarray(i, i + 3));
+    g.parser.parse(Buffer.concat([b, a]));
+    expect(g.packets.map((p) => (p as { topic?: string }).topic)).toEqual(['t/\u00e9', 't/b', 't/\u00e9', 't/b', 't/\u00e9']);
+    expect(g.packets.map((p) => String((p as { payload?: Buffer }).payload))).toEqual(['payload-a', 'payload-b', 'payload-a', 'payload-b', 'payload-a']);
+    expect(g.violations).toEqual([]);
+  });
+
+  it('reports a malformed packet the parser itself refuses', () => {
+    const g = guardedParser();
+    g.parser.parse(Buffer.from([0x60, 0x02, 0x00, 0x01])); // PUBREL must have flags 0b0010
+    expect(g.violations).toEqual(['malformed']);
+    expect(g.errors.length).toBe(1);
+  });
+
+  it('keeps only the protocol version of CONNECT, not the packet with its credentials', () => {
+    const g = guardedParser(false);
+    g.parser.parse(
+      mqttPacket.generate({
+        cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 10, clientId: 'c',
+        username: 'u', password: Buffer.from('secret'),
+      } as mqttPacket.IConnectPacket),
+    );
+    expect(g.packets.map((p) => p.cmd)).toEqual(['connect']);
+    expect(g.parser.settings).toEqual({ protocolVersion: 4 });
   });
 });

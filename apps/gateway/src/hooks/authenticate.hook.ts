@@ -2,11 +2,9 @@ import type { AuthenticateError, AuthenticateHandler, PreConnectHandler } from '
 import { tokenExpiry } from '#auth';
 import type { Authenticated } from '../auth/authenticator.js';
 import { ConnectRefused, type RefusalCode, type RefusalReason } from '../auth/connect-refused.js';
-import { PublishGate } from '../guards/publish-gate.js';
-import { TokenBucket } from '../guards/token-bucket.js';
-import type { ClientContext } from '../gateway.ports.js';
+import type { ClientContext, CredentialRef } from '../gateway.ports.js';
 import type { ConnectionState } from '../session/connection-state.js';
-import { Namespace, internalClientId } from '../tenancy/namespace.js';
+import { internalClientId } from '../tenancy/namespace.js';
 import type { HookDeps } from './hook-deps.js';
 
 // setTimeout fires at once for delays above 2^31-1 ms; long expiries are re-armed instead.
@@ -69,37 +67,58 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
 }
 
 function accept(deps: HookDeps, state: ConnectionState, auth: Authenticated): void {
-  const { config } = deps;
-  const ns = new Namespace(auth.instanceId);
+  const connect = state.connect!;
+  const ns = deps.namespace(auth.instanceId);
   const ctx: ClientContext = Object.freeze({
     instanceId: auth.instanceId,
     clientId: auth.clientId,
     identity: auth.identity,
-    credential: auth.credential,
+    credential: sharedCredential(auth.credential),
     remoteAddress: state.remoteAddress,
     connectedAt: deps.clock(),
-    node: config.nodeId,
-    cleanSession: state.connect!.cleanSession,
-    protocolVersion: state.connect!.protocolVersion,
+    node: deps.config.nodeId,
+    cleanSession: connect.cleanSession,
+    protocolVersion: connect.protocolVersion,
     transport: state.transport,
   });
   state.ns = ns;
   state.ctx = ctx;
   state.parentTopics = auth.parentTopics;
+  // Only the will is read after this (authorize-publish.hook.ts tells it from a PUBLISH).
+  if (connect.will === undefined) state.connect = undefined;
   // aedes keys sessions, wills and takeover by client.id: namespacing it keeps instances apart.
   state.client.id = internalClientId(auth.instanceId, auth.clientId);
-  const rate = config.limits.publishRatePerConnection;
-  state.gate = new PublishGate(config.limits.maxInflight, rate > 0 ? new TokenBucket(rate, deps.clock) : undefined);
-  for (const packet of state.pendingUnsubscribes) packet.unsubscriptions = packet.unsubscriptions.map((t) => ns.wrap(t));
-  state.pendingUnsubscribes = [];
+  // The publish gate is made on the first PUBLISH (ConnectionState.gate).
+  const pending = state.pendingUnsubscribes;
+  if (pending !== undefined) {
+    for (const packet of pending) packet.unsubscriptions = packet.unsubscriptions.map((t) => ns.wrap(t));
+    state.pendingUnsubscribes = undefined;
+  }
   const expiresAt = tokenExpiry(auth.identity);
   if (expiresAt !== undefined) scheduleExpiry(deps, state, expiresAt);
+}
+
+// Credentials without tokens are the same for every client of a key: one frozen object each.
+const sharedCredentials = new Map<string, CredentialRef>();
+
+function sharedCredential(credential: CredentialRef): CredentialRef {
+  if (credential.tokenHashes.length > 0 || (credential.mode !== 'anonymous' && credential.mode !== 'signature')) return credential;
+  const key = `${credential.mode}|${credential.accessKeyId ?? ''}`;
+  let shared = sharedCredentials.get(key);
+  if (shared === undefined) {
+    if (sharedCredentials.size >= 10_000) sharedCredentials.clear();
+    shared = Object.freeze({ ...credential, tokenHashes: Object.freeze([]) as readonly string[] });
+    sharedCredentials.set(key, shared);
+  }
+  return shared;
 }
 
 function scheduleExpiry(deps: HookDeps, state: ConnectionState, expiresAt: number): void {
   const delay = Math.max(0, expiresAt - deps.clock());
   state.expiryTimer = setTimeout(() => {
     state.expiryTimer = undefined;
+    // Closed before aedes registered it: no 'clientDisconnect' disposed this timer.
+    if (state.client.closed) return;
     if (deps.clock() >= expiresAt) state.close('auth-expired');
     else scheduleExpiry(deps, state, expiresAt);
   }, Math.min(delay, MAX_TIMER_MS));

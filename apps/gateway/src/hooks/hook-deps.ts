@@ -8,6 +8,7 @@ import type { PublishForwarder, QoS } from '../gateway.ports.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { LocalConnectionRegistry } from '../session/connection-registry.js';
 import type { ConnectionState } from '../session/connection-state.js';
+import type { Namespace } from '../tenancy/namespace.js';
 
 /** What the aedes hooks share; built once per gateway. */
 export interface HookDeps {
@@ -23,5 +24,7 @@ export interface HookDeps {
   forwarder(): PublishForwarder;
   /** Hands a P2P message to the target if it is connected here; false otherwise. */
   deliverP2P(instanceId: string, targetClientId: string, topic: string, payload: Buffer, qos: QoS): boolean;
+  /** The instance's namespace; one object per instance, shared by its connections. */
+  namespace(instanceId: string): Namespace;
   clock(): number;
 }

@@ -10,15 +10,14 @@ export class LocalConnectionRegistry implements ConnectionRegistry {
     return this.byId.size;
   }
 
+  /** Keyed by aedes' client ID, which is already the namespaced ID (no second copy of the string). */
   add(state: ConnectionState): void {
-    const ctx = state.ctx!;
-    this.byId.set(internalClientId(ctx.instanceId, ctx.clientId), state);
+    this.byId.set(state.client.id, state);
   }
 
   /** Removes the entry only if it still belongs to this connection (a takeover replaced it otherwise). */
   remove(state: ConnectionState): void {
-    const ctx = state.ctx!;
-    const key = internalClientId(ctx.instanceId, ctx.clientId);
+    const key = state.client.id;
     if (this.byId.get(key) === state) this.byId.delete(key);
   }
 

@@ -10,26 +10,38 @@ export interface SessionOpen {
   connectedAt?: number;
 }
 
-/** One connection's row state; small on purpose (one per connected device). */
+/**
+ * One connection's row state; small on purpose (one per connected device). What only the
+ * connect upsert needs (the row, the promise of its epoch) is let go once it has run.
+ */
 class SessionState {
   epoch = 0;
   online = true;
   subs: Map<string, number> | null = null;
   disconnectedAt: Date | null = null;
   connectPending = true;
+  /** The row to insert; kept only until the upsert gave an epoch (a failed one is retried). */
+  connect: SessionConnect | null;
   resolveEpoch: ((epoch: number) => void) | null = null;
-  readonly epochReady: Promise<number>;
+  /** Pending until the upsert ran; null afterwards (the epoch field has the answer). */
+  epochReady: Promise<number> | null;
 
   constructor(
     readonly instanceId: string,
     readonly clientId: string,
-    readonly connect: SessionConnect,
+    connect: SessionConnect,
   ) {
+    this.connect = connect;
     this.epochReady = new Promise((resolve) => (this.resolveEpoch = resolve));
   }
 
   get key(): string {
     return `${this.instanceId}/${this.clientId}`;
+  }
+
+  /** The epoch once the connect upsert ran (0 when it failed). */
+  epochPromise(): Promise<number> {
+    return this.epochReady ?? Promise.resolve(this.epoch);
   }
 }
 
@@ -88,7 +100,7 @@ export class SessionTracker {
     });
     this.live.set(conn, state);
     this.enqueueConnect(state);
-    return state.epochReady;
+    return state.epochPromise();
   }
 
   subscribed(conn: object, subs: ReadonlyArray<{ topic: string; qos: number }>): void {
@@ -114,11 +126,11 @@ export class SessionTracker {
     state.online = false;
     state.disconnectedAt = new Date();
     this.dirty.add(state);
-    return state.epochReady;
+    return state.epochPromise();
   }
 
   epochOf(conn: object): Promise<number> {
-    return this.live.get(conn)?.epochReady ?? Promise.resolve(0);
+    return this.live.get(conn)?.epochPromise() ?? Promise.resolve(0);
   }
 
   /** After the database was unreachable (another node may have marked us offline): rewrite every live row. */
@@ -167,7 +179,10 @@ export class SessionTracker {
   }
 
   private enqueueConnect(state: SessionState): void {
+    if (state.connect === null) return;
     state.connectPending = true;
+    // A retry waits for the epoch again (a disconnect meanwhile reports the retried one).
+    state.epochReady ??= new Promise((resolve) => (state.resolveEpoch = resolve));
     this.connectQueue.push(state);
     if (this.connectTimer === null && this.connectInFlight === null && !this.stopped) {
       this.connectTimer = setTimeout(() => {
@@ -204,7 +219,7 @@ export class SessionTracker {
     let epochs = new Map<string, number>();
     let failed = false;
     try {
-      const rows = await this.opts.repo.connectMany(batch.map((s) => s.connect));
+      const rows = await this.opts.repo.connectMany(batch.map((s) => s.connect!));
       epochs = new Map(rows.map((r) => [`${r.instanceId}/${r.clientId}`, r.epoch]));
       this.recovered();
     } catch (err) {
@@ -216,6 +231,7 @@ export class SessionTracker {
       const epoch = epochs.get(state.key) ?? 0;
       if (epoch > 0) {
         state.epoch = epoch;
+        state.connect = null;
         // Changes made while the upsert ran (subscriptions, a quick disconnect) go out with the next flush.
         if (state.subs !== null || !state.online) this.dirty.add(state);
       }
@@ -225,6 +241,7 @@ export class SessionTracker {
         state.resolveEpoch(state.epoch);
         state.resolveEpoch = null;
       }
+      state.epochReady = null;
     }
   }
 

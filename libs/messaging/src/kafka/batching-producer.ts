@@ -102,6 +102,7 @@ export class BatchingProducer extends EventEmitter {
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
   private readonly lanes: Lane[];
+  private readonly queueFull: QueueFullError;
   private state: State = 'new';
   private queuedDroppable = 0;
   /** Guaranteed (non-droppable) records queued or in flight: what saturation counts. */
@@ -118,6 +119,7 @@ export class BatchingProducer extends EventEmitter {
   constructor(options: BatchingProducerOptions) {
     super();
     const { backoff, lanes, ...rest } = options;
+    this.queueFull = new QueueFullError(options.name);
     this.opts = {
       ...rest,
       maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
@@ -153,7 +155,8 @@ export class BatchingProducer extends EventEmitter {
     }
     if (droppable && this.queuedDroppable >= this.opts.maxQueuedDroppable) {
       this.counters.dropped++;
-      if (done) process.nextTick(done, new QueueFullError(this.opts.name));
+      // One shared error: a new one per dropped record (stack capture) cost a quarter of the CPU at QoS 0 saturation.
+      if (done) process.nextTick(done, this.queueFull);
       return;
     }
     const l = this.lanes[lane] ?? this.lanes[0]!;
