@@ -30,6 +30,7 @@ import { attachBrokerEvents } from './hooks/broker-events.js';
 import type { HookDeps } from './hooks/hook-deps.js';
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners/listeners.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
+import { slimAedesClient } from './session/aedes-client.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
 import { ConnectionState, type AedesClientInternals, type ConnectionHost } from './session/connection-state.js';
 import { Namespace } from './tenancy/namespace.js';
@@ -225,6 +226,7 @@ export class Gateway implements GatewayPorts {
       return;
     }
     const client = broker.handle(stream, req) as AedesClientInternals;
+    slimAedesClient(client);
     // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
     // (broker-events.ts), and whatever else it holds goes with the client.
     const state = new ConnectionState(client, transport, remoteAddress, this.host);
