@@ -183,6 +183,18 @@ export function counters(name: string, runTag: number, remove: boolean): Receive
 
 /** Size of the per-client ring of send times; far above any in-flight window used. */
 const RING = 1024;
+
+/**
+ * The ring slot of an outstanding packet id, cleared so a second PUBACK for it counts as
+ * unexpected; -1 when the id is not outstanding (a forged or repeated PUBACK).
+ */
+function takeOutstanding(ids: Int32Array, messageId: number | undefined): number {
+  const id = messageId ?? -1;
+  const slot = id & (RING - 1);
+  if (id <= 0 || ids[slot] !== id) return -1;
+  ids[slot] = 0;
+  return slot;
+}
 /** QoS 0 fan-in: one QoS 1 marker after this many QoS 0 PUBLISHes (see below). */
 export const MARKER_EVERY = 100;
 
@@ -245,13 +257,11 @@ export async function fanIn(spec: FanInSpec): Promise<FanInResult> {
       };
       client.onPacket = (p) => {
         if (p.cmd !== 'puback') return;
-        const id = p.messageId ?? -1;
-        const slot = id & (RING - 1);
-        if (id <= 0 || ids[slot] !== id) {
+        const slot = takeOutstanding(ids, p.messageId);
+        if (slot < 0) {
           unexpected++;
           return;
         }
-        ids[slot] = 0;
         outstanding--;
         acked++;
         const t = nowMs();
@@ -310,13 +320,11 @@ export async function fanIn(spec: FanInSpec): Promise<FanInResult> {
       };
       client.onPacket = (p) => {
         if (p.cmd !== 'puback') return;
-        const id = p.messageId ?? -1;
-        const slot = id & (RING - 1);
-        if (id <= 0 || ids[slot] !== id) {
+        const slot = takeOutstanding(ids, p.messageId);
+        if (slot < 0) {
           unexpected++;
           return;
         }
-        ids[slot] = 0;
         markers--;
         outstanding--;
         acked += covered[slot];
