@@ -1,0 +1,25 @@
+/**
+ * The kafkajs internals FleetMQ touches (kafkajs has no "exports" map, so deep imports resolve).
+ * Pinned by kafkajs-produce-encoder.spec.ts against the version in package-lock.json.
+ */
+declare module 'kafkajs/src/protocol/requests/produce/index.js' {
+  interface KafkajsRequest {
+    apiKey: number;
+    apiVersion: number;
+    apiName: string;
+    encode(): Promise<unknown>;
+  }
+  type BuildProduce = (args: Record<string, unknown>) => { request: KafkajsRequest; response: unknown };
+  const produce: { versions: string[]; protocol(options: { version: number }): BuildProduce };
+  export default produce;
+}
+
+declare module 'kafkajs/src/protocol/requests/produce/v3/request.js' {
+  const request: (args: Record<string, unknown>) => { encode(): Promise<{ buffer: Buffer }> };
+  export default request;
+}
+
+declare module 'kafkajs/src/protocol/recordBatch/crc32C/index.js' {
+  const crc32C: (buffer: Buffer) => number;
+  export default crc32C;
+}
