@@ -32,6 +32,7 @@ import { listenTcp, listenTls, listenWebSocket, type Listener } from './listener
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
 import { slimAedesClient } from './session/aedes-client.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
+import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
 import { ConnectionState, type AedesClientInternals, type ConnectionHost } from './session/connection-state.js';
 import { Namespace } from './tenancy/namespace.js';
 
@@ -70,6 +71,9 @@ export class Gateway implements GatewayPorts {
   private listening: ListeningPorts | undefined;
   private readonly namespaces = new Map<string, Namespace>();
   private backlogSweep: NodeJS.Timeout | undefined;
+  private compactor: HeapCompactor | undefined;
+  /** Connections handed to aedes since start (the heap compactor watches it). */
+  private accepted = 0;
   /** Shared by every ConnectionState: per-connection objects hold one reference, no closures. */
   private readonly host: ConnectionHost;
 
@@ -138,6 +142,16 @@ export class Gateway implements GatewayPorts {
     attachBrokerEvents(broker, deps);
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
+    if (config.heapCompactAfterConnects > 0) {
+      this.compactor = new HeapCompactor(
+        { afterConnects: config.heapCompactAfterConnects },
+        () => this.accepted,
+        memoryReducingCollection,
+        this.logger,
+        this.clock,
+      );
+      this.compactor.start();
+    }
     broker.on('closed', () => this.logger.debug('broker closed'));
 
     const handle = (stream: Duplex, transport: Transport, address: string, req?: IncomingMessage) => this.handleConnection(stream, transport, address, req);
@@ -165,6 +179,7 @@ export class Gateway implements GatewayPorts {
   /** Stops accepting, closes every client (wills are published), then the broker. */
   async stop(): Promise<void> {
     clearInterval(this.backlogSweep);
+    this.compactor?.stop();
     const listeners = this.listeners;
     this.listeners = [];
     const closing = Promise.all(listeners.map((l) => l.close()));
@@ -225,6 +240,7 @@ export class Gateway implements GatewayPorts {
       stream.destroy();
       return;
     }
+    this.accepted++;
     const client = broker.handle(stream, req) as AedesClientInternals;
     slimAedesClient(client);
     // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it

@@ -65,6 +65,8 @@ export interface FleetMqConfig {
   authCacheTtlMs: number;
   sessionFlushMs: number;
   heartbeatMs: number;
+  /** Connections accepted since the last heap compaction that make the next quiet moment compact (0: never). */
+  heapCompactAfterConnects: number;
   limits: MqttLimits;
   uplink: UplinkSettings;
 }
@@ -105,6 +107,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
     heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
+    heapCompactAfterConnects: r.int('FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS', 1_000, 0, 100_000_000),
     limits: {
       maxPayloadBytes: r.int('FLEETMQ_MAX_PAYLOAD_BYTES', 256 * 1024, 1, 256 * 1024 * 1024 - 1),
       maxTopicLength: r.int('FLEETMQ_MAX_TOPIC_LENGTH', 128, 1, 65535),

@@ -1,0 +1,110 @@
+import { Session } from 'node:inspector';
+import type { Logger } from '#config';
+
+export interface HeapCompactorOptions {
+  /** Connections accepted since the last compaction that make the next quiet tick compact; 0 turns it off. */
+  afterConnects: number;
+  /** A tick with at most this many new connections is quiet: the storm is over. */
+  quietConnectsPerTick?: number;
+  tickMs?: number;
+  /** Compactions are at least this far apart, whatever the churn. */
+  minIntervalMs?: number;
+}
+
+/**
+ * After a connect storm the heap holds tens of megabytes of dead connect-path objects that
+ * survived two scavenges (they live across the CONNECT's async steps) and were promoted; V8
+ * collects the old generation only when it grows further, so an idle gateway keeps them as
+ * RSS. Measured at 10k idle connections: RSS 209 MB before one full collection, 145 MB after
+ * (heap used 74 MB). So once enough connections came and a tick goes by quiet, one
+ * memory-reducing collection runs; its pause (a few hundred ms at 10k connections on a slow
+ * core) lands when the gateway has nothing else to do.
+ */
+export class HeapCompactor {
+  private readonly quiet: number;
+  private readonly tickMs: number;
+  private readonly minIntervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private lastCount = 0;
+  private countAtCompaction = 0;
+  private compactedAt = -Infinity;
+  private running = false;
+
+  constructor(
+    private readonly options: HeapCompactorOptions,
+    private readonly acceptedConnections: () => number,
+    private readonly collect: () => Promise<void>,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.quiet = options.quietConnectsPerTick ?? 20;
+    this.tickMs = options.tickMs ?? 1_000;
+    this.minIntervalMs = options.minIntervalMs ?? 30_000;
+  }
+
+  start(): void {
+    if (this.options.afterConnects <= 0 || this.timer !== undefined) return;
+    this.lastCount = this.countAtCompaction = this.acceptedConnections();
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One look: starts a compaction and returns true when a storm has ended. */
+  tick(): boolean {
+    const count = this.acceptedConnections();
+    const inTick = count - this.lastCount;
+    this.lastCount = count;
+    const now = this.clock();
+    if (this.running || count - this.countAtCompaction < this.options.afterConnects) return false;
+    if (inTick > this.quiet || now - this.compactedAt < this.minIntervalMs) return false;
+    this.countAtCompaction = count;
+    this.compactedAt = now;
+    this.running = true;
+    const before = process.memoryUsage();
+    const started = performance.now();
+    this.collect().then(
+      () => {
+        this.running = false;
+        const after = process.memoryUsage();
+        this.logger.info(
+          { connects: count, pauseMs: Math.round(performance.now() - started), heapUsedMb: mb(after.heapUsed), heapFreedMb: mb(before.heapUsed - after.heapUsed) },
+          'heap compacted after a connect storm',
+        );
+      },
+      (err: unknown) => {
+        this.running = false;
+        this.logger.warn({ err }, 'heap compaction failed');
+      },
+    );
+    return true;
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1048576);
+}
+
+/**
+ * V8's memory-reducing full collection (what the inspector's HeapProfiler.collectGarbage runs:
+ * it compacts and gives freed pages back to the OS, which a plain `gc()` does not: measured,
+ * RSS 128 -> 79 MB against 129 -> 129 MB), through an in-process inspector session.
+ */
+export function memoryReducingCollection(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const session = new Session();
+    session.connect();
+    session.post('HeapProfiler.collectGarbage', (err) => {
+      // Disconnecting inside the inspector's own callback hangs the process (Node 20).
+      setImmediate(() => {
+        session.disconnect();
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  });
+}
