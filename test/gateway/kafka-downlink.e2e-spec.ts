@@ -3,21 +3,8 @@ import mqtt from 'mqtt';
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DLQ_TOPIC, DOWNLINK_TOPIC, HEADERS, buildDownlinkRecord, type DownlinkInput } from '#messaging';
-import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import {
-  RecordCollector,
-  createTenant,
-  eventually,
-  header,
-  openTestDataSource,
-  rawProducer,
-  sleep,
-  startNode,
-  testKafka,
-  testKafkaBrokers,
-  uniqueId,
-  type TestNode,
-} from './kafka-harness.js';
+import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
+import { RecordCollector, createTenant, eventually, header, sleep, type TestNode } from './kafka-harness.js';
 
 interface Received {
   topic: string;
@@ -25,32 +12,17 @@ interface Received {
 }
 
 describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', () => {
-  const schema = uniqueSchema('kdl');
-  const brokers = testKafkaBrokers();
-  const kafka = testKafka(brokers);
-  const marker = uniqueId('d');
+  const fixture = useKafkaGatewayFixture({ schemaPrefix: 'kdl', markerPrefix: 'd', producer: true });
+  const { kafka, marker } = fixture;
   let ds: DataSource;
   let node: TestNode;
   let producer: Producer;
-  const clients: mqtt.MqttClient[] = [];
-
-  beforeAll(async () => {
-    ds = await openTestDataSource(schema);
-    node = await startNode({ brokers, dataSource: ds });
-    producer = await rawProducer(kafka);
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients) await c.endAsync(true).catch(() => {});
-    await producer?.disconnect();
-    await node?.stop();
-    await ds?.destroy();
-    await dropSchema(schema);
+  beforeAll(() => {
+    ({ ds, node, producer } = fixture);
   });
 
   async function device(clientId: string, subscribe: string[], extra: mqtt.IClientOptions = {}): Promise<{ client: mqtt.MqttClient; got: Received[] }> {
-    const client = await mqtt.connectAsync(node.url, { clientId, reconnectPeriod: 0, ...extra });
-    clients.push(client);
+    const client = await fixture.connect(clientId, extra);
     const got: Received[] = [];
     client.on('message', (topic, payload) => got.push({ topic, payload: payload.toString() }));
     if (subscribe.length > 0) await client.subscribeAsync(subscribe, { qos: 1 });

@@ -10,54 +10,24 @@ import {
 } from '#domain/persistence';
 import { SecretBox, computeSignature, parseMasterKey } from '#auth';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, buildControlRecord, parsePresenceRecord, type ControlCommand, type PresenceEvent } from '#messaging';
-import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import {
-  MASTER_KEY,
-  RecordCollector,
-  createTenant,
-  eventually,
-  openTestDataSource,
-  rawProducer,
-  startNode,
-  testKafka,
-  testKafkaBrokers,
-  uniqueId,
-  type TestNode,
-} from './kafka-harness.js';
+import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
+import { MASTER_KEY, RecordCollector, createTenant, eventually, startNode, type TestNode } from './kafka-harness.js';
 
 describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
-  const schema = uniqueSchema('kpr');
-  const brokers = testKafkaBrokers();
-  const kafka = testKafka(brokers);
-  const marker = uniqueId('p');
+  const fixture = useKafkaGatewayFixture({
+    schemaPrefix: 'kpr',
+    markerPrefix: 'p',
+    producer: true,
+    collect: { topic: PRESENCE_TOPIC, select: (m, marker) => (m.key?.toString() ?? '').includes(marker) },
+  });
+  const { schema, brokers, marker, clients, connect } = fixture;
   let ds: DataSource;
   let node: TestNode;
   let producer: Producer;
   let presence: RecordCollector;
-  const clients: mqtt.MqttClient[] = [];
-
-  beforeAll(async () => {
-    ds = await openTestDataSource(schema);
-    node = await startNode({ brokers, dataSource: ds });
-    producer = await rawProducer(kafka);
-    presence = new RecordCollector(kafka, PRESENCE_TOPIC, (m) => (m.key?.toString() ?? '').includes(marker));
-    await presence.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients) await c.endAsync(true).catch(() => {});
-    await presence?.stop();
-    await producer?.disconnect();
-    await node?.stop();
-    await ds?.destroy();
-    await dropSchema(schema);
+  beforeAll(() => {
+    ({ ds, node, producer, collector: presence } = fixture);
   });
-
-  async function connect(clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-    const c = await mqtt.connectAsync(node.url, { clientId, reconnectPeriod: 0, ...extra });
-    clients.push(c);
-    return c;
-  }
 
   function eventsOf(instanceId: string, clientId: string): PresenceEvent[] {
     return presence.records

@@ -5,52 +5,27 @@ import { register } from 'prom-client';
 import type { KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { HEADERS, UPLINK_TOPIC } from '#messaging';
-import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import {
-  RecordCollector,
-  createTenant,
-  header,
-  openTestDataSource,
-  startNode,
-  testKafka,
-  testKafkaBrokers,
-  uniqueId,
-  type TestNode,
-} from './kafka-harness.js';
+import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
+import { RecordCollector, createTenant, header, type TestNode } from './kafka-harness.js';
 
 const run = promisify(execFile);
 
 describe('gateway -> fleetmq.uplink (real Kafka, PostgreSQL, MQTT clients)', () => {
-  const schema = uniqueSchema('kup');
-  const brokers = testKafkaBrokers();
-  const kafka = testKafka(brokers);
-  const run_ = uniqueId('u');
+  const fixture = useKafkaGatewayFixture({
+    schemaPrefix: 'kup',
+    markerPrefix: 'u',
+    // Only this file's clients: every client ID here contains the run marker.
+    collect: { topic: UPLINK_TOPIC, select: (m, marker) => (header(m, HEADERS.client) ?? '').includes(marker) },
+  });
+  const { marker: run_ } = fixture;
   let ds: DataSource;
   let node: TestNode;
   let collector: RecordCollector;
-  const clients: mqtt.MqttClient[] = [];
-
-  beforeAll(async () => {
-    ds = await openTestDataSource(schema);
-    node = await startNode({ brokers, dataSource: ds });
-    // Only this file's clients: every client ID here contains the run marker.
-    collector = new RecordCollector(kafka, UPLINK_TOPIC, (m) => (header(m, HEADERS.client) ?? '').includes(run_));
-    await collector.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients) await c.endAsync(true).catch(() => {});
-    await collector?.stop();
-    await node?.stop();
-    await ds?.destroy();
-    await dropSchema(schema);
+  beforeAll(() => {
+    ({ ds, node, collector } = fixture);
   });
 
-  async function connect(clientId: string, extra: mqtt.IClientOptions = {}): Promise<mqtt.MqttClient> {
-    const c = await mqtt.connectAsync(node.url, { clientId, reconnectPeriod: 0, protocolVersion: 4, ...extra });
-    clients.push(c);
-    return c;
-  }
+  const connect = (clientId: string, extra: mqtt.IClientOptions = {}) => fixture.connect(clientId, { protocolVersion: 4, ...extra });
 
   const recordsOf = (key: string) => collector.records.filter((r) => r.message.key?.toString() === key);
   const keyIs = (key: string) => (m: KafkaMessage) => m.key?.toString() === key;
