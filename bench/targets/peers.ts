@@ -12,14 +12,10 @@ import type { Endpoint, StartOptions, Target } from './target.js';
 
 const run = promisify(execFile);
 
-/**
- * A private Mosquitto (same binary as the machine's, fresh process per scenario, so its RSS
- * delta is not blurred by memory an older process freed and kept), listening on an ephemeral
- * loopback port with in-memory state.
- */
-export class PrivateMosquittoTarget implements Target {
-  readonly name = 'mosquitto';
-  readonly description = 'Mosquitto (private process per scenario: persistence off, anonymous, default limits)';
+/** What every peer broker has in common: a single process, anonymous clients, plain MQTT P2P. */
+abstract class PeerTarget implements Target {
+  abstract readonly name: string;
+  abstract readonly description: string;
   readonly isFleetMq = false;
   readonly multiProcess = false;
   readonly auth = { mode: 'none' } as const;
@@ -27,9 +23,37 @@ export class PrivateMosquittoTarget implements Target {
   readonly topicRoot = 'bench';
   readonly p2pNeedsSubscribe = true;
   endpoints: Endpoint[] = [];
-  private broker?: ChildBroker;
 
-  constructor(private readonly log: (line: string) => void) {}
+  abstract version(): Promise<string>;
+  abstract start(opts: StartOptions): Promise<void>;
+  abstract stop(): Promise<string[]>;
+}
+
+/** A peer that start() runs as a child process of the bench, ended again by stop(). */
+abstract class ChildProcessPeerTarget extends PeerTarget {
+  protected broker?: ChildBroker;
+
+  constructor(protected readonly log: (line: string) => void) {
+    super();
+  }
+
+  async stop(): Promise<string[]> {
+    // CPU profiles: only a Node broker started with a cpuProfDir writes any (Mosquitto: none).
+    const profiles = (await this.broker?.stop()) ?? [];
+    this.broker = undefined;
+    this.endpoints = [];
+    return profiles;
+  }
+}
+
+/**
+ * A private Mosquitto (same binary as the machine's, fresh process per scenario, so its RSS
+ * delta is not blurred by memory an older process freed and kept), listening on an ephemeral
+ * loopback port with in-memory state.
+ */
+export class PrivateMosquittoTarget extends ChildProcessPeerTarget {
+  readonly name = 'mosquitto';
+  readonly description = 'Mosquitto (private process per scenario: persistence off, anonymous, default limits)';
 
   version(): Promise<string> {
     return mosquittoVersion();
@@ -46,13 +70,6 @@ export class PrivateMosquittoTarget implements Target {
       label: 'mosquitto', log: this.log, logFile: join(tmpdir(), 'fleetmq-bench', 'mosquitto.log'),
     });
     this.endpoints = [{ host: '127.0.0.1', port, pid: this.broker.pid }];
-  }
-
-  async stop(): Promise<string[]> {
-    await this.broker?.stop();
-    this.broker = undefined;
-    this.endpoints = [];
-    return [];
   }
 }
 
@@ -79,19 +96,13 @@ export async function freePort(): Promise<number> {
 }
 
 /** The Mosquitto already running on this machine (not started or stopped by the bench). */
-export class MosquittoTarget implements Target {
+export class MosquittoTarget extends PeerTarget {
   readonly name = 'mosquitto';
   readonly description: string;
-  readonly isFleetMq = false;
-  readonly multiProcess = false;
-  readonly auth = { mode: 'none' } as const;
-  readonly idPrefix = 'bench-';
-  readonly topicRoot = 'bench';
-  readonly p2pNeedsSubscribe = true;
-  endpoints: Endpoint[] = [];
   private savedAffinity?: string;
 
   constructor(private readonly host: string, private readonly port: number) {
+    super();
     this.description = `Mosquitto at ${host}:${port} (the machine's running instance)`;
   }
 
@@ -119,19 +130,9 @@ export class MosquittoTarget implements Target {
 }
 
 /** aedes 1.2 with default in-memory settings, as its own process on an ephemeral port. */
-export class BareAedesTarget implements Target {
+export class BareAedesTarget extends ChildProcessPeerTarget {
   readonly name = 'aedes';
   readonly description = 'bare aedes (default in-memory persistence and emitter, no hooks), own process';
-  readonly isFleetMq = false;
-  readonly multiProcess = false;
-  readonly auth = { mode: 'none' } as const;
-  readonly idPrefix = 'bench-';
-  readonly topicRoot = 'bench';
-  readonly p2pNeedsSubscribe = true;
-  endpoints: Endpoint[] = [];
-  private broker?: ChildBroker;
-
-  constructor(private readonly log: (line: string) => void) {}
 
   async version(): Promise<string> {
     return packageVersion('aedes');
@@ -149,12 +150,5 @@ export class BareAedesTarget implements Target {
       logFile: join(tmpdir(), 'fleetmq-bench', 'bare-aedes.log'),
     });
     this.endpoints = [{ host: '127.0.0.1', port: this.broker.port as number, pid: this.broker.pid }];
-  }
-
-  async stop(): Promise<string[]> {
-    const profiles = (await this.broker?.stop()) ?? [];
-    this.broker = undefined;
-    this.endpoints = [];
-    return profiles;
   }
 }
