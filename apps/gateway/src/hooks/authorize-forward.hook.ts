@@ -3,8 +3,8 @@ import type { ConnectionState } from '../session/connection-state.js';
 import type { HookDeps } from './hook-deps.js';
 
 const BACKLOG_CHECK_MS = 50;
-/** How often every connection is looked at for a backed-up socket (gateway.ts runs the sweep). */
-export const BACKLOG_SWEEP_MS = 250;
+/** How often every connection is looked at for a backed-up socket (gateway.ts runs the sweep): an O(connections) walk, 9% of an idle gateway's CPU at 10k connections when it ran every 250 ms. */
+export const BACKLOG_SWEEP_MS = 500;
 /** A backed-up socket whose outgoing buffer has not shrunk for this long belongs to a stalled reader. */
 export const STALLED_WRITE_MS = 5_000;
 
