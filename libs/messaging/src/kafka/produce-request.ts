@@ -179,30 +179,35 @@ class Writer {
 interface PartitionPlan {
   recordSizes: number[];
   timestampDeltas: number[];
+  headerCounts: number[];
   firstTimestamp: Int64Like;
   maxTimestamp: Int64Like;
   recordsBytes: number;
 }
 
-function headerEntriesSize(headers: Record<string, HeaderValue | HeaderValue[]> | undefined): { count: number; bytes: number } {
+/** Header entries of the record last measured by measureHeaders (no object per record). */
+let measuredCount = 0;
+
+/** Bytes of a record's header entries; their number is left in `measuredCount`. */
+function measureHeaders(headers: Record<string, HeaderValue | HeaderValue[]> | undefined): number {
   let count = 0;
   let bytes = 0;
-  if (headers === undefined || headers === null) return { count, bytes };
-  for (const name in headers) {
-    if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
-    const nameLength = headerName(name).length;
-    const value = headers[name];
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        bytes += fieldSize(nameLength) + fieldSize(byteLength(item));
+  if (headers !== undefined && headers !== null) {
+    for (const name in headers) {
+      if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
+      const nameSize = fieldSize(headerName(name).length);
+      const value = headers[name];
+      if (Array.isArray(value)) {
+        for (const item of value) bytes += nameSize + fieldSize(byteLength(item));
+        count += value.length;
+      } else {
+        bytes += nameSize + fieldSize(byteLength(value));
         count++;
       }
-    } else {
-      bytes += fieldSize(nameLength) + fieldSize(byteLength(value));
-      count++;
     }
   }
-  return { count, bytes };
+  measuredCount = count;
+  return bytes;
 }
 
 function planPartition(messages: readonly ProduceMessage[], now: number): PartitionPlan {
@@ -215,24 +220,26 @@ function planPartition(messages: readonly ProduceMessage[], now: number): Partit
   const maxTimestamp = given.length === 0 ? now : given[given.length - 1]!;
   const recordSizes: number[] = new Array(messages.length);
   const timestampDeltas: number[] = new Array(messages.length);
+  const headerCounts: number[] = new Array(messages.length);
   let recordsBytes = 0;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     const delta = ((m.timestamp || now) as number) - (firstTimestamp as number);
-    const headers = headerEntriesSize(m.headers);
+    const headerBytes = measureHeaders(m.headers);
     const body =
       1 + // attributes
       varintSize(zigZag64(delta)) +
       varintSize(zigZag32(i)) +
       fieldSize(byteLength(m.key)) +
       fieldSize(byteLength(m.value)) +
-      varintSize(zigZag32(headers.count)) +
-      headers.bytes;
+      varintSize(zigZag32(measuredCount)) +
+      headerBytes;
     recordSizes[i] = body;
     timestampDeltas[i] = delta;
+    headerCounts[i] = measuredCount;
     recordsBytes += varintSize(zigZag32(body)) + body;
   }
-  return { recordSizes, timestampDeltas, firstTimestamp, maxTimestamp, recordsBytes };
+  return { recordSizes, timestampDeltas, headerCounts, firstTimestamp, maxTimestamp, recordsBytes };
 }
 
 function writeHeader(w: Writer, name: string, value: HeaderValue): void {
@@ -258,17 +265,6 @@ function writeRecord(w: Writer, m: ProduceMessage, index: number, bodySize: numb
     if (Array.isArray(value)) for (const item of value) writeHeader(w, name, item);
     else writeHeader(w, name, value);
   }
-}
-
-function countHeaders(headers: ProduceMessage['headers']): number {
-  if (headers === undefined || headers === null) return 0;
-  let count = 0;
-  for (const name in headers) {
-    if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
-    const value = headers[name];
-    count += Array.isArray(value) ? value.length : 1;
-  }
-  return count;
 }
 
 /**
@@ -326,7 +322,7 @@ export function encodeProduceRequest(args: ProduceRequestArgs, now: number = Dat
       const messages = partition.messages;
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
-        writeRecord(w, m, i, plan.recordSizes[i]!, plan.timestampDeltas[i]!, countHeaders(m.headers));
+        writeRecord(w, m, i, plan.recordSizes[i]!, plan.timestampDeltas[i]!, plan.headerCounts[i]!);
       }
       w.buf.writeUInt32BE(crc32c(w.buf, batchStart + CRC_START, w.offset), crcAt);
     });
