@@ -1,20 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { SecretBox } from '#auth';
 import { openDataSource } from '#domain/persistence';
 import { buildDownlinkRecord } from '#messaging';
+import { benchKafkaBrokers } from '../lib/local-kafka.js';
 import type { Auth } from '../lib/protocol.js';
 import { packageVersion, REPO_ROOT } from '../lib/repo.js';
 import { ChildBroker } from './child-broker.js';
 import { freePort } from './peers.js';
 import type { Endpoint, StartOptions, Target } from './target.js';
 
-const run = promisify(execFile);
 
 /** Gateway counters the reconnect storm reports as deltas. */
 export const FLEETMQ_METRICS = ['fleetmq_gateway_connects_total', 'fleetmq_gateway_auth_failures_total', 'fleetmq_gateway_disconnects_total'];
@@ -47,14 +45,7 @@ interface Environment {
 let environment: Promise<Environment> | undefined;
 
 async function prepareEnvironment(log: (line: string) => void): Promise<Environment> {
-  let brokers = process.env.KAFKA_BROKERS;
-  if (!brokers) {
-    log('starting (or reusing) the local Kafka via tools/kafka/start.sh');
-    const { stdout } = await run('bash', [join(REPO_ROOT, 'tools/kafka/start.sh')], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
-    const m = /KAFKA_BROKERS=(\S+)\s*$/.exec(stdout.trim());
-    if (!m) throw new Error(`tools/kafka/start.sh printed no KAFKA_BROKERS line:\n${stdout.slice(-2000)}`);
-    brokers = m[1];
-  }
+  const brokers = await benchKafkaBrokers(log);
   log(`fresh database ${BENCH_DB}`);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
