@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { PublishGate } from './publish-gate.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -25,6 +26,28 @@ describe('PublishGate', () => {
     await new Promise((r) => setTimeout(r, 700));
     expect(started.slice(0, 3)).toEqual([0, 1, 2]);
     gate.close();
+  });
+
+  it('holds the rate when each start releases at once (QoS 0, in-process acks)', () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const gate = new PublishGate(3, new TokenBucket(10, () => Date.now()));
+      let started = 0;
+      for (let i = 0; i < 40; i++) {
+        gate.submit(() => {
+          started++;
+          gate.release();
+        });
+      }
+      expect(started).toBe(10); // the full bucket
+      jest.advanceTimersByTime(1_000);
+      expect(started).toBe(20); // 10 more in one second, not 20
+      jest.advanceTimersByTime(1_000);
+      expect(started).toBe(30);
+      gate.close();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('runs nothing after close', () => {

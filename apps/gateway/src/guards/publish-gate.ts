@@ -12,6 +12,8 @@ export class PublishGate {
   private tokenReady = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** pump() is running: a release() from a start() it called must not pump again inside it. */
+  private pumping = false;
 
   constructor(
     private readonly maxInflight: number,
@@ -52,10 +54,19 @@ export class PublishGate {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.inflight < this.maxInflight && !this.closed) {
-      if (!this.admitRate()) return;
-      this.inflight++;
-      this.queue.shift()!();
+    // A start() that completes at once (QoS 0, an in-process bus) calls release() inside this
+    // loop; pumping again there took a second message on the token the first had reserved,
+    // which doubled the rate (found by test/gateway/connection-limits.e2e-spec.ts).
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && this.inflight < this.maxInflight && !this.closed) {
+        if (!this.admitRate()) return;
+        this.inflight++;
+        this.queue.shift()!();
+      }
+    } finally {
+      this.pumping = false;
     }
   }
 
