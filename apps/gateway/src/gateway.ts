@@ -146,6 +146,7 @@ export class Gateway implements GatewayPorts {
       this.compactor = new HeapCompactor(
         { afterConnects: config.heapCompactAfterConnects },
         () => this.accepted,
+        () => this.registry.size,
         memoryReducingCollection,
         this.logger,
         this.clock,

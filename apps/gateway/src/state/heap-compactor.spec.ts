@@ -6,15 +6,19 @@ const logger = pino({ level: 'silent' });
 
 function setup(afterConnects = 100) {
   let accepted = 0;
+  let open = 0;
   let now = 1_000_000;
   const collect = jest.fn<() => Promise<void>>(async () => {});
-  const compactor = new HeapCompactor({ afterConnects, quietConnectsPerTick: 5, minIntervalMs: 30_000 }, () => accepted, collect, logger, () => now);
+  const compactor = new HeapCompactor({ afterConnects, quietConnectsPerTick: 5, minIntervalMs: 30_000 }, () => accepted, () => open, collect, logger, () => now);
   const tick = (newConnects: number, ms = 1000): boolean => {
     accepted += newConnects;
     now += ms;
     return compactor.tick();
   };
-  return { tick, collect };
+  const setOpen = (n: number): void => {
+    open = n;
+  };
+  return { tick, collect, setOpen };
 }
 
 describe('HeapCompactor', () => {
@@ -42,12 +46,22 @@ describe('HeapCompactor', () => {
     expect(tick(0, 60_000)).toBe(false); // nothing new since
   });
 
+  it('asks a node with many open connections for a storm of half of them', () => {
+    const { tick, collect, setOpen } = setup();
+    setOpen(10_000);
+    tick(1_000);
+    expect(tick(0)).toBe(false); // steady churn on a big node: V8 collects as it goes
+    tick(4_000);
+    expect(tick(0)).toBe(true); // 5,000 new = half of the open connections
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
   it('does not start another while one runs', async () => {
     let finish: () => void = () => {};
     let accepted = 0;
     let now = 0;
     const collect = jest.fn<() => Promise<void>>(() => new Promise<void>((resolve) => (finish = resolve)));
-    const compactor = new HeapCompactor({ afterConnects: 10, quietConnectsPerTick: 0, minIntervalMs: 0 }, () => accepted, collect, logger, () => now);
+    const compactor = new HeapCompactor({ afterConnects: 10, quietConnectsPerTick: 0, minIntervalMs: 0 }, () => accepted, () => 0, collect, logger, () => now);
     accepted = 20;
     now = 1;
     compactor.tick(); // the storm tick
@@ -66,7 +80,7 @@ describe('HeapCompactor', () => {
 
   it('does not start when turned off', () => {
     const collect = jest.fn<() => Promise<void>>(async () => {});
-    const compactor = new HeapCompactor({ afterConnects: 0 }, () => 1e9, collect, logger);
+    const compactor = new HeapCompactor({ afterConnects: 0 }, () => 1e9, () => 0, collect, logger);
     compactor.start();
     compactor.stop();
     expect(collect).not.toHaveBeenCalled();

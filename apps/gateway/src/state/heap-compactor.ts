@@ -2,7 +2,11 @@ import { Session } from 'node:inspector';
 import type { Logger } from '#config';
 
 export interface HeapCompactorOptions {
-  /** Connections accepted since the last compaction that make the next quiet tick compact; 0 turns it off. */
+  /**
+   * Connections accepted since the last compaction that make the next quiet tick compact (and
+   * at least half of the connections open now, so that a big node with steady churn is left to
+   * V8: its pause grows with the heap); 0 turns it off.
+   */
   afterConnects: number;
   /** A tick with at most this many new connections is quiet: the storm is over. */
   quietConnectsPerTick?: number;
@@ -33,6 +37,7 @@ export class HeapCompactor {
   constructor(
     private readonly options: HeapCompactorOptions,
     private readonly acceptedConnections: () => number,
+    private readonly openConnections: () => number,
     private readonly collect: () => Promise<void>,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
@@ -60,7 +65,8 @@ export class HeapCompactor {
     const inTick = count - this.lastCount;
     this.lastCount = count;
     const now = this.clock();
-    if (this.running || count - this.countAtCompaction < this.options.afterConnects) return false;
+    const needed = Math.max(this.options.afterConnects, this.openConnections() / 2);
+    if (this.running || count - this.countAtCompaction < needed) return false;
     if (inTick > this.quiet || now - this.compactedAt < this.minIntervalMs) return false;
     this.countAtCompaction = count;
     this.compactedAt = now;
