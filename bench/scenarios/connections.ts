@@ -47,7 +47,9 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
       const perEndpoint = endpoints.map((_, ei) => results.filter((_, i) => owners[i] === ei).reduce((n, r) => n + r.connected, 0));
       ctx.log(`${target.name}: ${connected} connected, ${failed} failed in ${rampMs} ms; settling`);
 
-      await sleep(3000);
+      // 6 s: long enough for a Node broker to finish what follows a storm (FleetMQ compacts its
+      // heap after 3 quiet seconds), so that neither RSS nor the idle window below catches it.
+      await sleep(6000);
       const rssAfter = endpoints.map((e) => readRssBytes(e.pid));
       const bytesPerConn = endpoints.map((_, i) => (rssAfter[i] - rssBefore[i]) / Math.max(1, perEndpoint[i]));
 
@@ -57,6 +59,8 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
       await sleep(c.idleWindowMs);
       const windowSec = (Date.now() - w0) / 1000;
       const cpuPct = endpoints.map((e, i) => ((readCpuSeconds(e.pid) - cpu0[i]) / windowSec) * 100);
+      const rssIdle = endpoints.map((e) => readRssBytes(e.pid));
+      const bytesPerConnIdle = endpoints.map((_, i) => (rssIdle[i] - rssBefore[i]) / Math.max(1, perEndpoint[i]));
       const still = await Promise.all(gens.map((g) => g.call<ReceiverCounters>({ op: 'counters', pool: 'idle', runTag: 0, remove: false })));
       const open = still.reduce((n, s) => n + s.open, 0);
       await Promise.all(gens.map((g) => g.call({ op: 'close', pool: 'idle' })));
@@ -69,6 +73,7 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
         failed,
         connectPerSec: Math.round((total / rampMs) * 1000),
         bytesPerConnection: Math.round(avgBytes),
+        bytesPerConnectionAfterIdle: Math.round(bytesPerConnIdle.reduce((a, b) => a + b, 0) / bytesPerConnIdle.length),
         idleCpuPercent: Math.round(cpuTotal * 100) / 100,
         idleCpuPercentPer10k: Math.round(((cpuTotal / Math.max(1, total)) * 10_000) * 100) / 100,
         stillOpenAfterIdle: open,
@@ -77,7 +82,7 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
         target: target.name, scenario: 'connections', variant: `${c.perProcess} per broker process`,
         reps: [rep], median: rep,
         info: {
-          processes: endpoints.length, generators: gens.length, perEndpoint, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter,
+          processes: endpoints.length, generators: gens.length, perEndpoint, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter, rssAfterIdleBytes: rssIdle,
           bytesPerConnectionPerProcess: bytesPerConn.map(Math.round), cpuPercentPerProcess: cpuPct.map((x) => Math.round(x * 100) / 100),
           keepaliveSec: c.keepaliveSec, idleWindowMs: c.idleWindowMs, errors,
         },

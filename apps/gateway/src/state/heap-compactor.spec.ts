@@ -9,7 +9,7 @@ function setup(afterConnects = 100) {
   let open = 0;
   let now = 1_000_000;
   const collect = jest.fn<() => Promise<void>>(async () => {});
-  const compactor = new HeapCompactor({ afterConnects, quietConnectsPerTick: 5, minIntervalMs: 30_000 }, () => accepted, () => open, collect, logger, () => now);
+  const compactor = new HeapCompactor({ afterConnects, quietConnectsPerTick: 5, quietTicks: 1, minIntervalMs: 30_000 }, () => accepted, () => open, collect, logger, () => now);
   const tick = (newConnects: number, ms = 1000): boolean => {
     accepted += newConnects;
     now += ms;
@@ -46,6 +46,24 @@ describe('HeapCompactor', () => {
     expect(tick(0, 60_000)).toBe(false); // nothing new since
   });
 
+  it('waits for several quiet ticks in a row when told to (a storm pauses for SYN retries)', () => {
+    let accepted = 0;
+    let now = 0;
+    const collect = jest.fn<() => Promise<void>>(async () => {});
+    const compactor = new HeapCompactor({ afterConnects: 100, quietConnectsPerTick: 5, quietTicks: 3, minIntervalMs: 0 }, () => accepted, () => 0, collect, logger, () => now);
+    const tick = (n: number): boolean => {
+      accepted += n;
+      now += 1000;
+      return compactor.tick();
+    };
+    tick(500);
+    expect([tick(0), tick(0)]).toEqual([false, false]);
+    expect(tick(300)).toBe(false); // the retried SYNs arrive: the storm is not over
+    expect([tick(0), tick(2)]).toEqual([false, false]);
+    expect(tick(0)).toBe(true);
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
   it('asks a node with many open connections for a storm of half of them', () => {
     const { tick, collect, setOpen } = setup();
     setOpen(10_000);
@@ -61,7 +79,7 @@ describe('HeapCompactor', () => {
     let accepted = 0;
     let now = 0;
     const collect = jest.fn<() => Promise<void>>(() => new Promise<void>((resolve) => (finish = resolve)));
-    const compactor = new HeapCompactor({ afterConnects: 10, quietConnectsPerTick: 0, minIntervalMs: 0 }, () => accepted, () => 0, collect, logger, () => now);
+    const compactor = new HeapCompactor({ afterConnects: 10, quietConnectsPerTick: 0, quietTicks: 1, minIntervalMs: 0 }, () => accepted, () => 0, collect, logger, () => now);
     accepted = 20;
     now = 1;
     compactor.tick(); // the storm tick
