@@ -6,6 +6,7 @@ import { PRODUCER_EVENTS } from '../messaging.events.js';
 import { createBackoff, type BackoffOptions, type BackoffPolicy } from '../retry/backoff.js';
 import type { Done } from '../types.js';
 import type { ProducerFactory, ProducerLike } from './producer-like.js';
+import { ProducerSlot } from './producer-slot.js';
 
 export interface BatchingProducerOptions {
   /** Name in logs and errors ("uplink", "presence"). */
@@ -82,7 +83,6 @@ type State = 'new' | 'running' | 'stopping' | 'stopped';
 
 /** kafkajs error types that say the records themselves are refused: retrying the same request cannot help. */
 const REJECTING_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
-const noop = (): void => {};
 
 /**
  * Accumulates records and produces them with `sendBatch`, acks=all, one batch per lane at a
@@ -108,8 +108,7 @@ export class BatchingProducer extends EventEmitter {
   /** Guaranteed (non-droppable) records queued or in flight: what saturation counts. */
   private pendingGuaranteed = 0;
   private failingLanes = 0;
-  private producer: ProducerLike | undefined;
-  private connecting: Promise<ProducerLike> | undefined;
+  private readonly producer: ProducerSlot;
   private lingerTimer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private unavailableSince = 0;
@@ -130,6 +129,7 @@ export class BatchingProducer extends EventEmitter {
     this.lanes = Array.from({ length: this.laneCount }, () => new Lane());
     this.backoff = createBackoff(backoff);
     this.log = options.logger;
+    this.producer = new ProducerSlot(options.createProducer);
   }
 
   /** Connects once; if Kafka is not there yet, records are held and retried until it is. */
@@ -137,7 +137,7 @@ export class BatchingProducer extends EventEmitter {
     if (this.state !== 'new') return;
     this.state = 'running';
     try {
-      await this.ensureProducer();
+      await this.producer.get();
     } catch (error) {
       this.markUnavailable(error);
     }
@@ -223,10 +223,7 @@ export class BatchingProducer extends EventEmitter {
       const error = new MessagingStoppedError(`${this.opts.name} producer`);
       for (const e of left) finish(e, error, this.log);
     }
-    const producer = this.producer;
-    this.producer = undefined;
-    this.connecting = undefined;
-    if (producer) await producer.disconnect().catch(noop);
+    await this.producer.close();
   }
 
   // ------------------------------------------------------------------ batching
@@ -284,7 +281,7 @@ export class BatchingProducer extends EventEmitter {
     let timer: NodeJS.Timeout | undefined;
     let producer: ProducerLike | undefined;
     try {
-      producer = await this.ensureProducer();
+      producer = await this.producer.get();
       const messages = new Array<Message>(batch.length);
       for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.record;
       await Promise.race([
@@ -332,7 +329,7 @@ export class BatchingProducer extends EventEmitter {
       return;
     }
     // Only the producer this attempt used: another lane may already have replaced it.
-    if (producer !== undefined) this.dropProducer(producer);
+    if (producer !== undefined) this.producer.drop(producer);
     if (!lane.failing) {
       lane.failing = true;
       this.failingLanes++;
@@ -394,32 +391,6 @@ export class BatchingProducer extends EventEmitter {
     if (this.counters.queued > 0) return false;
     for (const lane of this.lanes) if (lane.inFlight !== null) return false;
     return true;
-  }
-
-  // ------------------------------------------------------------------ connection
-
-  /** The current producer, connected; lanes share it and one connect. */
-  private ensureProducer(): Promise<ProducerLike> {
-    if (this.connecting) return this.connecting;
-    const producer = this.opts.createProducer();
-    this.producer = producer;
-    const connecting = producer.connect().then(
-      () => producer,
-      (error: unknown) => {
-        this.dropProducer(producer);
-        throw error;
-      },
-    );
-    this.connecting = connecting;
-    return connecting;
-  }
-
-  /** A kafkajs producer that failed may stay "disconnected" for good (kafkajs#907): replace it. */
-  private dropProducer(which: ProducerLike): void {
-    if (this.producer !== which) return;
-    this.producer = undefined;
-    this.connecting = undefined;
-    void which.disconnect().catch(noop);
   }
 
   private markUnavailable(error: unknown): void {

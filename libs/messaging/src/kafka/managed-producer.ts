@@ -1,9 +1,8 @@
 import type { Message } from 'kafkajs';
 import { KafkaUnavailableError, RetriesExhaustedError } from '../errors.js';
 import { createRetry, type RetryOptions } from '../retry/retry.js';
-import type { ProducerFactory, ProducerLike } from './producer-like.js';
-
-const noop = (): void => {};
+import type { ProducerFactory } from './producer-like.js';
+import { ProducerSlot } from './producer-slot.js';
 
 /**
  * A kafkajs producer for awaited, low-rate sends (downlink publishing, control, DLQ): acks=all,
@@ -11,32 +10,32 @@ const noop = (): void => {};
  * "disconnected" for good (kafkajs#907). Fails with KafkaUnavailableError.
  */
 export class ManagedProducer {
-  private producer: ProducerLike | undefined;
-  private connecting: Promise<ProducerLike> | undefined;
+  private readonly producer: ProducerSlot;
   private stopped = false;
   private readonly retry: ReturnType<typeof createRetry>;
 
   constructor(
-    private readonly createProducer: ProducerFactory,
+    createProducer: ProducerFactory,
     retry: RetryOptions = { retries: 3, initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0.2 },
     private readonly ackTimeoutMs = 10_000,
   ) {
     this.retry = createRetry(retry);
+    this.producer = new ProducerSlot(createProducer);
   }
 
   async start(): Promise<void> {
-    await this.get();
+    await this.producer.get();
   }
 
   async send(topic: string, messages: Message[]): Promise<void> {
     try {
       await this.retry(async (bail) => {
         if (this.stopped) bail(new KafkaUnavailableError('producer stopped'));
-        const producer = await this.get();
+        const producer = await this.producer.get();
         try {
           await producer.sendBatch({ acks: -1, timeout: this.ackTimeoutMs, topicMessages: [{ topic, messages }] });
         } catch (error) {
-          this.drop(producer);
+          this.producer.drop(producer);
           throw error;
         }
       });
@@ -49,31 +48,6 @@ export class ManagedProducer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const producer = this.producer;
-    this.producer = undefined;
-    this.connecting = undefined;
-    if (producer) await producer.disconnect().catch(noop);
-  }
-
-  private get(): Promise<ProducerLike> {
-    if (this.connecting) return this.connecting;
-    const producer = this.createProducer();
-    this.producer = producer;
-    const connecting = producer.connect().then(
-      () => producer,
-      (error: unknown) => {
-        this.drop(producer);
-        throw error;
-      },
-    );
-    this.connecting = connecting;
-    return connecting;
-  }
-
-  private drop(producer: ProducerLike): void {
-    if (this.producer !== producer) return;
-    this.producer = undefined;
-    this.connecting = undefined;
-    void producer.disconnect().catch(noop);
+    await this.producer.close();
   }
 }
