@@ -20,6 +20,17 @@ async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
   }
 }
 
+/** Settles produce attempts until `done()`: a batch holding the record valued `refused` gets `error`, any other is acknowledged. */
+async function settleRefusing(kafka: FakeKafka, done: () => boolean, refused: string, error: Error): Promise<void> {
+  for (;;) {
+    await until(() => kafka.pending.length > 0 || done());
+    const p = kafka.pending.shift();
+    if (p === undefined) return;
+    if (p.messages.some((m) => String(m.value) === refused)) p.reject(error);
+    else p.resolve();
+  }
+}
+
 function msg(i: number, qos: Qos = 1, clientId = 'GID_a@@@d1', payload?: Buffer): UplinkMessage {
   return { instanceId: 'fmq-abc123', clientId, topic: 't/x', qos, retain: false, payload: payload ?? Buffer.from(String(i)) };
 }
@@ -203,16 +214,7 @@ describe('UplinkProducer', () => {
     await producer.start();
     for (let i = 0; i < 4; i++) send(i);
     // Kafka refuses any batch holding record 2.
-    const settle = async (): Promise<void> => {
-      for (;;) {
-        await until(() => kafka.pending.length > 0 || results.size === 4);
-        const p = kafka.pending.shift();
-        if (p === undefined) return;
-        if (p.messages.some((m) => String(m.value) === '2')) p.reject(tooLarge);
-        else p.resolve();
-      }
-    };
-    await settle();
+    await settleRefusing(kafka, () => results.size === 4, '2', tooLarge);
     expect(kafka.ackedValues()).toEqual(['0', '1', '3']);
     expect(results.get(2)).toBeInstanceOf(RecordRejectedError);
     expect(producer.uplinkCounters.rejected).toBe(1);
@@ -361,13 +363,7 @@ describe('UplinkProducer', () => {
       await producer.start();
       for (let i = 0; i < 4; i++) send(i, 1, inP[0]);
       send(100, 1, inQ[0]);
-      for (;;) {
-        await until(() => kafka.pending.length > 0 || results.size === 5);
-        const p = kafka.pending.shift();
-        if (p === undefined) break;
-        if (p.messages.some((m) => String(m.value) === '2')) p.reject(tooLarge);
-        else p.resolve();
-      }
+      await settleRefusing(kafka, () => results.size === 5, '2', tooLarge);
       expect(results.get(2)).toBeInstanceOf(RecordRejectedError);
       expect(kafka.ackedValues().filter((v) => v === '100')).toHaveLength(1);
       expect(kafka.ackedValues().filter((v) => v !== '100')).toEqual(['0', '1', '3']);
