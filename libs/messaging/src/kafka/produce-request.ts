@@ -185,11 +185,8 @@ interface PartitionPlan {
   recordsBytes: number;
 }
 
-/** Header entries of the record last measured by measureHeaders (no object per record). */
-let measuredCount = 0;
-
-/** Bytes of a record's header entries; their number is left in `measuredCount`. */
-function measureHeaders(headers: Record<string, HeaderValue | HeaderValue[]> | undefined): number {
+/** Bytes of a record's header entries; their number goes to `counts[index]` (no object per record). */
+function measureHeaders(headers: Record<string, HeaderValue | HeaderValue[]> | undefined, counts: number[], index: number): number {
   let count = 0;
   let bytes = 0;
   if (headers !== undefined && headers !== null) {
@@ -206,7 +203,7 @@ function measureHeaders(headers: Record<string, HeaderValue | HeaderValue[]> | u
       }
     }
   }
-  measuredCount = count;
+  counts[index] = count;
   return bytes;
 }
 
@@ -225,18 +222,17 @@ function planPartition(messages: readonly ProduceMessage[], now: number): Partit
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     const delta = ((m.timestamp || now) as number) - (firstTimestamp as number);
-    const headerBytes = measureHeaders(m.headers);
+    const headerBytes = measureHeaders(m.headers, headerCounts, i);
     const body =
       1 + // attributes
       varintSize(zigZag64(delta)) +
       varintSize(zigZag32(i)) +
       fieldSize(byteLength(m.key)) +
       fieldSize(byteLength(m.value)) +
-      varintSize(zigZag32(measuredCount)) +
+      varintSize(zigZag32(headerCounts[i]!)) +
       headerBytes;
     recordSizes[i] = body;
     timestampDeltas[i] = delta;
-    headerCounts[i] = measuredCount;
     recordsBytes += varintSize(zigZag32(body)) + body;
   }
   return { recordSizes, timestampDeltas, headerCounts, firstTimestamp, maxTimestamp, recordsBytes };
