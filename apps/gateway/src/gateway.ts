@@ -32,8 +32,8 @@ import { listenTcp, listenTls, listenWebSocket, type Listener } from './listener
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
 import { slimAedesClient } from './session/aedes-client.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
-import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
 import { ConnectionState, type AedesClientInternals, type ConnectionHost } from './session/connection-state.js';
+import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
 import { Namespace } from './tenancy/namespace.js';
 
 export interface GatewayOptions {
@@ -142,17 +142,16 @@ export class Gateway implements GatewayPorts {
     attachBrokerEvents(broker, deps);
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
-    if (config.heapCompactAfterConnects > 0) {
-      this.compactor = new HeapCompactor(
-        { afterConnects: config.heapCompactAfterConnects },
-        () => this.accepted,
-        () => this.registry.size,
-        memoryReducingCollection,
-        this.logger,
-        this.clock,
-      );
-      this.compactor.start();
-    }
+    // Off unless FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS is set: start() does nothing then.
+    this.compactor = new HeapCompactor(
+      { afterConnects: config.heapCompactAfterConnects },
+      () => this.accepted,
+      () => this.registry.size,
+      memoryReducingCollection,
+      this.logger,
+      this.clock,
+    );
+    this.compactor.start();
     broker.on('closed', () => this.logger.debug('broker closed'));
 
     const handle = (stream: Duplex, transport: Transport, address: string, req?: IncomingMessage) => this.handleConnection(stream, transport, address, req);
