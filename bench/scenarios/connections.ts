@@ -50,8 +50,11 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
       // 6 s: long enough for a Node broker to finish what follows a storm (FleetMQ compacts its
       // heap after 3 quiet seconds), so that neither RSS nor the idle window below catches it.
       await sleep(6000);
+      // RSS growth of each broker process since before the ramp, per client it holds.
+      const perConnection = (rss: number[]): number[] => rss.map((r, i) => (r - rssBefore[i]) / Math.max(1, perEndpoint[i]));
+      const average = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
       const rssAfter = endpoints.map((e) => readRssBytes(e.pid));
-      const bytesPerConn = endpoints.map((_, i) => (rssAfter[i] - rssBefore[i]) / Math.max(1, perEndpoint[i]));
+      const bytesPerConn = perConnection(rssAfter);
 
       const cpu0 = endpoints.map((e) => readCpuSeconds(e.pid));
       const w0 = Date.now();
@@ -60,20 +63,18 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
       const windowSec = (Date.now() - w0) / 1000;
       const cpuPct = endpoints.map((e, i) => ((readCpuSeconds(e.pid) - cpu0[i]) / windowSec) * 100);
       const rssIdle = endpoints.map((e) => readRssBytes(e.pid));
-      const bytesPerConnIdle = endpoints.map((_, i) => (rssIdle[i] - rssBefore[i]) / Math.max(1, perEndpoint[i]));
       const still = await Promise.all(gens.map((g) => g.call<ReceiverCounters>({ op: 'counters', pool: 'idle', runTag: 0, remove: false })));
       const open = still.reduce((n, s) => n + s.open, 0);
       await Promise.all(gens.map((g) => g.call({ op: 'close', pool: 'idle' })));
 
       const total = connected;
-      const avgBytes = bytesPerConn.reduce((a, b) => a + b, 0) / bytesPerConn.length;
       const cpuTotal = cpuPct.reduce((a, b) => a + b, 0);
       const rep = {
         connections: total,
         failed,
         connectPerSec: Math.round((total / rampMs) * 1000),
-        bytesPerConnection: Math.round(avgBytes),
-        bytesPerConnectionAfterIdle: Math.round(bytesPerConnIdle.reduce((a, b) => a + b, 0) / bytesPerConnIdle.length),
+        bytesPerConnection: Math.round(average(bytesPerConn)),
+        bytesPerConnectionAfterIdle: Math.round(average(perConnection(rssIdle))),
         idleCpuPercent: Math.round(cpuTotal * 100) / 100,
         idleCpuPercentPer10k: Math.round(((cpuTotal / Math.max(1, total)) * 10_000) * 100) / 100,
         stillOpenAfterIdle: open,

@@ -13,7 +13,6 @@ import { ChildBroker } from './child-broker.js';
 import { freePort } from './peers.js';
 import type { Endpoint, StartOptions, Target } from './target.js';
 
-
 /** Gateway counters the reconnect storm reports as deltas. */
 export const FLEETMQ_METRICS = ['fleetmq_gateway_connects_total', 'fleetmq_gateway_auth_failures_total', 'fleetmq_gateway_disconnects_total'];
 
