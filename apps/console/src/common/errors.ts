@@ -72,8 +72,8 @@ export class UnauthorizedError extends ConsoleError {
 }
 
 export class ForbiddenError extends ConsoleError {
-  override readonly name = 'ForbiddenError';
-  readonly code = 'forbidden';
+  override readonly name: string = 'ForbiddenError';
+  readonly code: string = 'forbidden';
   readonly status = 403;
   readonly title = 'Forbidden';
 }

@@ -1,4 +1,4 @@
-import { hashToken, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
+import { hashToken, keyAllowsAction, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
 import { DEFAULT_INSTANCE_ID, parseClientId } from '#domain';
 import type { TokenCredential } from '#domain/persistence';
 import type { CredentialRef } from '../gateway.ports.js';
@@ -78,8 +78,13 @@ export class Authenticator {
       case 'token': {
         const tokens = parseTokenPassword(password);
         if (tokens === null) throw new ConnectRefused(4, 'malformed-token-password');
-        await this.enabledKey(instance.id, parsed.accessKeyId);
-        const { read, write, hashes } = await this.grants(tokens, instance.id, parsed.accessKeyId);
+        const key = await this.enabledKey(instance.id, parsed.accessKeyId);
+        const granted = await this.grants(tokens, instance.id, parsed.accessKeyId);
+        // The key may have lost a right after the token was issued: the key's permission bounds it.
+        const read = keyAllowsAction(key.permission, 'R') ? granted.read : undefined;
+        const write = keyAllowsAction(key.permission, 'W') ? granted.write : undefined;
+        if (read === undefined && write === undefined) throw new ConnectRefused(5, 'token-beyond-key');
+        const hashes = granted.hashes;
         identity = { kind: 'token', instanceId: instance.id, clientId, accessKeyId: parsed.accessKeyId, read, write };
         credential = { mode: 'token', accessKeyId: parsed.accessKeyId, tokenHashes: hashes };
         break;

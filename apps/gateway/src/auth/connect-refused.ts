@@ -4,7 +4,8 @@
  * 3 server unavailable: the database cannot be reached and nothing usable is cached;
  * 4 bad user name or password: malformed username/password, unknown key or token, wrong signature;
  * 5 not authorized: anonymous while off, unknown instance or group, disabled key, expired or
- *   revoked token, a credential of another client, or too many failures from the address.
+ *   revoked token, a token whose every action its key lacks, a credential of another client, or
+ *   too many failures from the address.
  */
 export type RefusalCode = 2 | 3 | 4 | 5;
 
@@ -24,6 +25,7 @@ export const REFUSAL_REASONS = [
   'unknown-token',
   'token-mismatch',
   'token-action-mismatch',
+  'token-beyond-key',
   'token-revoked',
   'token-expired',
   'unknown-device-credential',
