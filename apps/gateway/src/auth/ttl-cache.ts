@@ -70,6 +70,18 @@ export class TtlCache<V> {
     return removed;
   }
 
+  /** Removes every entry whose cached value the predicate selects; returns how many. */
+  deleteWhereValue(predicate: (value: V | null) => boolean): number {
+    let removed = 0;
+    for (const [key, entry] of this.entries) {
+      if (predicate(entry.value)) {
+        this.entries.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   clear(): void {
     this.entries.clear();
   }

@@ -48,6 +48,8 @@ export class ControlBridge {
         const keyId = command.accessKeyId ?? this.registry.get(command.instanceId, command.clientId)?.credential.deviceAccessKeyId;
         return keyId === undefined ? 0 : this.credentials.invalidateDeviceCredential(keyId);
       }
+      case 'instance-deleted':
+        return this.credentials.dropInstance(command.instanceId);
       case 'rules-changed':
         // Rules live in the rule-router; the gateway caches instance settings only.
         return 0;
