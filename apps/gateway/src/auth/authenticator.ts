@@ -1,5 +1,5 @@
 import { hashToken, keyAllowsAction, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
-import { DEFAULT_INSTANCE_ID, parseClientId } from '#domain';
+import { DEFAULT_INSTANCE_ID, MAX_CLIENT_ID_LENGTH, parseClientId } from '#domain';
 import type { TokenCredential } from '#domain/persistence';
 import type { CredentialRef } from '../gateway.ports.js';
 import { ConnectRefused } from './connect-refused.js';
@@ -48,6 +48,9 @@ export class Authenticator {
 
   private async check(attempt: ConnectAttempt): Promise<Authenticated> {
     const { username, password } = attempt;
+    // The cloud contract's 64 characters hold in every mode, anonymous too [MQTT-3.1.3-5 lets a
+    // server refuse]: longer IDs only cost memory and break the client_sessions row.
+    if (attempt.clientId.length > MAX_CLIENT_ID_LENGTH) throw new ConnectRefused(2, 'client-id-too-long');
     if ((username === undefined || username === '') && (password === undefined || password.length === 0)) {
       return this.anonymous(attempt);
     }

@@ -1,6 +1,7 @@
 /**
  * CONNACK return codes FleetMQ answers (MQTT 3.1.1 §3.2.2.3):
- * 2 identifier rejected: the client ID is not `GID_x@@@device` (or empty with a persistent session);
+ * 2 identifier rejected: the client ID is not `GID_x@@@device` (or empty with a persistent session),
+ *   or is longer than 64 characters (in every mode, anonymous included);
  * 3 server unavailable: the database cannot be reached and nothing usable is cached;
  * 4 bad user name or password: malformed username/password, unknown key or token, wrong signature;
  * 5 not authorized: anonymous while off, unknown instance or group, disabled key, expired or
@@ -16,6 +17,7 @@ export const REFUSAL_REASONS = [
   'malformed-username',
   'missing-password',
   'malformed-client-id',
+  'client-id-too-long',
   'unknown-instance',
   'unknown-group',
   'unknown-access-key',
