@@ -78,6 +78,25 @@ export class ForbiddenError extends ConsoleError {
   readonly title = 'Forbidden';
 }
 
+/** The request body is larger than its route may receive (checked before reading when declared). */
+export class BodyTooLargeError extends ConsoleError {
+  override readonly name = 'BodyTooLargeError';
+  readonly code = 'body-too-large';
+  readonly status = 413;
+  readonly title = 'Payload Too Large';
+  constructor(readonly limit: number) {
+    super(`request body is larger than the ${limit} bytes this route accepts`);
+  }
+}
+
+/** The request body cannot be read as JSON (bad syntax, compressed, cut off). */
+export class MalformedBodyError extends ConsoleError {
+  override readonly name = 'MalformedBodyError';
+  readonly code = 'malformed-body';
+  readonly status = 400;
+  readonly title = 'Bad Request';
+}
+
 /** A dependency (database, Kafka) cannot be reached; retrying later may succeed. */
 export class UnavailableError extends ConsoleError {
   override readonly name = 'UnavailableError';
