@@ -68,6 +68,16 @@ describe('TtlCache', () => {
     expect(await cache.refresh('tok:b', async () => 'b2')).toBe('b2');
   });
 
+  it('forgets entries by their value (a deleted instance’s keys, tokens and credentials)', async () => {
+    const cache = make();
+    await cache.get('ak:1', async () => 'inst-a');
+    await cache.get('tok:2', async () => 'inst-a');
+    await cache.get('dc:3', async () => 'inst-b');
+    expect(cache.deleteWhereValue((v) => v === 'inst-a')).toBe(2);
+    expect(await cache.get('ak:1', async () => 'reloaded')).toBe('reloaded');
+    expect(await cache.get('dc:3', async () => 'reloaded')).toBe('inst-b');
+  });
+
   it('stays bounded', async () => {
     const cache = make(8);
     for (let i = 0; i < 100; i++) await cache.get(`k${i}`, async () => 'v');

@@ -6,7 +6,8 @@ import type { BridgeMetrics } from './bridge.metrics.js';
 /**
  * `fleetmq.control` commands from the console: kicks close the client if it is connected to this
  * node; revocations drop cached credentials and close the connections that used them (the core
- * re-checks the credential, so a refreshed one survives).
+ * re-checks the credential, so a refreshed one survives); a deleted instance has all its
+ * connections here closed and everything cached of it dropped.
  */
 export class ControlBridge {
   constructor(
