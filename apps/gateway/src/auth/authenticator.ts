@@ -48,8 +48,9 @@ export class Authenticator {
 
   private async check(attempt: ConnectAttempt): Promise<Authenticated> {
     const { username, password } = attempt;
-    // The cloud contract's 64 characters hold in every mode, anonymous too [MQTT-3.1.3-5 lets a
-    // server refuse]: longer IDs only cost memory and break the client_sessions row.
+    // The cloud contract's 64 characters hold in every mode, anonymous too (MQTT 3.1.1 requires
+    // servers to allow only 1 to 23 bytes; a refused ID answers 2 [MQTT-3.1.3-9]): longer IDs
+    // only cost memory and cannot be stored as a client_sessions row.
     if (attempt.clientId.length > MAX_CLIENT_ID_LENGTH) throw new ConnectRefused(2, 'client-id-too-long');
     if ((username === undefined || username === '') && (password === undefined || password.length === 0)) {
       return this.anonymous(attempt);
