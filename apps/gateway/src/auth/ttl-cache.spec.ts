@@ -78,6 +78,20 @@ describe('TtlCache', () => {
     expect(await cache.get('dc:3', async () => 'reloaded')).toBe('inst-b');
   });
 
+  it('does not cache what a load read before an invalidation that came while it ran', async () => {
+    const cache = make();
+    let finish: (v: string) => void = () => {};
+    const pending = cache.get('inst:a', () => new Promise<string>((resolve) => (finish = resolve)));
+    cache.deleteWhereValue((v) => v === 'stale');
+    // A get after the invalidation does not join the load under way: it reads afresh.
+    const load = jest.fn(async () => 'fresh');
+    expect(await cache.get('inst:a', load)).toBe('fresh');
+    finish('stale');
+    expect(await pending).toBe('stale');
+    expect(await cache.get('inst:a', load)).toBe('fresh');
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
   it('stays bounded', async () => {
     const cache = make(8);
     for (let i = 0; i < 100; i++) await cache.get(`k${i}`, async () => 'v');
