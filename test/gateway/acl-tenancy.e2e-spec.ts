@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
-import { TokenEntity } from '#domain/persistence';
-import { clientIdIn, startTestGateway, tokenCredentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
-import { Inbox, connectClient, endAllClients, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { AccessKeyEntity, TokenEntity } from '#domain/persistence';
+import { clientIdIn, signatureCredentials, startTestGateway, tokenCredentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
+import { Inbox, connackCode, connectClient, endAllClients, endClient, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
 
 describe('gateway ACL, P2P and instance isolation', () => {
   let gw: TestGateway;
@@ -204,6 +204,119 @@ describe('gateway ACL, P2P and instance isolation', () => {
       expect(await gw.gateway.credentials.invalidateToken(t.hash)).toBe(1);
       await closed;
       expect(untouched.connected).toBe(true);
+    });
+  });
+
+  describe('tokens bounded by their key', () => {
+    it('refuses (CONNACK 5) a token whose only action the key lacks: an R token of a PUB key, a W token of a SUB key', async () => {
+      const pubKey = await gw.seed.accessKey(a.id, 'PUB');
+      const r = await gw.seed.token(a.id, pubKey.accessKeyId, ['telemetry/#'], 'R');
+      expect(await connackCode(gw.mqttUrl, tokenCredentials(a.id, pubKey.accessKeyId, clientIdIn(), `R|${r.token}`))).toBe(5);
+      const subKey = await gw.seed.accessKey(a.id, 'SUB');
+      const w = await gw.seed.token(a.id, subKey.accessKeyId, ['telemetry/#'], 'W');
+      expect(await connackCode(gw.mqttUrl, tokenCredentials(a.id, subKey.accessKeyId, clientIdIn(), `W|${w.token}`))).toBe(5);
+    });
+
+    it('keeps only the key’s actions of an RW token: a PUB key’s RW token may publish but not subscribe', async () => {
+      const pubKey = await gw.seed.accessKey(a.id, 'PUB');
+      const rw = await gw.seed.token(a.id, pubKey.accessKeyId, ['telemetry/#'], 'RW');
+      const client = await connectClient(gw.mqttUrl, tokenCredentials(a.id, pubKey.accessKeyId, clientIdIn(), `RW|${rw.token}`));
+      expect(await subscribe(client, 'telemetry/#')).toEqual([128]);
+      await publish(client, 'telemetry/ok', 'w', { qos: 1 });
+      expect(client.connected).toBe(true);
+    });
+
+    it('closes a token connection when its key loses an action the connection uses', async () => {
+      const key = await gw.seed.accessKey(a.id, 'ALL');
+      const rw = await gw.seed.token(a.id, key.accessKeyId, ['telemetry/#'], 'RW');
+      const client = await connectClient(gw.mqttUrl, tokenCredentials(a.id, key.accessKeyId, clientIdIn(), `RW|${rw.token}`));
+      await gw.dataSource.getRepository(AccessKeyEntity).update({ accessKeyId: key.accessKeyId }, { permission: 'PUB' });
+      const closed = waitForClose(client);
+      expect(await gw.gateway.credentials.invalidateAccessKey(key.accessKeyId)).toBe(1);
+      await closed;
+    });
+  });
+
+  describe('queued messages', () => {
+    it('does not hand a session’s queued QoS 1 messages to a connection that may not receive them', async () => {
+      const id = clientIdIn();
+      const owner = await device(a, id);
+      // Persistent session with a QoS 1 subscription, then offline.
+      await endClient(owner);
+      const session = await connectClient(gw.mqttUrl, { ...(await gw.seed.signatureClient(a.id, id, 'ALL')), clean: false });
+      expect(await subscribe(session, 'telemetry/queued/#', 1)).toEqual([1]);
+      await endClient(session);
+      const pub = await device(a);
+      await publish(pub, 'telemetry/queued/1', 'for the owner only', { qos: 1 });
+
+      // A PUB-only key of the same instance takes the session over under the owner's client ID.
+      const denied = await gw.gateway.metrics.forwardDenied.get();
+      const before = denied.values[0]?.value ?? 0;
+      const pubOnly = await gw.seed.accessKey(a.id, 'PUB');
+      const thief = await connectClient(gw.mqttUrl, { ...signatureCredentials(a.id, pubOnly.accessKeyId, pubOnly.secret, id), clean: false });
+      const inbox = new Inbox(thief);
+      // Wait for the gateway to have decided on the queued message, then make sure none arrived.
+      for (let i = 0; i < 100 && ((await gw.gateway.metrics.forwardDenied.get()).values[0]?.value ?? 0) === before; i++) await sleep(50);
+      expect((await gw.gateway.metrics.forwardDenied.get()).values[0]?.value ?? 0).toBeGreaterThan(before);
+      await inbox.none(() => true, 200);
+    });
+  });
+
+  describe.each([
+    ['TCP', () => gw.mqttUrl],
+    ['WebSocket', () => gw.wsUrl],
+  ])('cross-tenant and namespace-escape attempts over %s', (_transport, url) => {
+    // Two instances with the same parent topics, the same group and the same client IDs.
+    const at = async (inst: SeededInstance, clientId: string): Promise<MqttClient> => connectClient(url(), await gw.seed.signatureClient(inst.id, clientId, 'ALL'));
+
+    it('keeps equal client IDs, groups and topics of two instances apart, P2P included', async () => {
+      const shared = clientIdIn();
+      const inA = await at(a, shared);
+      const inB = await at(b, shared);
+      const inboxA = new Inbox(inA);
+      const inboxB = new Inbox(inB);
+      expect(await subscribe(inA, ['telemetry/#', 'cmd/#'])).toEqual([1, 1]);
+      expect(await subscribe(inB, ['telemetry/#', 'cmd/#'])).toEqual([1, 1]);
+      const sender = await at(a, clientIdIn());
+      await publish(sender, 'telemetry/shared-name', 'a-live', { qos: 1 });
+      await publish(sender, `cmd/p2p/${shared}`, 'a-p2p', { qos: 1 });
+      await inboxA.next((m) => m.payload.toString() === 'a-live');
+      await inboxA.next((m) => m.payload.toString() === 'a-p2p');
+      await inboxB.none(() => true, 300);
+      expect(inA.connected && inB.connected).toBe(true);
+    });
+
+    it('refuses filters that try to leave the namespace, and topics naming another instance reach nobody', async () => {
+      const inB = await at(b, clientIdIn());
+      const inboxB = new Inbox(inB);
+      await subscribe(inB, 'telemetry/#');
+      const attacker = await at(a, clientIdIn());
+      const escapes = ['#', '+/#', '+/telemetry/#', `${b.id}/telemetry/#`, `${b.id}/#`, '$SYS/#', '$fleetmq/#', '/telemetry/#', '../telemetry/#', `cmd/p2p/+`, 'cmd/p2p/#'];
+      expect(await subscribe(attacker, escapes)).toEqual(escapes.map(() => 128));
+      for (const topic of [`${b.id}/telemetry/x`, '$SYS/x', '/telemetry/x']) {
+        const client = await at(a, clientIdIn());
+        const closed = waitForClose(client);
+        client.publish(topic, 'escape', { qos: 1 });
+        await closed;
+      }
+      await inboxB.none(() => true, 300);
+    });
+
+    it('keeps the anonymous instance sandboxed both ways, whatever topic it names', async () => {
+      const anon = await connectClient(url(), { clientId: `anon-${Date.now()}` });
+      const anonInbox = new Inbox(anon);
+      expect(await subscribe(anon, ['#', `${a.id}/#`, '+/telemetry/#'])).toEqual([1, 1, 1]);
+      const inA = await at(a, clientIdIn());
+      const inboxA = new Inbox(inA);
+      await subscribe(inA, 'telemetry/#');
+      await publish(inA, 'telemetry/from-a', 'named', { qos: 1 });
+      await inboxA.next((m) => m.payload.toString() === 'named');
+      await publish(anon, `${a.id}/telemetry/x`, 'anon-into-a', { qos: 1 });
+      await publish(anon, 'telemetry/x', 'anon-plain', { qos: 1 });
+      // The anonymous subscriber sees its own messages (so delivery works) and nothing of A's.
+      await anonInbox.next((m) => m.payload.toString() === 'anon-plain');
+      expect(anonInbox.messages.some((m) => m.payload.toString() === 'named')).toBe(false);
+      await inboxA.none((m) => m.payload.toString().startsWith('anon'), 300);
     });
   });
 });

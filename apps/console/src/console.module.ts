@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AccessKeysModule } from './access-keys/access-keys.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { ClientsModule } from './clients/clients.module.js';
+import { JsonBodyInterceptor } from './common/json-body.interceptor.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { ConsoleCoreModule } from './console-core.module.js';
@@ -24,7 +25,7 @@ export const FEATURE_MODULES = [
   RulesModule, ClientsModule, MessagesModule, StatsModule, NodesModule, HealthModule, MetricsModule,
 ];
 
-/** The console REST API; pipes, filter and auth guard are global so every route gets them. */
+/** The console REST API; pipes, filter, auth guard and body reader are global so every route gets them. */
 @Module({})
 export class ConsoleModule {
   static register(options: ConsoleOptions): DynamicModule {
@@ -35,6 +36,8 @@ export class ConsoleModule {
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // Bodies are read after the guard: see json-body.interceptor.ts.
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
       ],
     };
   }

@@ -2,23 +2,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger } from '#config';
-import { problem, sendProblem, type ProblemResponse } from './common/problem.js';
+import { refuseNulInUrl } from './common/nul-url.middleware.js';
 import { ConsoleModule } from './console.module.js';
 import type { ConsoleOptions } from './console.options.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.js';
-
-/** Body parser errors (bad JSON, too large) arrive here, before any Nest route or filter. */
-function bodyErrorHandler(err: { status?: unknown; type?: unknown; message?: unknown }, _req: unknown, res: ProblemResponse, next: (e?: unknown) => void): void {
-  const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : undefined;
-  if (status === undefined) return next(err);
-  const detail = err.type === 'entity.too.large' ? 'request body is too large' : 'request body is not valid JSON';
-  sendProblem(res, problem(status, status === 413 ? 'Payload Too Large' : 'Bad Request', detail, { code: String(err.type ?? 'bad-body') }));
-}
-
-/** Largest JSON body: a full message batch of maximal payloads in base64. */
-function bodyLimit(options: ConsoleOptions): number {
-  return Math.max(1024 * 1024, Math.ceil((options.config.limits.maxPayloadBytes * 4) / 3) * 100 + 256 * 1024);
-}
 
 export function buildOpenApiDocument(app: NestExpressApplication): ReturnType<typeof SwaggerModule.createDocument> {
   const config = new DocumentBuilder()
@@ -32,8 +19,9 @@ export function buildOpenApiDocument(app: NestExpressApplication): ReturnType<ty
 }
 
 /**
- * Builds (does not listen) the console application: global pipes/filter/guard come with
- * ConsoleModule; this adds the body parser, HTTP metrics, the pino logger, OpenAPI at
+ * Builds (does not listen) the console application: global pipes/filter/guard and the JSON
+ * body reader (after authentication, per-route limits) come with ConsoleModule; this adds the
+ * NUL-byte check of URLs, HTTP metrics, the pino logger, OpenAPI at
  * /api/docs and /api/docs-json, and shutdown hooks. Call `await app.listen(port, host)` after.
  */
 export async function createConsoleApp(options: ConsoleOptions): Promise<NestExpressApplication> {
@@ -43,8 +31,7 @@ export async function createConsoleApp(options: ConsoleOptions): Promise<NestExp
     logger: new PinoNestLogger(logger),
   });
   app.use(httpMetricsMiddleware());
-  app.useBodyParser('json', { limit: bodyLimit(options) });
-  app.use(bodyErrorHandler);
+  app.use(refuseNulInUrl);
   app.disable('x-powered-by');
   SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app));
   app.enableShutdownHooks();

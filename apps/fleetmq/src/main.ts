@@ -101,10 +101,13 @@ async function main(): Promise<void> {
     },
     'FleetMQ is running',
   );
-  // Printed plainly so it is easy to find and copy; it is the operator's own local credential.
+  // A token FleetMQ generated is printed plainly so it is easy to find and copy (the operator's own
+  // local credential); one given in FLEETMQ_ADMIN_TOKEN is the operator's secret and stays out of the output.
+  const adminToken =
+    config.adminToken === undefined ? `Admin token${secrets.adminTokenIsNew ? ' (new)' : ''}: ${secrets.adminToken}` : 'Admin token: the one set in FLEETMQ_ADMIN_TOKEN';
   process.stdout.write(
     `\nFleetMQ ready. Console http://127.0.0.1:${config.httpPort}/api/v1 (OpenAPI /api/docs), MQTT :${ports?.mqtt}, ` +
-      `WebSocket :${ports?.ws}${config.wsPath}\nAdmin token${secrets.adminTokenIsNew ? ' (new)' : ''}: ${secrets.adminToken}\n\n`,
+      `WebSocket :${ports?.ws}${config.wsPath}\n${adminToken}\n\n`,
   );
 }
 

@@ -162,6 +162,8 @@ export interface CredentialInvalidation {
   invalidateDeviceCredential(deviceAccessKeyId: string): Promise<number>;
   /** Instance row, its groups and parent topics (e.g. after the console changed them). */
   invalidateInstance(instanceId: string): void;
+  /** The instance is gone: forgets everything cached of it and closes all its connections here. */
+  dropInstance(instanceId: string): number;
 }
 
 export interface ListeningPorts {

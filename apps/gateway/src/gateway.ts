@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
+import { keyAllowsAction } from '#auth';
 import type { FleetMqConfig, Logger } from '#config';
 import { MAX_CLIENT_ID_LENGTH, validateTopicName } from '#domain';
 import type { CredentialLookupRepository } from '#domain/persistence';
@@ -113,6 +114,7 @@ export class Gateway implements GatewayPorts {
       invalidateDeviceCredential: (id) =>
         this.revalidate(() => this.store.invalidateDeviceCredential(id), (c) => c.credential.deviceAccessKeyId === id, (c) => this.deviceStillValid(c)),
       invalidateInstance: (id) => this.store.invalidateInstance(id),
+      dropInstance: (id) => this.dropInstance(id),
     };
   }
 
@@ -274,11 +276,23 @@ export class Gateway implements GatewayPorts {
     return closed;
   }
 
+  private dropInstance(instanceId: string): number {
+    this.store.forgetInstance(instanceId);
+    const closed = this.registry.closeWhere((ctx) => ctx.instanceId === instanceId, 'auth-expired');
+    if (closed > 0) this.logger.info({ instanceId, closed }, 'closed connections of a deleted instance');
+    return closed;
+  }
+
   private async keyStillValid(ctx: ClientContext): Promise<boolean> {
     const key = await this.store.accessKey(ctx.instanceId, ctx.credential.accessKeyId!);
     if (key === null || !key.enabled) return false;
     const identity = ctx.identity;
-    return identity.kind !== 'access-key' || identity.permission === key.permission;
+    if (identity.kind === 'access-key') return identity.permission === key.permission;
+    // A token connection keeps only the actions its key still has (authenticator.ts intersects them).
+    if (identity.kind === 'token') {
+      return (identity.read === undefined || keyAllowsAction(key.permission, 'R')) && (identity.write === undefined || keyAllowsAction(key.permission, 'W'));
+    }
+    return true;
   }
 
   private async tokensStillValid(ctx: ClientContext): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { authorizePublish, authorizeSubscribe, tokenExpiry } from './acl.js';
+import { authorizePublish, authorizeReceive, authorizeSubscribe, tokenExpiry } from './acl.js';
 import type { Identity, TokenGrant } from './identity.js';
 
 const NOW = 1_700_000_000_000;
@@ -132,6 +132,27 @@ describe('authorizeSubscribe', () => {
 
   it.each(cases)('%s', (_name, identity, filter, reason) => {
     expect(decisionOf(authorizeSubscribe(identity, filter, PARENTS, NOW))).toBe(reason);
+  });
+});
+
+describe('authorizeReceive', () => {
+  const cases: Case[] = [
+    ['anonymous receives anything', anonymous, 'a/b', null],
+    ['ALL key receives any topic', key('ALL'), 'telemetry/x', null],
+    ['SUB key receives any topic', key('SUB'), 'telemetry/x', null],
+    ['PUB key receives nothing queued or live', key('PUB'), 'telemetry/x', 'no-subscribe-permission'],
+    ['PUB key still receives its own P2P', key('PUB'), `cmd/p2p/${ME}`, null],
+    ['PUB key does not receive another client’s P2P', key('PUB'), `cmd/p2p/${OTHER}`, 'no-subscribe-permission'],
+    ['PUB key: a longer ID ending in its own is not its P2P', key('PUB'), `cmd/p2p/x${ME}`, 'no-subscribe-permission'],
+    ['device credential receives', device, 'telemetry/x', null],
+    ['token R on the resource receives', token({ read: grant(['telemetry/room1/#']) }), 'telemetry/room1/a', null],
+    ['token R outside the resources', token({ read: grant(['telemetry/room1/#']) }), 'telemetry/room2/a', 'token-resource-mismatch'],
+    ['W-only token receives nothing', token({ write: grant(['telemetry/#']) }), 'telemetry/a', 'no-subscribe-permission'],
+    ['W-only token receives its own P2P', token({ write: grant(['telemetry/#']) }), `telemetry/p2p/${ME}`, null],
+    ['expired R token', token({ read: grant(['telemetry/#'], NOW) }), 'telemetry/a', 'token-expired'],
+  ];
+  it.each(cases)('%s', (_name, identity, topic, reason) => {
+    expect(decisionOf(authorizeReceive(identity, topic, NOW))).toBe(reason);
   });
 });
 

@@ -70,6 +70,25 @@ export function authorizeSubscribe(identity: Identity, filter: string, parentTop
   }
 }
 
+/**
+ * Whether `identity` may receive a message on topic name `topic` (already inside its instance):
+ * checked on every delivery, live, retained or queued for an offline session, since a session's
+ * queue may be picked up by a connection with fewer rights than the one that subscribed. A
+ * client may always receive its own P2P topic. Allocation-free: it runs per delivery.
+ */
+export function authorizeReceive(identity: Identity, topic: string, now: number): AclDecision {
+  switch (identity.kind) {
+    case 'anonymous':
+    case 'device-credential':
+      return ALLOW;
+    case 'access-key':
+      return identity.permission !== 'PUB' || isOwnP2P(topic, identity.clientId) ? ALLOW : DENY['no-subscribe-permission'];
+    case 'token':
+      if (isOwnP2P(topic, identity.clientId)) return ALLOW;
+      return checkReceiveGrant(identity.read, topic, now);
+  }
+}
+
 /** When the identity's first token runs out (ms since epoch); undefined when it has none. */
 export function tokenExpiry(identity: Identity): number | undefined {
   if (identity.kind !== 'token') return undefined;
@@ -84,6 +103,27 @@ export function tokenExpiry(identity: Identity): number | undefined {
 function isUnderP2P(filter: string, parent: string): boolean {
   const start = parent.length + 1;
   return filter.startsWith(P2P_LEVEL, start) && filter.charCodeAt(start + P2P_LEVEL.length) === 0x2f;
+}
+
+/** `<parent>/p2p/<clientId>` exactly, without building the string. */
+function isOwnP2P(topic: string, clientId: string): boolean {
+  const slash = topic.indexOf('/');
+  if (slash <= 0) return false;
+  const start = slash + 1;
+  return (
+    topic.length === start + P2P_LEVEL.length + 1 + clientId.length &&
+    topic.startsWith(P2P_LEVEL, start) &&
+    topic.charCodeAt(start + P2P_LEVEL.length) === 0x2f &&
+    topic.endsWith(clientId)
+  );
+}
+
+// R on filter F allows receiving T when F matches T.
+function checkReceiveGrant(grant: TokenGrant | undefined, topic: string, now: number): AclDecision {
+  if (grant === undefined) return DENY['no-subscribe-permission'];
+  if (grant.expiresAt <= now) return DENY['token-expired'];
+  for (const resource of grant.resources) if (topicMatches(resource, topic)) return ALLOW;
+  return DENY['token-resource-mismatch'];
 }
 
 // W on filter F allows publishing to T when F matches T.

@@ -6,5 +6,7 @@ export { generateAccessKeyId, generateSecret, generateToken, hashToken, ACCESS_K
 export { SecretBox, parseMasterKey } from './secret-box.js';
 export { SecretBoxError, InvalidMasterKeyError } from './errors.js';
 export type { Identity, TokenGrant } from './identity.js';
-export { authorizePublish, authorizeSubscribe, tokenExpiry, DENY_REASONS } from './acl.js';
+export { actionsBeyondKey, keyAllowsAction } from './permission.js';
+export type { TokenActionLetter } from './permission.js';
+export { authorizePublish, authorizeReceive, authorizeSubscribe, tokenExpiry, DENY_REASONS } from './acl.js';
 export type { AclDecision, DenyReason } from './acl.js';

@@ -57,7 +57,8 @@ export type ControlCommand =
   | { type: 'token-revoked'; instanceId: string; tokenHash: string; ts?: number }
   | { type: 'key-disabled'; instanceId: string; accessKeyId: string; ts?: number }
   | { type: 'credential-revoked'; instanceId: string; clientId: string; accessKeyId?: string; ts?: number }
-  | { type: 'rules-changed'; instanceId: string; ruleId?: string; ts?: number };
+  | { type: 'rules-changed'; instanceId: string; ruleId?: string; ts?: number }
+  | { type: 'instance-deleted'; instanceId: string; ts?: number };
 
 export type ControlCommandType = ControlCommand['type'];
 export const CONTROL_COMMAND_TYPES: readonly ControlCommandType[] = [
@@ -66,6 +67,7 @@ export const CONTROL_COMMAND_TYPES: readonly ControlCommandType[] = [
   'key-disabled',
   'credential-revoked',
   'rules-changed',
+  'instance-deleted',
 ];
 
 /** Completion callback of an uplink send: no error = Kafka acknowledged the record. */

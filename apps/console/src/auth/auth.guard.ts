@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { SecretBox } from '#auth';
+import { MAX_ACCESS_KEY_ID_LENGTH, SecretBox } from '#auth';
 import { AccessKeyRepository } from '#domain/persistence';
-import { ForbiddenError, UnauthorizedError } from '../common/errors.js';
+import { ForbiddenError, InvalidInputError, UnauthorizedError } from '../common/errors.js';
 import { ADMIN_TOKEN } from '../console.tokens.js';
 import { secretsEqual } from './constant-time.js';
 import { ACCESS_KEY_ROUTE, PUBLIC_ROUTE, type RequestWithPrincipal } from './principal.js';
@@ -41,6 +41,9 @@ export class AuthGuard implements CanActivate {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const [accessKeyId = '', secret = ''] = splitOnce(decoded, ':');
     if (accessKeyId === '' || secret === '') throw new UnauthorizedError('malformed Basic credentials');
+    // PostgreSQL cannot compare text holding NUL (the lookup would fail with 500); no key ID is that long.
+    if (accessKeyId.includes('\0')) throw InvalidInputError.field('Authorization', 'the access key ID of the Basic credentials contains a NUL byte');
+    if (accessKeyId.length > MAX_ACCESS_KEY_ID_LENGTH) throw new UnauthorizedError('wrong access key or secret');
     const key = await this.accessKeys.find(accessKeyId);
     // Same answer for unknown key and wrong secret, so key IDs cannot be probed.
     if (key === null || !secretsEqual(secret, this.secretBox.decrypt(key.secretEncrypted))) {

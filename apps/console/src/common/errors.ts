@@ -72,10 +72,29 @@ export class UnauthorizedError extends ConsoleError {
 }
 
 export class ForbiddenError extends ConsoleError {
-  override readonly name = 'ForbiddenError';
-  readonly code = 'forbidden';
+  override readonly name: string = 'ForbiddenError';
+  readonly code: string = 'forbidden';
   readonly status = 403;
   readonly title = 'Forbidden';
+}
+
+/** The request body is larger than its route may receive (checked before reading when declared). */
+export class BodyTooLargeError extends ConsoleError {
+  override readonly name = 'BodyTooLargeError';
+  readonly code = 'body-too-large';
+  readonly status = 413;
+  readonly title = 'Payload Too Large';
+  constructor(readonly limit: number) {
+    super(`request body is larger than the ${limit} bytes this route accepts`);
+  }
+}
+
+/** The request body cannot be read as JSON (bad syntax, compressed, cut off). */
+export class MalformedBodyError extends ConsoleError {
+  override readonly name = 'MalformedBodyError';
+  readonly code = 'malformed-body';
+  readonly status = 400;
+  readonly title = 'Bad Request';
 }
 
 /** A dependency (database, Kafka) cannot be reached; retrying later may succeed. */

@@ -18,6 +18,8 @@ describe('ProblemFilter', () => {
       ['connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 503],
       ['pool ended', new Error('Cannot use a pool after calling end on the pool'), 503],
       ['admin shutdown', Object.assign(new Error('terminating'), { code: '57P01' }), 503],
+      ['PostgreSQL NUL byte in text (22021)', Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { driverError: { code: '22021' } }), 400],
+      ['PostgreSQL value too long (22001)', Object.assign(new Error('value too long'), { code: '22001' }), 400],
       ['anything else', new Error('boom'), 500],
     ])('%s', (_name, error, status) => {
       const p = filter.toProblem(error);

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { Logger } from '#config';
+import { isRowDataError } from '#domain/persistence';
 import { CONSOLE_LOGGER } from '../console.tokens.js';
 import { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation } from './database-errors.js';
 import { ConsoleError, InvalidInputError } from './errors.js';
@@ -25,6 +26,11 @@ export class ProblemFilter implements ExceptionFilter {
     if (isUniqueViolation(error)) return problem(409, 'Conflict', 'the resource already exists', { code: 'duplicate' });
     // The parent disappeared between our check and the write (e.g. instance deleted meanwhile).
     if (isForeignKeyViolation(error)) return problem(409, 'Conflict', 'a referenced resource no longer exists', { code: 'missing-reference' });
+    // A value PostgreSQL refuses to store or compare (a NUL byte, a too long text): the input's fault.
+    if (isRowDataError(error)) {
+      this.logger.warn({ err: String(error) }, 'database refused a value of the request');
+      return problem(400, 'Bad Request', 'a value of the request cannot be stored (for example, it contains a NUL byte)', { code: 'invalid-value' });
+    }
     if (isDatabaseUnavailable(error)) {
       this.logger.warn({ err: error }, 'database unavailable');
       return problem(503, 'Service Unavailable', 'the database cannot be reached', { code: 'unavailable' });

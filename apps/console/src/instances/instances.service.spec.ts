@@ -2,18 +2,30 @@ import { Test } from '@nestjs/testing';
 import { InstanceRepository } from '#domain/persistence';
 import { ConflictError, DuplicateError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { InMemoryInstanceRepository } from '../testing/in-memory-repositories.js';
+import { pino } from 'pino';
+import { CONSOLE_LOGGER } from '../console.tokens.js';
+import { ConsoleMessaging } from '../messaging/console-messaging.js';
+import { ControlPublisher } from '../messaging/control.publisher.js';
+import { InMemoryConsoleMessaging } from '../messaging/in-memory-console-messaging.js';
 import { InstancesService } from './instances.service.js';
 
 describe('InstancesService', () => {
   let service: InstancesService;
   let repo: InMemoryInstanceRepository;
+  let messaging: InMemoryConsoleMessaging;
 
   beforeEach(async () => {
     const moduleRef = await Test.createTestingModule({
-      providers: [InstancesService, { provide: InstanceRepository, useClass: InMemoryInstanceRepository }],
+      providers: [
+        InstancesService, ControlPublisher,
+        { provide: InstanceRepository, useClass: InMemoryInstanceRepository },
+        { provide: ConsoleMessaging, useClass: InMemoryConsoleMessaging },
+        { provide: CONSOLE_LOGGER, useValue: pino({ level: 'silent' }) },
+      ],
     }).compile();
     service = moduleRef.get(InstancesService);
     repo = moduleRef.get(InstanceRepository);
+    messaging = moduleRef.get(ConsoleMessaging);
   });
 
   describe('create', () => {
@@ -68,6 +80,8 @@ describe('InstancesService', () => {
       const a = await service.create({ name: 'a' });
       await service.delete(a.id);
       expect(repo.rows.has(a.id)).toBe(false);
+      // Gateways close its connections and drop its cached credentials on this command.
+      expect(messaging.control).toEqual([{ type: 'instance-deleted', instanceId: a.id }]);
       await expect(service.delete('default')).rejects.toBeInstanceOf(ConflictError);
       await expect(service.delete(a.id)).rejects.toBeInstanceOf(NotFoundError);
     });

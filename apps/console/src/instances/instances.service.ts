@@ -3,12 +3,16 @@ import { DEFAULT_INSTANCE_ID, generateInstanceId } from '#domain';
 import { InstanceRepository, type InstanceEntity } from '#domain/persistence';
 import { ConflictError, DuplicateError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type ListPage } from '../common/pagination.js';
+import { ControlPublisher } from '../messaging/control.publisher.js';
 
 const ID_ATTEMPTS = 5;
 
 @Injectable()
 export class InstancesService {
-  constructor(private readonly instances: InstanceRepository) {}
+  constructor(
+    private readonly instances: InstanceRepository,
+    private readonly control: ControlPublisher,
+  ) {}
 
   async create(input: { name: string; description?: string }): Promise<InstanceEntity> {
     if (await this.instances.findByName(input.name)) throw new DuplicateError('instance', input.name);
@@ -44,5 +48,7 @@ export class InstancesService {
   async delete(id: string): Promise<void> {
     if (id === DEFAULT_INSTANCE_ID) throw new ConflictError('default-instance', 'the default instance cannot be deleted');
     if (!(await this.instances.delete(id))) throw new NotFoundError('instance', id);
+    // Every gateway closes the instance's connections and forgets its cached credentials.
+    await this.control.afterChange({ type: 'instance-deleted', instanceId: id });
   }
 }

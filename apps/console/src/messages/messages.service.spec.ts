@@ -1,10 +1,12 @@
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '#config';
 import { InstanceRepository, ParentTopicRepository } from '#domain/persistence';
+import { pino } from 'pino';
 import { InvalidInputError, UnavailableError } from '../common/errors.js';
-import { CONSOLE_CONFIG } from '../console.tokens.js';
+import { CONSOLE_CONFIG, CONSOLE_LOGGER } from '../console.tokens.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { ConsoleMessaging } from '../messaging/console-messaging.js';
+import { ControlPublisher } from '../messaging/control.publisher.js';
 import { InMemoryConsoleMessaging } from '../messaging/in-memory-console-messaging.js';
 import { InMemoryInstanceRepository, InMemoryParentTopicRepository } from '../testing/in-memory-repositories.js';
 import { MessagesService } from './messages.service.js';
@@ -16,7 +18,8 @@ describe('MessagesService', () => {
   beforeEach(async () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
-        MessagesService, InstancesService,
+        MessagesService, InstancesService, ControlPublisher,
+        { provide: CONSOLE_LOGGER, useValue: pino({ level: 'silent' }) },
         { provide: InstanceRepository, useClass: InMemoryInstanceRepository },
         { provide: ParentTopicRepository, useClass: InMemoryParentTopicRepository },
         { provide: ConsoleMessaging, useClass: InMemoryConsoleMessaging },

@@ -12,6 +12,7 @@ import { InMemoryConsoleMessaging } from '../messaging/in-memory-console-messagi
 import {
   InMemoryAccessKeyRepository, InMemoryInstanceRepository, InMemoryParentTopicRepository, InMemoryTokenRepository,
 } from '../testing/in-memory-repositories.js';
+import { ActionBeyondKeyError } from './action-beyond-key.error.js';
 import { MAX_TOKEN_LIFETIME_MS, TokensService } from './tokens.service.js';
 
 describe('TokensService', () => {
@@ -19,6 +20,7 @@ describe('TokensService', () => {
   let service: TokensService;
   let tokens: InMemoryTokenRepository;
   let messaging: InMemoryConsoleMessaging;
+  let keys: InMemoryAccessKeyRepository;
   const admin = { kind: 'admin' } as const;
   const asKey = { kind: 'access-key', accessKeyId: 'AK1', instanceId: 'fmq-aaaaaa' } as const;
 
@@ -41,7 +43,7 @@ describe('TokensService', () => {
     await moduleRef.get<InMemoryInstanceRepository>(InstanceRepository).create({ id: 'fmq-aaaaaa', name: 'a', description: '' });
     await moduleRef.get<InMemoryInstanceRepository>(InstanceRepository).create({ id: 'fmq-bbbbbb', name: 'b', description: '' });
     await moduleRef.get<InMemoryParentTopicRepository>(ParentTopicRepository).create({ instanceId: 'fmq-aaaaaa', name: 'telemetry', description: '' });
-    const keys = moduleRef.get<InMemoryAccessKeyRepository>(AccessKeyRepository);
+    keys = moduleRef.get<InMemoryAccessKeyRepository>(AccessKeyRepository);
     await keys.create({ accessKeyId: 'AK1', instanceId: 'fmq-aaaaaa', secretEncrypted: 'x', permission: 'ALL', description: '' });
     await keys.create({ accessKeyId: 'AK2', instanceId: 'fmq-bbbbbb', secretEncrypted: 'x', permission: 'ALL', description: '' });
   });
@@ -82,6 +84,26 @@ describe('TokensService', () => {
     it('names each resource that is invalid or outside the parent topics', async () => {
       const fields = await fieldsOf(service.apply('fmq-aaaaaa', admin, request({ resources: ['telemetry/a', 'cmd/#', '#', 'telemetry/#/x'] }), now));
       expect(fields).toEqual(['resources.1', 'resources.2', 'resources.3']);
+    });
+
+    it('refuses (403, naming the action) a token that grants more than its key', async () => {
+      await keys.create({ accessKeyId: 'AKPUB', instanceId: 'fmq-aaaaaa', secretEncrypted: 'x', permission: 'PUB', description: '' });
+      await keys.create({ accessKeyId: 'AKSUB', instanceId: 'fmq-aaaaaa', secretEncrypted: 'x', permission: 'SUB', description: '' });
+      const pubKey = { kind: 'access-key', accessKeyId: 'AKPUB', instanceId: 'fmq-aaaaaa' } as const;
+      for (const [principal, accessKeyId, actions, named] of [
+        [pubKey, undefined, 'R', 'R (subscribe)'],
+        [pubKey, undefined, 'RW', 'R (subscribe)'],
+        [admin, 'AKSUB', 'W', 'W (publish)'],
+        [admin, 'AKSUB', 'RW', 'W (publish)'],
+      ] as const) {
+        const err = await service.apply('fmq-aaaaaa', principal, request({ accessKeyId, actions }), now).then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ActionBeyondKeyError);
+        expect((err as ActionBeyondKeyError).status).toBe(403);
+        expect((err as Error).message).toContain(named);
+      }
+      expect(tokens.rows.size).toBe(0);
+      expect((await service.apply('fmq-aaaaaa', pubKey, request({ accessKeyId: undefined, actions: 'W' }), now)).entity.actions).toBe('W');
+      expect((await service.apply('fmq-aaaaaa', admin, request({ accessKeyId: 'AKSUB', actions: 'R' }), now)).entity.actions).toBe('R');
     });
 
     it('404s an unknown instance', async () => {

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generateToken, hashToken } from '#auth';
+import { actionsBeyondKey, generateToken, hashToken } from '#auth';
 import type { FleetMqConfig } from '#config';
 import { parentTopicOf, TOPIC_PROBLEMS, validateTopicFilter, type TokenAction } from '#domain';
-import { AccessKeyRepository, ParentTopicRepository, TokenRepository, type TokenEntity } from '#domain/persistence';
+import { AccessKeyRepository, ParentTopicRepository, TokenRepository, type AccessKeyEntity, type TokenEntity } from '#domain/persistence';
 import type { Principal } from '../auth/principal.js';
 import { InvalidInputError, NotFoundError, type FieldError } from '../common/errors.js';
 import { CONSOLE_CONFIG } from '../console.tokens.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { ControlPublisher } from '../messaging/control.publisher.js';
+import { ActionBeyondKeyError } from './action-beyond-key.error.js';
 
 /** The longest lifetime a token may be given. */
 export const MAX_TOKEN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
@@ -33,7 +34,7 @@ export class TokensService {
   async apply(instanceId: string, principal: Principal, input: TokenRequest, now = Date.now()): Promise<{ token: string; entity: TokenEntity }> {
     const instance = await this.instances.get(instanceId);
     const errors: FieldError[] = [];
-    const accessKeyId = await this.resolveAccessKey(instanceId, principal, input.accessKeyId, errors);
+    const key = await this.resolveAccessKey(instanceId, principal, input.accessKeyId, errors);
     if (input.expireTime <= now) errors.push({ field: 'expireTime', reason: 'must be in the future' });
     else if (input.expireTime > now + MAX_TOKEN_LIFETIME_MS) errors.push({ field: 'expireTime', reason: 'must be at most 30 days ahead' });
     const parents = instance.anonymous ? null : new Set(await this.topics.names(instanceId));
@@ -44,12 +45,15 @@ export class TokensService {
         errors.push({ field: `resources.${i}`, reason: `first level '${parentTopicOf(filter)}' is not a parent topic of the instance` });
       }
     });
-    if (errors.length > 0 || accessKeyId === null) throw new InvalidInputError(errors);
+    if (errors.length > 0 || key === null) throw new InvalidInputError(errors);
+    // A token never grants more than the key it is issued for.
+    const beyond = actionsBeyondKey(key.permission, input.actions);
+    if (beyond.length > 0) throw new ActionBeyondKeyError(key.accessKeyId, key.permission, beyond);
     const token = generateToken();
     const entity = await this.tokens.create({
       tokenHash: hashToken(token),
       instanceId,
-      accessKeyId,
+      accessKeyId: key.accessKeyId,
       resources: [...new Set(input.resources)],
       actions: input.actions,
       expiresAt: new Date(input.expireTime),
@@ -77,19 +81,18 @@ export class TokensService {
     return entity;
   }
 
-  private async resolveAccessKey(instanceId: string, principal: Principal, requested: string | undefined, errors: FieldError[]): Promise<string | null> {
-    if (principal.kind === 'access-key') {
-      if (requested !== undefined && requested !== principal.accessKeyId) {
-        errors.push({ field: 'accessKeyId', reason: 'must be the access key of the Basic credentials (or absent)' });
-        return null;
-      }
-      return principal.accessKeyId;
+  /** The key the token is issued for, read from the database either way (its permission is needed). */
+  private async resolveAccessKey(instanceId: string, principal: Principal, requested: string | undefined, errors: FieldError[]): Promise<AccessKeyEntity | null> {
+    if (principal.kind === 'access-key' && requested !== undefined && requested !== principal.accessKeyId) {
+      errors.push({ field: 'accessKeyId', reason: 'must be the access key of the Basic credentials (or absent)' });
+      return null;
     }
-    if (requested === undefined) {
+    const accessKeyId = principal.kind === 'access-key' ? principal.accessKeyId : requested;
+    if (accessKeyId === undefined) {
       errors.push({ field: 'accessKeyId', reason: 'is required with the admin token' });
       return null;
     }
-    const key = await this.keys.find(requested);
+    const key = await this.keys.find(accessKeyId);
     if (!key || key.instanceId !== instanceId) {
       errors.push({ field: 'accessKeyId', reason: 'is not an access key of this instance' });
       return null;
@@ -98,6 +101,6 @@ export class TokensService {
       errors.push({ field: 'accessKeyId', reason: 'is disabled' });
       return null;
     }
-    return key.accessKeyId;
+    return key;
   }
 }

@@ -1,5 +1,5 @@
-import { hashToken, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
-import { DEFAULT_INSTANCE_ID, parseClientId } from '#domain';
+import { hashToken, keyAllowsAction, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
+import { DEFAULT_INSTANCE_ID, MAX_CLIENT_ID_LENGTH, parseClientId } from '#domain';
 import type { TokenCredential } from '#domain/persistence';
 import type { CredentialRef } from '../gateway.ports.js';
 import { ConnectRefused } from './connect-refused.js';
@@ -48,6 +48,10 @@ export class Authenticator {
 
   private async check(attempt: ConnectAttempt): Promise<Authenticated> {
     const { username, password } = attempt;
+    // The cloud contract's 64 characters hold in every mode, anonymous too (MQTT 3.1.1 requires
+    // servers to allow only 1 to 23 bytes; a refused ID answers 2 [MQTT-3.1.3-9]): longer IDs
+    // only cost memory and cannot be stored as a client_sessions row.
+    if (attempt.clientId.length > MAX_CLIENT_ID_LENGTH) throw new ConnectRefused(2, 'client-id-too-long');
     if ((username === undefined || username === '') && (password === undefined || password.length === 0)) {
       return this.anonymous(attempt);
     }
@@ -78,8 +82,13 @@ export class Authenticator {
       case 'token': {
         const tokens = parseTokenPassword(password);
         if (tokens === null) throw new ConnectRefused(4, 'malformed-token-password');
-        await this.enabledKey(instance.id, parsed.accessKeyId);
-        const { read, write, hashes } = await this.grants(tokens, instance.id, parsed.accessKeyId);
+        const key = await this.enabledKey(instance.id, parsed.accessKeyId);
+        const granted = await this.grants(tokens, instance.id, parsed.accessKeyId);
+        // The key may have lost a right after the token was issued: the key's permission bounds it.
+        const read = keyAllowsAction(key.permission, 'R') ? granted.read : undefined;
+        const write = keyAllowsAction(key.permission, 'W') ? granted.write : undefined;
+        if (read === undefined && write === undefined) throw new ConnectRefused(5, 'token-beyond-key');
+        const hashes = granted.hashes;
         identity = { kind: 'token', instanceId: instance.id, clientId, accessKeyId: parsed.accessKeyId, read, write };
         credential = { mode: 'token', accessKeyId: parsed.accessKeyId, tokenHashes: hashes };
         break;

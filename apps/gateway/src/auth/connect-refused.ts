@@ -1,10 +1,12 @@
 /**
  * CONNACK return codes FleetMQ answers (MQTT 3.1.1 §3.2.2.3):
- * 2 identifier rejected: the client ID is not `GID_x@@@device` (or empty with a persistent session);
+ * 2 identifier rejected: the client ID is not `GID_x@@@device` (or empty with a persistent session),
+ *   or is longer than 64 characters (in every mode, anonymous included);
  * 3 server unavailable: the database cannot be reached and nothing usable is cached;
  * 4 bad user name or password: malformed username/password, unknown key or token, wrong signature;
  * 5 not authorized: anonymous while off, unknown instance or group, disabled key, expired or
- *   revoked token, a credential of another client, or too many failures from the address.
+ *   revoked token, a token whose every action its key lacks, a credential of another client, or
+ *   too many failures from the address.
  */
 export type RefusalCode = 2 | 3 | 4 | 5;
 
@@ -15,6 +17,7 @@ export const REFUSAL_REASONS = [
   'malformed-username',
   'missing-password',
   'malformed-client-id',
+  'client-id-too-long',
   'unknown-instance',
   'unknown-group',
   'unknown-access-key',
@@ -24,6 +27,7 @@ export const REFUSAL_REASONS = [
   'unknown-token',
   'token-mismatch',
   'token-action-mismatch',
+  'token-beyond-key',
   'token-revoked',
   'token-expired',
   'unknown-device-credential',

@@ -111,6 +111,18 @@ export class CredentialStore {
     if (holder !== undefined) holder.loadedAt = 0; // refreshed on next use, never emptied meanwhile
   }
 
+  /**
+   * The instance was deleted: drops its row, groups, parent topics and every key, token and
+   * device credential of it at once, so a reconnect is looked up afresh and refused.
+   */
+  forgetInstance(instanceId: string): void {
+    this.cache.delete(`inst:${instanceId}`);
+    this.cache.deleteWhere((key) => key.startsWith(`grp:${instanceId}|`));
+    // Keys, tokens and device credentials carry their instance; cache keys do not all name it.
+    this.cache.deleteWhereValue((value) => (value as { instanceId?: unknown } | null)?.instanceId === instanceId);
+    this.topics.delete(instanceId);
+  }
+
   private refreshIfStale(instanceId: string, holder: TopicsHolder): void {
     // Holders the store did not make (the anonymous instance's frozen empty set) never refresh.
     if (holder.loadedAt === undefined) return;

@@ -68,6 +68,30 @@ describe('TtlCache', () => {
     expect(await cache.refresh('tok:b', async () => 'b2')).toBe('b2');
   });
 
+  it('forgets entries by their value (a deleted instance’s keys, tokens and credentials)', async () => {
+    const cache = make();
+    await cache.get('ak:1', async () => 'inst-a');
+    await cache.get('tok:2', async () => 'inst-a');
+    await cache.get('dc:3', async () => 'inst-b');
+    expect(cache.deleteWhereValue((v) => v === 'inst-a')).toBe(2);
+    expect(await cache.get('ak:1', async () => 'reloaded')).toBe('reloaded');
+    expect(await cache.get('dc:3', async () => 'reloaded')).toBe('inst-b');
+  });
+
+  it('does not cache what a load read before an invalidation that came while it ran', async () => {
+    const cache = make();
+    let finish: (v: string) => void = () => {};
+    const pending = cache.get('inst:a', () => new Promise<string>((resolve) => (finish = resolve)));
+    cache.deleteWhereValue((v) => v === 'stale');
+    // A get after the invalidation does not join the load under way: it reads afresh.
+    const load = jest.fn(async () => 'fresh');
+    expect(await cache.get('inst:a', load)).toBe('fresh');
+    finish('stale');
+    expect(await pending).toBe('stale');
+    expect(await cache.get('inst:a', load)).toBe('fresh');
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
   it('stays bounded', async () => {
     const cache = make(8);
     for (let i = 0; i < 100; i++) await cache.get(`k${i}`, async () => 'v');

@@ -25,6 +25,8 @@ export class TtlCache<V> {
   private readonly entries = new Map<string, Entry<V | null>>();
   private readonly loading = new Map<string, Promise<V | null>>();
   private readonly clock: Clock;
+  /** Bumped by every invalidation: a load that began before one must not cache what it read. */
+  private generation = 0;
 
   constructor(private readonly options: TtlCacheOptions) {
     this.clock = options.clock ?? Date.now;
@@ -44,7 +46,8 @@ export class TtlCache<V> {
     try {
       return await promise;
     } finally {
-      this.loading.delete(key);
+      // An invalidation meanwhile may have let a newer load of the key start: leave that one.
+      if (this.loading.get(key) === promise) this.loading.delete(key);
     }
   }
 
@@ -55,11 +58,13 @@ export class TtlCache<V> {
   }
 
   delete(key: string): boolean {
+    this.invalidated();
     return this.entries.delete(key);
   }
 
   /** Removes every key the predicate selects; returns how many. */
   deleteWhere(predicate: (key: string) => boolean): number {
+    this.invalidated();
     let removed = 0;
     for (const key of this.entries.keys()) {
       if (predicate(key)) {
@@ -70,12 +75,33 @@ export class TtlCache<V> {
     return removed;
   }
 
+  /** Removes every entry whose cached value the predicate selects; returns how many. */
+  deleteWhereValue(predicate: (value: V | null) => boolean): number {
+    this.invalidated();
+    let removed = 0;
+    for (const [key, entry] of this.entries) {
+      if (predicate(entry.value)) {
+        this.entries.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   clear(): void {
+    this.invalidated();
     this.entries.clear();
+  }
+
+  /** Loads under way read data that may be gone: later gets start their own, and nothing they read is cached. */
+  private invalidated(): void {
+    this.generation++;
+    this.loading.clear();
   }
 
   private async load(key: string, load: () => Promise<V | null>, stale: Entry<V | null> | undefined): Promise<V | null> {
     let value: V | null;
+    const generation = this.generation;
     try {
       value = await load();
     } catch (err) {
@@ -83,6 +109,8 @@ export class TtlCache<V> {
       if (stale !== undefined && stale.value !== null) return stale.value;
       throw err;
     }
+    // Read before an invalidation (a revocation, a deleted instance): answer it, never cache it.
+    if (generation !== this.generation) return value;
     const ttl = value === null ? this.options.negativeTtlMs : this.options.ttlMs;
     if (ttl > 0) this.store(key, { value, expiresAt: this.clock() + ttl });
     else this.entries.delete(key);

@@ -6,7 +6,8 @@ import type { BridgeMetrics } from './bridge.metrics.js';
 /**
  * `fleetmq.control` commands from the console: kicks close the client if it is connected to this
  * node; revocations drop cached credentials and close the connections that used them (the core
- * re-checks the credential, so a refreshed one survives).
+ * re-checks the credential, so a refreshed one survives); a deleted instance has all its
+ * connections here closed and everything cached of it dropped.
  */
 export class ControlBridge {
   constructor(
@@ -48,6 +49,8 @@ export class ControlBridge {
         const keyId = command.accessKeyId ?? this.registry.get(command.instanceId, command.clientId)?.credential.deviceAccessKeyId;
         return keyId === undefined ? 0 : this.credentials.invalidateDeviceCredential(keyId);
       }
+      case 'instance-deleted':
+        return this.credentials.dropInstance(command.instanceId);
       case 'rules-changed':
         // Rules live in the rule-router; the gateway caches instance settings only.
         return 0;

@@ -1,4 +1,5 @@
 import type { AedesPublishPacket, AuthorizeForwardHandler } from 'aedes';
+import { authorizeReceive } from '#auth';
 import type { ConnectionState } from '../session/connection-state.js';
 import type { HookDeps } from './hook-deps.js';
 
@@ -9,7 +10,10 @@ export const BACKLOG_SWEEP_MS = 500;
 export const STALLED_WRITE_MS = 5_000;
 
 /**
- * Runs before every write of a PUBLISH to a client (live, retained, offline queue, P2P). The
+ * Runs before every write of a PUBLISH to a client (live, retained, offline queue, P2P). Each
+ * delivery is authorized against the identity of the connection that receives it: a session's
+ * offline queue may be taken over (same client ID, cleanSession=false) by a credential that may
+ * not subscribe, and a null here drops the message from that queue. The
  * packet is always a per-delivery copy made by aedes, so its topic is rewritten in place
  * back to the client's view; that also covers the offline-queue path, where aedes writes
  * the packet it passed here rather than the one returned.
@@ -22,6 +26,10 @@ export function createAuthorizeForwardHook(deps: HookDeps): AuthorizeForwardHand
     const internal = packet.topic;
     const topic = state.ns.unwrap(internal);
     if (topic === null) return null;
+    if (!authorizeReceive(state.ctx!.identity, topic, deps.clock()).allowed) {
+      deps.metrics.forwardDenied.inc();
+      return null;
+    }
     // A subscriber that does not read: disconnect it rather than queue without bound.
     const conn = client.conn as { writableLength?: number };
     const queued = conn.writableLength ?? 0;

@@ -17,6 +17,7 @@ export class GatewayMetrics {
   readonly disconnects: Counter<'reason'>;
   readonly deliveries: Counter<'kind'>;
   readonly slowConsumers: Counter<string>;
+  readonly forwardDenied: Counter<string>;
   readonly publishesByQos: ReadonlyArray<{ inc(): void }>;
 
   constructor() {
@@ -41,6 +42,10 @@ export class GatewayMetrics {
     this.slowConsumers = counter({
       name: 'fleetmq_gateway_slow_consumer_disconnects_total',
       help: 'Connections closed as slow consumers: outgoing buffer over limits.maxOutgoingBufferBytes, or not draining for STALLED_WRITE_MS',
+    });
+    this.forwardDenied = counter({
+      name: 'fleetmq_gateway_forward_denied_total',
+      help: 'Deliveries (live, retained or queued) dropped because the receiving connection may not receive the topic',
     });
     this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
   }

@@ -13,6 +13,10 @@ class MemorySessions extends ClientSessionRepository {
   rows = new Map<string, { epoch: number; online: boolean; subs: unknown; node: string }>();
   connectCalls: number[] = [];
   fail = false;
+  /** As PostgreSQL answers a value too long for client_id varchar(128): the whole statement fails. */
+  private refuseTooLong(rows: ReadonlyArray<{ clientId: string }>): void {
+    if (rows.some((r) => r.clientId.length > 128)) throw Object.assign(new Error('value too long for type character varying(128)'), { code: '22001' });
+  }
 
   async connect(s: SessionConnect): Promise<number | null> {
     return (await this.connectMany([s]))[0]?.epoch ?? null;
@@ -20,6 +24,7 @@ class MemorySessions extends ClientSessionRepository {
   async connectMany(sessions: readonly SessionConnect[]): Promise<ConnectedEpoch[]> {
     if (this.fail) throw new Error('db down');
     this.connectCalls.push(sessions.length);
+    this.refuseTooLong(sessions);
     const keys = new Set(sessions.map((s) => `${s.instanceId}/${s.clientId}`));
     if (keys.size !== sessions.length) throw new Error('ON CONFLICT DO UPDATE command cannot affect row a second time');
     return sessions.map((s) => {
@@ -31,6 +36,7 @@ class MemorySessions extends ClientSessionRepository {
   }
   async applyUpdates(updates: readonly SessionUpdate[]): Promise<number> {
     if (this.fail) throw new Error('db down');
+    this.refuseTooLong(updates);
     let n = 0;
     for (const u of updates) {
       const row = this.rows.get(`${u.instanceId}/${u.clientId}`);
@@ -104,6 +110,21 @@ describe('SessionTracker', () => {
     await tracker.flush();
     await tracker.settle();
     expect(repo.rows.get('default/a')).toMatchObject({ epoch: 1, online: true });
+  });
+
+  it('isolates a row the database refuses: the rest of its batch is written, the bad one is not retried', async () => {
+    const ids = ['a', 'b', 'x'.repeat(200), 'c', 'd'];
+    const conns = ids.map(() => ({}));
+    const epochs = await Promise.all(ids.map((id, i) => tracker.opened(conns[i]!, open(id))));
+    expect(epochs).toEqual([1, 1, 0, 1, 1]);
+    for (const id of ['a', 'b', 'c', 'd']) expect(repo.rows.get(`default/${id}`)).toMatchObject({ epoch: 1, online: true });
+    const calls = repo.connectCalls.length;
+    tracker.subscribed(conns[2]!, [{ topic: 't/#', qos: 1 }]);
+    tracker.subscribed(conns[0]!, [{ topic: 't/#', qos: 1 }]);
+    await tracker.flush();
+    await tracker.settle();
+    expect(repo.connectCalls.length).toBe(calls);
+    expect(repo.rows.get('default/a')!.subs).toEqual([{ topic: 't/#', qos: 1 }]);
   });
 
   it('marks everything of the node offline at stop', async () => {

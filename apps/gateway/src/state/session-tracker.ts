@@ -1,5 +1,5 @@
 import type { Logger } from '#config';
-import type { ClientSessionRepository, SessionConnect, SessionUpdate } from '#domain/persistence';
+import { isRowDataError, type ClientSessionRepository, type ConnectedEpoch, type SessionConnect, type SessionUpdate } from '#domain/persistence';
 
 export interface SessionOpen {
   instanceId: string;
@@ -60,6 +60,8 @@ export interface SessionTrackerOptions {
  * state"). The connect upsert assigns the connect epoch, batched over a few milliseconds and never
  * awaited by CONNACK; later changes (subscriptions, disconnect) are coalesced per connection and
  * written every `flushMs`, guarded by the epoch so a stale node never overwrites a newer connect.
+ * A row the database refuses (its data, not an outage) is isolated by splitting the batch and
+ * skipped, so one bad row never keeps the others of its batch out of `client_sessions`.
  */
 export class SessionTracker {
   private readonly live = new Map<object, SessionState>();
@@ -218,8 +220,9 @@ export class SessionTracker {
   private async writeConnects(batch: SessionState[]): Promise<void> {
     let epochs = new Map<string, number>();
     let failed = false;
+    const refused = new Set<SessionState>();
     try {
-      const rows = await this.opts.repo.connectMany(batch.map((s) => s.connect!));
+      const rows = await this.connectIsolating(batch, refused);
       epochs = new Map(rows.map((r) => [`${r.instanceId}/${r.clientId}`, r.epoch]));
       this.recovered();
     } catch (err) {
@@ -228,6 +231,8 @@ export class SessionTracker {
     }
     for (const state of batch) {
       state.connectPending = false;
+      // Never retried: the same row would be refused again (and stall the retries of others).
+      if (refused.has(state)) state.connect = null;
       const epoch = epochs.get(state.key) ?? 0;
       if (epoch > 0) {
         state.epoch = epoch;
@@ -243,6 +248,43 @@ export class SessionTracker {
       }
       state.epochReady = null;
     }
+  }
+
+  /** connectMany, halving a batch the database refused for its data until the bad rows are alone. */
+  private async connectIsolating(batch: SessionState[], refused: Set<SessionState>): Promise<ConnectedEpoch[]> {
+    try {
+      return await this.opts.repo.connectMany(batch.map((s) => s.connect!));
+    } catch (err) {
+      if (!isRowDataError(err)) throw err;
+      if (batch.length === 1) {
+        refused.add(batch[0]!);
+        this.rowRefused(batch[0]!, err);
+        return [];
+      }
+      const half = batch.length >> 1;
+      const first = await this.connectIsolating(batch.slice(0, half), refused);
+      return first.concat(await this.connectIsolating(batch.slice(half), refused));
+    }
+  }
+
+  /** applyUpdates with the same isolation; refused updates are dropped. */
+  private async updateIsolating(updates: SessionUpdate[], states: SessionState[]): Promise<void> {
+    try {
+      await this.opts.repo.applyUpdates(updates);
+    } catch (err) {
+      if (!isRowDataError(err)) throw err;
+      if (updates.length === 1) return this.rowRefused(states[0]!, err);
+      const half = updates.length >> 1;
+      await this.updateIsolating(updates.slice(0, half), states.slice(0, half));
+      await this.updateIsolating(updates.slice(half), states.slice(half));
+    }
+  }
+
+  private rowRefused(state: SessionState, err: unknown): void {
+    this.opts.logger.warn(
+      { instanceId: state.instanceId, clientId: state.clientId.slice(0, 128), clientIdLength: state.clientId.length, err: String(err) },
+      'client_sessions: the database refused this row; skipped',
+    );
   }
 
   private async doFlush(): Promise<void> {
@@ -269,7 +311,7 @@ export class SessionTracker {
     }
     if (updates.length === 0) return;
     try {
-      await this.opts.repo.applyUpdates(updates);
+      await this.updateIsolating(updates, taken);
       this.recovered();
     } catch (err) {
       this.failing(err);

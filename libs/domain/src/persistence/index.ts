@@ -21,3 +21,4 @@ export { RuleCounterRepository, TypeOrmRuleCounterRepository } from './repositor
 export type { RuleCounterTotals } from './repositories/rule-counter.repository.js';
 export { CredentialLookupRepository, TypeOrmCredentialLookupRepository } from './repositories/credential-lookup.repository.js';
 export type { AccessKeyCredential, TokenCredential, DeviceCredentialRecord, InstanceRecord } from './repositories/credential-lookup.repository.js';
+export { isRowDataError } from './row-errors.js';

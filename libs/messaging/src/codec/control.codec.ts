@@ -14,6 +14,7 @@ const REQUIRED: Record<ControlCommandType, { required: string[]; optional: strin
   'key-disabled': { required: ['accessKeyId'], optional: [] },
   'credential-revoked': { required: ['clientId'], optional: ['accessKeyId'] },
   'rules-changed': { required: [], optional: ['ruleId'] },
+  'instance-deleted': { required: [], optional: [] },
 };
 
 export function parseControlRecord(record: IncomingRecord): ParseResult<ControlCommand> {
