@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '#config';
 import { InstanceEntity, openDataSource, RuleEntity, TypeOrmRuleCounterRepository, TypeOrmRuleSourceRepository } from '#domain/persistence';
-import { createKafka, DOWNLINK_TOPIC, ensureTopics, HEADERS } from '#messaging';
+import { buildUplinkRecord, createKafka, DOWNLINK_TOPIC, ensureTopics, HEADERS, UPLINK_TOPIC } from '#messaging';
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { Collector, header, testKafkaBrokers, unique, waitFor } from './kafka-kit.js';
@@ -42,7 +42,7 @@ describe('inflow rules keep every record produced after their creation (real Kaf
     );
     return row.id;
   };
-  const startRouter = async (id: string): Promise<RuleRouter> => {
+  const startRouter = async (id: string, flows = { outflow: false, status: false, inflow: true }, outflowGroupId?: string): Promise<RuleRouter> => {
     const router = new RuleRouter({
       kafka,
       ruleSource: new TypeOrmRuleSourceRepository(ds),
@@ -52,7 +52,8 @@ describe('inflow rules keep every record produced after their creation (real Kaf
       options: {
         routerId: `${tag}-${id}`,
         inflowGroupPrefix: `${tag}-in-`,
-        flows: { outflow: false, status: false, inflow: true },
+        flows,
+        ...(outflowGroupId === undefined ? {} : { outflowGroupId }),
         rulesPollMs: 30_000,
         countersFlushMs: 60_000,
         tuning: { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100, partitionsConsumedConcurrently: 3 },
@@ -66,6 +67,23 @@ describe('inflow rules keep every record produced after their creation (real Kaf
     await router.stop();
     routers.delete(router);
   };
+  /** Resolves when `groupId` has a committed offset on every partition of `topic`. */
+  const committedEverywhere = (groupId: string, topic: string): Promise<true> =>
+    waitFor(
+      async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          const all = (await admin.fetchTopicOffsets(topic)).length;
+          return offsets!.partitions.filter((p) => p.offset !== '-1').length === all;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      30_000,
+      `committed offsets of ${groupId} on every partition of ${topic}`,
+    );
   const joined = (router: RuleRouter, ruleId: string): Promise<number> =>
     waitFor(() => router.inflowConsumer(ruleId)?.joins, 30_000, `inflow consumer of ${ruleId} joined`);
   /** One record on every partition, so partitions that never had one are covered too. */
@@ -103,6 +121,8 @@ describe('inflow rules keep every record produced after their creation (real Kaf
     const router = await startRouter('toggle');
     try {
       await joined(router, ruleId);
+      // The start position is committed at the first join, before any record exists.
+      await committedEverywhere(`${tag}-in-${ruleId}`, topic);
       await ds.getRepository(RuleEntity).update({ id: ruleId }, { enabled: false });
       await router.rules.reload();
       await waitFor(() => router.inflowConsumer(ruleId) === undefined, 15_000, 'inflow consumer stopped');
@@ -184,6 +204,45 @@ describe('inflow rules keep every record produced after their creation (real Kaf
       expect(delivered('offline').filter((v) => before.includes(v))).toEqual([]);
     } finally {
       await stopRouter(router);
+    }
+  }, 90_000);
+
+  it('the outflow group of a new deployment commits its start too: uplink records produced while the router was down are routed', async () => {
+    const target = await newTopic('outflow-target');
+    const repo = ds.getRepository(RuleEntity);
+    await repo.save(repo.create({ instanceId, name: 'out', kind: 'outflow', source: { topicFilter: 'telemetry/#' }, target: { kafkaTopic: target }, enabled: true }));
+    const groupId = `${tag}-out`;
+    const flows = { outflow: true, status: false, inflow: false };
+    const first = await startRouter('out-1', flows, groupId);
+    await waitFor(() => first.outflowConsumer.joins > 0, 30_000, 'outflow group joined');
+    await committedEverywhere(groupId, UPLINK_TOPIC);
+    await stopRouter(first);
+    const partitions = (await (async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        return await admin.fetchTopicOffsets(UPLINK_TOPIC);
+      } finally {
+        await admin.disconnect();
+      }
+    })()).map((o) => o.partition);
+    const msgIds = partitions.map((p) => `${tag}-up-${p}`);
+    await producer.send({
+      topic: UPLINK_TOPIC,
+      acks: -1,
+      messages: partitions.map((partition, i) => ({
+        ...buildUplinkRecord({ instanceId, clientId: 'GID_a@@@d1', topic: 'telemetry/d1', qos: 1, retain: false, payload: Buffer.from('x'), msgId: msgIds[i] }, 'test-node'),
+        partition,
+      })),
+    });
+    const backend = await new Collector(kafka, target).start(false);
+    const second = await startRouter('out-2', flows, groupId);
+    try {
+      const routed = await backend.waitForCount(partitions.length, 30_000);
+      expect(routed.map((m) => header(m, HEADERS.msgId)).sort()).toEqual([...msgIds].sort());
+    } finally {
+      await backend.stop();
+      await stopRouter(second);
     }
   }, 90_000);
 });
