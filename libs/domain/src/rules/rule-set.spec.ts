@@ -64,7 +64,10 @@ describe('downlinkDestination', () => {
     ['fmq-a', 'cmd/p2p/GID_a@@@d1', { ok: true, value: { topic: 'cmd/p2p/GID_a@@@d1', targetClientId: 'GID_a@@@d1' } }],
     ['fmq-a', 'cmd/p2p/device-1', { ok: false, reason: 'invalid-target-client' }],
     ['default', 'cmd/p2p/device-1', { ok: true, value: { topic: 'cmd/p2p/device-1', targetClientId: 'device-1' } }],
-    ['fmq-a', 'cmd/p2p/a/b', { ok: true, value: { topic: 'cmd/p2p/a/b' } }],
+    // Under <parent>/p2p/ but not <parent>/p2p/<clientId>: a `cmd/#` subscriber would see it.
+    ['fmq-a', 'cmd/p2p/a/b', { ok: false, reason: 'invalid-topic' }],
+    ['default', 'cmd/p2p/', { ok: false, reason: 'invalid-topic' }],
+    ['fmq-a', 'cmd/p2p', { ok: true, value: { topic: 'cmd/p2p' } }],
   ])('%s %s', (instance, topic, expected) => {
     expect(downlinkDestination(instance, topic)).toMatchObject(expected);
   });
