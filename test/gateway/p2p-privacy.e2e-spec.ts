@@ -2,6 +2,7 @@
 // client alone, whichever way it enters -- device PUBLISH, console send, console batch, a
 // downlink record without a target header, an inflow template -- in a tenant instance and in
 // the anonymous default instance. Real gateway, console, rule router, Kafka, PostgreSQL, MQTT.js.
+import { spawn } from 'node:child_process';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import mqtt from 'mqtt';
 import type { Producer } from 'kafkajs';
@@ -181,6 +182,28 @@ describe('P2P reaches its target alone, whichever way it enters (gateway, consol
     const sent = await sendEveryWay('default', topic, targetId, sender.client, backendTopic('anon-cmd'));
     await expectPrivate('default', `demo/${marker}/end`, target, [spy], sent, () => device(`anon-late-${marker}`, [`demo/#`]));
   }, 120_000);
+
+  it('a device listening on its own P2P topic with mosquitto_sub (as in the README) gets each message once', async () => {
+    const id = `GID_fleet@@@listener-${marker}`;
+    const { username, password } = tenant.credentials(id);
+    const topic = `cmd/p2p/${id}`;
+    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(node.port), '-i', id, '-u', username, '-P', password, '-q', '1', '-t', topic, '-C', '2', '-v', '-V', 'mqttv311']);
+    let out = '';
+    sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => sub.on('exit', resolve));
+    try {
+      await eventually(() => node.gateway.registry.get(tenant.instanceId, id) !== undefined || undefined, 10_000, 'mosquitto_sub connected');
+      const I = `/api/v1/instances/${tenant.instanceId}`;
+      await api().post(`${I}/messages`).set(bearer).send({ topic, payload: 'reboot', qos: 1 }).expect(202);
+      await eventually(() => out.includes('reboot') || undefined, 20_000, 'the first command');
+      await api().post(`${I}/messages`).set(bearer).send({ topic, payload: 'second', qos: 1 }).expect(202);
+      // -C 2: it exits after two messages; a duplicate of the first would be the second line.
+      expect(await exited).toBe(0);
+      expect(out.trim().split('\n')).toEqual([`${topic} reboot`, `${topic} second`]);
+    } finally {
+      sub.kill();
+    }
+  }, 60_000);
 
   it('refuses a clientId that contradicts the topic, or comes with a topic that is not P2P, naming the field', async () => {
     const I = `/api/v1/instances/${tenant.instanceId}`;
