@@ -183,6 +183,35 @@ describe('P2P reaches its target alone, whichever way it enters (gateway, consol
     await expectPrivate('default', `demo/${marker}/end`, target, [spy], sent, () => device(`anon-late-${marker}`, [`demo/#`]));
   }, 120_000);
 
+  it('a device reaches a P2P target connected to another gateway node, once, and the wildcard subscribers there see nothing', async () => {
+    const other = await startNode({ brokers, dataSource: ds });
+    try {
+      const creds = (id: string) => tenant.credentials(id);
+      const connectTo = async (n: TestNode, clientId: string, subscribe: string[]): Promise<Device> => {
+        const client = await mqtt.connectAsync(n.url, { clientId, reconnectPeriod: 0, protocolVersion: 4, ...creds(clientId) });
+        clients.push(client);
+        const got: Device['got'] = [];
+        client.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain }));
+        if (subscribe.length > 0) await client.subscribeAsync(subscribe, { qos: 1 });
+        return { client, got };
+      };
+      const targetId = `GID_fleet@@@remote-${marker}`;
+      const target = await connectTo(other, targetId, []);
+      const spy = await connectTo(other, `GID_fleet@@@remote-spy-${marker}`, ['cmd/#']);
+      const sender = await device(`GID_fleet@@@remote-sender-${marker}`, [], creds(`GID_fleet@@@remote-sender-${marker}`));
+      await warmUp(tenant.instanceId, 'cmd/warm-remote', spy);
+      await sender.client.publishAsync(`cmd/p2p/${targetId}`, 'across-1', { qos: 1 });
+      await sender.client.publishAsync(`cmd/p2p/${targetId}`, 'across-2', { qos: 0 });
+      await eventually(() => payloads(target).length >= 2 || undefined, 20_000, `both messages at the remote target (has ${payloads(target).join(',')})`);
+      await api().post(`/api/v1/instances/${tenant.instanceId}/messages`).set(bearer).send({ topic: 'cmd/warm-remote', payload: 'end' }).expect(202);
+      await eventually(() => payloads(spy).includes('end') || undefined, 20_000, 'the end marker at the remote spy');
+      expect(payloads(target)).toEqual(['across-1', 'across-2']);
+      expect(spy.got.filter((m) => m.topic.includes('/p2p/'))).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  }, 90_000);
+
   it('a device listening on its own P2P topic with mosquitto_sub (as in the README) gets each message once', async () => {
     const id = `GID_fleet@@@listener-${marker}`;
     const { username, password } = tenant.credentials(id);
