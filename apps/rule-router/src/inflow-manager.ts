@@ -65,17 +65,16 @@ export class InflowManager {
   }
 
   private async apply(rules: RuleSet): Promise<void> {
-    const desired = new Map(rules.inflowRules().map((r) => [r.id, r.source.kafkaTopic]));
-    const createdAt = new Map(rules.inflowRules().map((r) => [r.id, r.createdAt]));
+    const desired = new Map(rules.inflowRules().map((r) => [r.id, r]));
     const stopping: Promise<void>[] = [];
     for (const [ruleId, entry] of this.running) {
-      if (desired.get(ruleId) === entry.topic) continue;
+      if (desired.get(ruleId)?.source.kafkaTopic === entry.topic) continue;
       this.running.delete(ruleId);
       stopping.push(entry.consumer.stop().catch((err) => this.logger.warn({ err, ruleId }, 'inflow consumer stop failed')));
     }
     await Promise.all(stopping);
     const missingTopics = new Set<string>();
-    const toStart = [...desired].filter(([ruleId]) => !this.running.has(ruleId));
+    const toStart = [...desired.values()].filter((rule) => !this.running.has(rule.id)).map((rule) => [rule.id, rule.source.kafkaTopic, rule.createdAt] as const);
     if (toStart.length > 0) {
       try {
         for (const topic of await this.provisioner.unavailable(new Set(toStart.map(([, t]) => t)))) missingTopics.add(topic);
@@ -85,7 +84,7 @@ export class InflowManager {
       }
     }
     let retry = false;
-    for (const [ruleId, topic] of toStart) {
+    for (const [ruleId, topic, createdAt] of toStart) {
       if (missingTopics.has(topic)) {
         this.logger.warn({ ruleId, topic }, 'inflow source topic does not exist; not consuming yet');
         retry = true;
@@ -94,7 +93,7 @@ export class InflowManager {
       const consumer = new FlowConsumer(
         this.kafka,
         this.admin,
-        { groupId: `${this.options.groupPrefix}${ruleId}`, topic, startAt: createdAt.get(ruleId)!, tuning: this.options.tuning },
+        { groupId: `${this.options.groupPrefix}${ruleId}`, topic, startAt: createdAt, tuning: this.options.tuning },
         this.pipeline,
         inflowPlanner(this.planner, ruleId),
         this.logger,
