@@ -85,6 +85,9 @@ describe('console: rules, clients, messages, stats, nodes (real PostgreSQL)', ()
 
       const placeholder = await api().post(`${I}/rules`).set(bearer).send({ name: 'bad3', kind: 'inflow', source: { kafkaTopic: 'k' }, target: { topicTemplate: 'cmd/${value}' } });
       expect(fields(placeholder)).toEqual(['target.topicTemplate']);
+      const p2pStatus = await api().post(`${I}/rules`).set(bearer).send({ name: 'bad4', kind: 'inflow', source: { kafkaTopic: 'k' }, target: { topicTemplate: 'cmd/p2p/${key}/status' } });
+      expect(p2pStatus.status).toBe(400);
+      expect(fields(p2pStatus)).toEqual(['target.topicTemplate']);
 
       const status = await api().post(`${I}/rules`).set(bearer).send({ name: 'bad4', kind: 'status', source: { groupId: 'GID_unknown' }, target: { kafkaTopic: 'p' } });
       expect(status.status).toBe(400);
