@@ -60,10 +60,10 @@ describe('console: messages and control commands over #messaging', () => {
     const res = await request(t.server)
       .post(`${I}/messages`)
       .set(bearer)
-      .send({ topic: 'cmd/reboot', payload: 'AQID', encoding: 'base64', qos: 1, clientId: 'GID_a@@@dev1' })
+      .send({ topic: 'cmd/p2p/GID_a@@@dev1', payload: 'AQID', encoding: 'base64', qos: 1 })
       .expect(202);
     const got = await until(() => downlink.find((m) => m.msgId === res.body.msgId));
-    expect(got).toMatchObject({ instanceId, topic: 'cmd/reboot', qos: 1, retain: false, targetClientId: 'GID_a@@@dev1' });
+    expect(got).toMatchObject({ instanceId, topic: 'cmd/p2p/GID_a@@@dev1', qos: 1, retain: false, targetClientId: 'GID_a@@@dev1' });
     expect(Buffer.from(got.payload).equals(Buffer.from([1, 2, 3]))).toBe(true);
   });
 

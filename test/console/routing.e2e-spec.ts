@@ -85,6 +85,9 @@ describe('console: rules, clients, messages, stats, nodes (real PostgreSQL)', ()
 
       const placeholder = await api().post(`${I}/rules`).set(bearer).send({ name: 'bad3', kind: 'inflow', source: { kafkaTopic: 'k' }, target: { topicTemplate: 'cmd/${value}' } });
       expect(fields(placeholder)).toEqual(['target.topicTemplate']);
+      const p2pStatus = await api().post(`${I}/rules`).set(bearer).send({ name: 'bad4', kind: 'inflow', source: { kafkaTopic: 'k' }, target: { topicTemplate: 'cmd/p2p/${key}/status' } });
+      expect(p2pStatus.status).toBe(400);
+      expect(fields(p2pStatus)).toEqual(['target.topicTemplate']);
 
       const status = await api().post(`${I}/rules`).set(bearer).send({ name: 'bad4', kind: 'status', source: { groupId: 'GID_unknown' }, target: { kafkaTopic: 'p' } });
       expect(status.status).toBe(400);
@@ -167,7 +170,7 @@ describe('console: rules, clients, messages, stats, nodes (real PostgreSQL)', ()
       await api()
         .post(`${I}/messages`)
         .set(bearer)
-        .send({ topic: 'cmd/direct', payload: payload.toString('base64'), encoding: 'base64', qos: 0, clientId: 'GID_sensors@@@d1' })
+        .send({ topic: 'cmd/p2p/GID_sensors@@@d1', payload: payload.toString('base64'), encoding: 'base64', qos: 0 })
         .expect(202);
       expect(t.messaging.downlink[0]).toMatchObject({ qos: 0, targetClientId: 'GID_sensors@@@d1' });
       expect(t.messaging.downlink[0]!.payload.equals(payload)).toBe(true);
@@ -180,6 +183,12 @@ describe('console: rules, clients, messages, stats, nodes (real PostgreSQL)', ()
       const svc = await api().post(`${I}/messages`).set(bearer).send({ topic: 'unknown/x', payload: 'x'.repeat(1025), clientId: 'nobody' });
       expect(fields(svc)).toEqual(['clientId', 'payload', 'topic']);
       expect(fields(await api().post(`${I}/messages`).set(bearer).send({ topic: 'cmd/+', payload: 'x' }))).toEqual(['topic']);
+      // P2P is the topic's: a clientId may only repeat the client a `<parent>/p2p/<clientId>` topic names.
+      const contradicting = await api().post(`${I}/messages`).set(bearer).send({ topic: 'cmd/p2p/GID_sensors@@@d1', payload: 'x', clientId: 'GID_sensors@@@d2' });
+      expect(contradicting.status).toBe(400);
+      expect(fields(contradicting)).toEqual(['clientId']);
+      expect(fields(await api().post(`${I}/messages`).set(bearer).send({ topic: 'cmd/direct', payload: 'x', clientId: 'GID_sensors@@@d1' }))).toEqual(['clientId']);
+      expect(fields(await api().post(`${I}/messages`).set(bearer).send({ topic: 'cmd/p2p/GID_sensors@@@d1/x', payload: 'x' }))).toEqual(['topic']);
       expect(fields(await api().post(`${I}/messages`).set(bearer).send({ topic: 'cmd/a', payload: '***', encoding: 'base64' }))).toEqual(['payload']);
     });
 

@@ -72,7 +72,6 @@ describe('rule router with real devices through the gateway', () => {
         outflowGroupId: groups.out,
         statusGroupId: groups.status,
         inflowGroupPrefix: `${tag}-in-`,
-        inflowFromBeginning: true,
         tuning: { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100, partitionsConsumedConcurrently: 6 },
       },
     });

@@ -23,7 +23,7 @@ describe('rule router repositories (real PostgreSQL)', () => {
 
   it('loads only enabled rules', async () => {
     const rows = await new TypeOrmRuleSourceRepository(ds).loadEnabled();
-    expect(rows).toEqual([{ id: ruleA, instanceId: 'fmq-rrepo01', name: 'a', kind: 'outflow', source: { topicFilter: '#' }, target: { kafkaTopic: 'orders' }, enabled: true }]);
+    expect(rows).toEqual([{ id: ruleA, instanceId: 'fmq-rrepo01', name: 'a', kind: 'outflow', source: { topicFilter: '#' }, target: { kafkaTopic: 'orders' }, enabled: true, createdAt: expect.any(Date) }]);
   });
 
   it('replaces a router row per rule, skips deleted rules, keeps other routers apart', async () => {

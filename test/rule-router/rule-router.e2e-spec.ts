@@ -94,7 +94,6 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
       outflowGroupId: `${tag}-out`,
       statusGroupId: `${tag}-status`,
       inflowGroupPrefix: `${tag}-in-`,
-      inflowFromBeginning: true,
       partitions: 2,
       // Long poll: changes in these tests must arrive through the control topic.
       rulesPollMs: 30_000,

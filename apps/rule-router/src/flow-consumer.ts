@@ -1,6 +1,8 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '#config';
+import { createRetry } from '#messaging';
 import type { BatchPipeline, Planner } from './batch-pipeline.js';
+import { uncommittedStarts } from './group-start.js';
 
 /** Consumer group timings; tests shorten them because group joins dominate their run time. */
 export interface ConsumerTuning {
@@ -24,24 +26,38 @@ export const DEFAULT_TUNING: ConsumerTuning = {
 export interface FlowConsumerOptions {
   groupId: string;
   topic: string;
-  /** Where a group without committed offsets starts. */
-  fromBeginning: boolean;
+  /**
+   * Where the group starts on a partition it has no committed offset for: the first record
+   * produced at or after this time (ms since epoch). Undefined: the partition's beginning.
+   */
+  startAt: number | undefined;
   tuning: ConsumerTuning;
 }
+
+/** Attempts at finding a joined member's start offsets before it gives up and crashes the consumer. */
+const startRetry = createRetry({ retries: 8, initialMs: 200, maxMs: 5_000 });
 
 /**
  * One consumer group member running a BatchPipeline. Offsets are committed only as the pipeline
  * resolves them (eachBatchAutoResolve off): kafkajs commits resolved offsets after each batch,
  * before a rebalance and on stop, never beyond what Kafka acknowledged downstream.
+ *
+ * A partition the group has no committed offset for would start wherever kafkajs' reset policy
+ * puts it when it is assigned, and nothing would be committed until a record arrives: records
+ * produced before a restart, a rebalance or a re-enable were skipped. So after each join the
+ * assigned partitions are paused until every uncommitted one has been sought (which commits)
+ * to the first record at or after `startAt`.
  */
 export class FlowConsumer {
   private consumer: Consumer | null = null;
   /** Partitions assigned at the last group join (empty before the first join). */
   assigned: number[] = [];
   joins = 0;
+  private closed = false;
 
   constructor(
     private readonly kafka: Kafka,
+    private readonly admin: Admin,
     private readonly options: FlowConsumerOptions,
     private readonly pipeline: BatchPipeline,
     private readonly planner: Planner,
@@ -49,7 +65,7 @@ export class FlowConsumer {
   ) {}
 
   async start(): Promise<void> {
-    const { groupId, topic, fromBeginning, tuning } = this.options;
+    const { groupId, topic, startAt, tuning } = this.options;
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: tuning.sessionTimeout,
@@ -63,12 +79,15 @@ export class FlowConsumer {
       this.assigned = e.payload.memberAssignment[topic] ?? [];
       this.joins++;
       this.logger.info({ groupId, topic, partitions: this.assigned }, 'consumer group joined');
+      if (startAt !== undefined && this.assigned.length > 0) this.holdUntilStarted(consumer, this.joins, this.assigned, startAt);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.logger.error({ groupId, topic, err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning });
+    // With startAt, the reset policy only matters until the seek below lands: 'latest' then
+    // costs at most a few redelivered records, 'earliest' could route the whole history.
+    await consumer.subscribe({ topics: [topic], fromBeginning: startAt === undefined });
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -77,8 +96,43 @@ export class FlowConsumer {
     });
   }
 
+  /** Pauses the partitions of one join until their start is known and sought; a later join takes over. */
+  private holdUntilStarted(consumer: Consumer, join: number, partitions: number[], startAt: number): void {
+    const { groupId, topic } = this.options;
+    const current = (): boolean => this.consumer === consumer && this.joins === join;
+    consumer.pause([{ topic, partitions }]);
+    startRetry(async (bail) => {
+      if (!current()) bail(null);
+      return uncommittedStarts(this.admin, groupId, topic, partitions, startAt);
+    }).then(
+      (starts) => {
+        if (!current()) return;
+        for (const s of starts) consumer.seek({ topic, partition: s.partition, offset: s.offset });
+        if (starts.length > 0) this.logger.info({ groupId, topic, starts, startAt }, 'group started uncommitted partitions at its start time');
+        consumer.resume([{ topic, partitions }]);
+      },
+      (err: unknown) => {
+        if (err === null || !current()) return;
+        // Left paused, the partitions would silently stop; a restart of the member retries.
+        this.logger.error({ err, groupId, topic }, 'could not find the start offsets of the group; restarting the consumer');
+        void this.restart();
+      },
+    );
+  }
+
+  private async restart(): Promise<void> {
+    await this.leave().catch(() => undefined);
+    if (this.closed) return;
+    await this.start().catch((err: unknown) => this.logger.error({ err, groupId: this.options.groupId }, 'consumer restart failed'));
+  }
+
   /** Finishes the batch in hand, commits what was resolved, leaves the group. */
   async stop(): Promise<void> {
+    this.closed = true;
+    await this.leave();
+  }
+
+  private async leave(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
     if (consumer) await consumer.disconnect();

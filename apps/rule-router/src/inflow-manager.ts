@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '#config';
 import type { RuleSet } from '#domain';
 import type { BatchPipeline } from './batch-pipeline.js';
@@ -8,7 +8,6 @@ import type { TopicProvisioner } from './topic-provisioner.js';
 
 export interface InflowManagerOptions {
   groupPrefix: string;
-  fromBeginning: boolean;
   tuning: ConsumerTuning;
   /** Delay before trying again to start a consumer whose source topic is missing. */
   retryMs: number;
@@ -22,7 +21,10 @@ interface Running {
 /**
  * One consumer group per enabled inflow rule (`fleetmq-inflow-<ruleId>`), started and stopped as
  * rules appear, disappear or are toggled. Reconciliations run one at a time; the latest rule set
- * always wins. A disabled rule keeps its committed offsets: enabling it again resumes there.
+ * always wins. A group starts at its rule's creation time (FlowConsumer commits that position at
+ * its first join), so a rule delivers every record produced after it was created: before the
+ * first router joined, while routers were down, while it was disabled, or before its source
+ * topic existed. A disabled rule keeps its committed offsets: enabling it again resumes there.
  */
 export class InflowManager {
   private readonly running = new Map<string, Running>();
@@ -33,6 +35,7 @@ export class InflowManager {
 
   constructor(
     private readonly kafka: Kafka,
+    private readonly admin: Admin,
     private readonly pipeline: BatchPipeline,
     private readonly planner: PlannerContext,
     private readonly provisioner: TopicProvisioner,
@@ -62,16 +65,16 @@ export class InflowManager {
   }
 
   private async apply(rules: RuleSet): Promise<void> {
-    const desired = new Map(rules.inflowRules().map((r) => [r.id, r.source.kafkaTopic]));
+    const desired = new Map(rules.inflowRules().map((r) => [r.id, r]));
     const stopping: Promise<void>[] = [];
     for (const [ruleId, entry] of this.running) {
-      if (desired.get(ruleId) === entry.topic) continue;
+      if (desired.get(ruleId)?.source.kafkaTopic === entry.topic) continue;
       this.running.delete(ruleId);
       stopping.push(entry.consumer.stop().catch((err) => this.logger.warn({ err, ruleId }, 'inflow consumer stop failed')));
     }
     await Promise.all(stopping);
     const missingTopics = new Set<string>();
-    const toStart = [...desired].filter(([ruleId]) => !this.running.has(ruleId));
+    const toStart = [...desired.values()].filter((rule) => !this.running.has(rule.id)).map((rule) => [rule.id, rule.source.kafkaTopic, rule.createdAt] as const);
     if (toStart.length > 0) {
       try {
         for (const topic of await this.provisioner.unavailable(new Set(toStart.map(([, t]) => t)))) missingTopics.add(topic);
@@ -81,7 +84,7 @@ export class InflowManager {
       }
     }
     let retry = false;
-    for (const [ruleId, topic] of toStart) {
+    for (const [ruleId, topic, createdAt] of toStart) {
       if (missingTopics.has(topic)) {
         this.logger.warn({ ruleId, topic }, 'inflow source topic does not exist; not consuming yet');
         retry = true;
@@ -89,7 +92,8 @@ export class InflowManager {
       }
       const consumer = new FlowConsumer(
         this.kafka,
-        { groupId: `${this.options.groupPrefix}${ruleId}`, topic, fromBeginning: this.options.fromBeginning, tuning: this.options.tuning },
+        this.admin,
+        { groupId: `${this.options.groupPrefix}${ruleId}`, topic, startAt: createdAt, tuning: this.options.tuning },
         this.pipeline,
         inflowPlanner(this.planner, ruleId),
         this.logger,

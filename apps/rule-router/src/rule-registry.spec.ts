@@ -25,6 +25,7 @@ const outflow = (id: string, topicFilter = 'telemetry/#'): StoredRule => ({
   source: { topicFilter },
   target: { kafkaTopic: 'orders' },
   enabled: true,
+  createdAt: new Date(0),
 });
 
 describe('RuleRegistry', () => {

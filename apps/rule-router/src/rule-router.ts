@@ -30,10 +30,13 @@ export interface RuleRouterOptions {
   statusGroupId: string;
   /** Inflow rule groups are `<prefix><ruleId>`. */
   inflowGroupPrefix: string;
-  /** Where a group without committed offsets starts (a new router does not replay history). */
+  /**
+   * Where the outflow and status groups start on a partition they have no committed offset for:
+   * its beginning, or (false, the default) the first record produced after this router was
+   * created, so a new deployment does not replay history. An inflow rule's group always starts
+   * at the rule's creation time.
+   */
   fromBeginning: boolean;
-  /** The same for a new inflow rule's group. */
-  inflowFromBeginning: boolean;
   /** FLEETMQ_KAFKA_CREATE_TOPICS: create missing target/source topics, else DLQ 'unknown-topic'. */
   createTopics: boolean;
   partitions: number;
@@ -57,7 +60,6 @@ export const DEFAULT_ROUTER_OPTIONS: Omit<RuleRouterOptions, 'routerId'> = {
   statusGroupId: 'fleetmq-status-router',
   inflowGroupPrefix: 'fleetmq-inflow-',
   fromBeginning: false,
-  inflowFromBeginning: false,
   createTopics: true,
   partitions: 6,
   replicationFactor: 1,
@@ -156,26 +158,30 @@ export class RuleRouter {
       onDuplicate: () => this.metrics.duplicates.inc({ flow }),
       seen,
     });
+    const startAt = o.fromBeginning ? undefined : Date.now();
     this.outflowConsumer = new FlowConsumer(
       deps.kafka,
-      { groupId: o.outflowGroupId, topic: UPLINK_TOPIC, fromBeginning: o.fromBeginning, tuning: o.tuning },
+      this.admin,
+      { groupId: o.outflowGroupId, topic: UPLINK_TOPIC, startAt, tuning: o.tuning },
       pipeline('outflow', this.seen),
       outflowPlanner(planner('outflow', this.seen)),
       this.logger,
     );
     this.statusConsumer = new FlowConsumer(
       deps.kafka,
-      { groupId: o.statusGroupId, topic: PRESENCE_TOPIC, fromBeginning: o.fromBeginning, tuning: o.tuning },
+      this.admin,
+      { groupId: o.statusGroupId, topic: PRESENCE_TOPIC, startAt, tuning: o.tuning },
       pipeline('status'),
       statusPlanner(planner('status')),
       this.logger,
     );
     this.inflow = new InflowManager(
       deps.kafka,
+      this.admin,
       pipeline('inflow'),
       planner('inflow'),
       this.provisioner,
-      { groupPrefix: o.inflowGroupPrefix, fromBeginning: o.inflowFromBeginning, tuning: o.tuning, retryMs: o.rulesPollMs },
+      { groupPrefix: o.inflowGroupPrefix, tuning: o.tuning, retryMs: o.rulesPollMs },
       this.logger,
       (n) => this.metrics.inflowConsumers.set(n),
     );

@@ -67,6 +67,11 @@ describe('authorizePublish', () => {
     ['ALL key, P2P under unknown parent', key('ALL'), `gone/p2p/${OTHER}`, 'unknown-parent-topic'],
     ['W grant covering P2P', token({ write: grant(['cmd/p2p/+']) }), `cmd/p2p/${OTHER}`, null],
     ['W grant not covering P2P', token({ write: grant(['cmd/status']) }), `cmd/p2p/${OTHER}`, 'token-resource-mismatch'],
+    // Under <parent>/p2p/ but naming no single client: a cmd/# subscriber would receive it.
+    ['ALL key, below a P2P topic', key('ALL'), `cmd/p2p/${OTHER}/x`, 'p2p-malformed'],
+    ['anonymous, below a P2P topic', anonymous, 'demo/p2p/x/y', 'p2p-malformed'],
+    ['anonymous, empty P2P target', anonymous, 'demo/p2p/', 'p2p-malformed'],
+    ['ALL key, cmd/p2p itself is an ordinary topic', key('ALL'), 'cmd/p2p', null],
   ];
 
   it.each(cases)('%s', (_name, identity, topic, reason) => {

@@ -1,4 +1,4 @@
-import { parentTopicOf, p2pTopic, P2P_LEVEL, topicMatches, filterCovers, validateTopicFilter, validateTopicName, MAX_MQTT_STRING_BYTES } from '#domain';
+import { isUnderP2P, parentTopicOf, parseP2PTopic, p2pTopic, P2P_LEVEL, topicMatches, filterCovers, validateTopicFilter, validateTopicName, MAX_MQTT_STRING_BYTES } from '#domain';
 import type { Identity, TokenGrant } from './identity.js';
 
 export type AclDecision = { allowed: true } | { allowed: false; reason: string };
@@ -15,6 +15,7 @@ export const DENY_REASONS = {
   tokenExpired: 'token-expired',
   tokenResourceMismatch: 'token-resource-mismatch',
   p2pNotOwn: 'p2p-not-own',
+  p2pMalformed: 'p2p-malformed',
 } as const;
 export type DenyReason = (typeof DENY_REASONS)[keyof typeof DENY_REASONS];
 
@@ -29,10 +30,13 @@ const DOLLAR = 0x24;
 /**
  * Whether `identity` may publish to topic name `topic`. Anonymous clients use the default
  * instance as a plain broker; everyone else stays inside the instance's parent topics.
- * A P2P topic `<parent>/p2p/<clientId>` follows the same rule as any other topic.
+ * A P2P topic `<parent>/p2p/<clientId>` follows the same rule as any other topic; any other
+ * topic under `<parent>/p2p/` is refused to everyone, as a `<parent>/#` subscriber would
+ * receive it.
  */
 export function authorizePublish(identity: Identity, topic: string, parentTopics: ReadonlySet<string>, now: number): AclDecision {
   if (validateTopicName(topic, MAX_MQTT_STRING_BYTES) !== null) return DENY['invalid-topic'];
+  if (isUnderP2P(topic) && parseP2PTopic(topic) === null) return DENY['p2p-malformed'];
   if (identity.kind === 'anonymous') return ALLOW;
   if (topic.charCodeAt(0) === DOLLAR) return DENY['reserved-topic'];
   if (!parentTopics.has(parentTopicOf(topic))) return DENY['unknown-parent-topic'];
@@ -57,7 +61,7 @@ export function authorizeSubscribe(identity: Identity, filter: string, parentTop
   if (parent === '+' || parent === '#') return DENY['wildcard-parent'];
   if (filter.charCodeAt(0) === DOLLAR) return DENY['reserved-topic'];
   if (!parentTopics.has(parent)) return DENY['unknown-parent-topic'];
-  if (isUnderP2P(filter, parent)) {
+  if (isUnderP2P(filter)) {
     return filter === p2pTopic(parent, identity.clientId) ? ALLOW : DENY['p2p-not-own'];
   }
   switch (identity.kind) {
@@ -97,12 +101,6 @@ export function tokenExpiry(identity: Identity): number | undefined {
   if (read === undefined) return write;
   if (write === undefined) return read;
   return Math.min(read, write);
-}
-
-/** `<parent>/p2p/...`: the filter reaches into the P2P space (at least one level below 'p2p'). */
-function isUnderP2P(filter: string, parent: string): boolean {
-  const start = parent.length + 1;
-  return filter.startsWith(P2P_LEVEL, start) && filter.charCodeAt(start + P2P_LEVEL.length) === 0x2f;
 }
 
 /** `<parent>/p2p/<clientId>` exactly, without building the string. */

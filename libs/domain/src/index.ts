@@ -13,8 +13,8 @@ export {
 } from './topic.js';
 export type { TopicProblem } from './topic.js';
 export { topicMatches, filterCovers } from './topic-match.js';
-export { parseP2PTopic, p2pTopic, P2P_LEVEL } from './p2p.js';
-export type { ParsedP2PTopic } from './p2p.js';
+export { parseP2PTopic, p2pTopic, P2P_LEVEL, isUnderP2P, downlinkTarget } from './p2p.js';
+export type { ParsedP2PTopic, DownlinkTarget, P2PProblem } from './p2p.js';
 export { isValidKafkaTopicName } from './kafka-topic.js';
 export { PERMISSIONS, TOKEN_ACTIONS, RULE_KINDS, isPermission, isTokenAction, isRuleKind } from './types.js';
 export type { Permission, TokenAction, RuleKind } from './types.js';

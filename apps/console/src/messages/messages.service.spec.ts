@@ -40,10 +40,34 @@ describe('MessagesService', () => {
 
   describe('send', () => {
     it('decodes the payload and applies the defaults', async () => {
-      const msgId = await service.send('fmq-aaaaaa', { topic: 'cmd/x', payload: 'aGk=', encoding: 'base64', clientId: 'GID_a@@@b' });
-      expect(messaging.downlink).toEqual([
-        { instanceId: 'fmq-aaaaaa', topic: 'cmd/x', payload: Buffer.from('hi'), qos: 1, retain: false, targetClientId: 'GID_a@@@b', msgId },
+      const msgId = await service.send('fmq-aaaaaa', { topic: 'cmd/x', payload: 'aGk=', encoding: 'base64' });
+      expect(messaging.downlink).toEqual([{ instanceId: 'fmq-aaaaaa', topic: 'cmd/x', payload: Buffer.from('hi'), qos: 1, retain: false, msgId }]);
+    });
+
+    it('sends a P2P-shaped topic to its target alone, with or without a clientId that repeats it', async () => {
+      await service.send('fmq-aaaaaa', { topic: 'cmd/p2p/GID_a@@@b', payload: 'x' });
+      await service.send('fmq-aaaaaa', { topic: 'cmd/p2p/GID_a@@@b', payload: 'y', clientId: 'GID_a@@@b' });
+      expect(messaging.downlink.map((m) => [m.topic, m.targetClientId])).toEqual([
+        ['cmd/p2p/GID_a@@@b', 'GID_a@@@b'],
+        ['cmd/p2p/GID_a@@@b', 'GID_a@@@b'],
       ]);
+    });
+
+    it.each([
+      [{ topic: 'cmd/p2p/GID_a@@@b', clientId: 'GID_a@@@c' }, ['clientId']],
+      [{ topic: 'cmd/x', clientId: 'GID_a@@@b' }, ['clientId']],
+      [{ topic: 'cmd/p2p/GID_a@@@b/x' }, ['topic']],
+      [{ topic: 'cmd/p2p/not-a-client-id' }, ['topic']],
+      [{ topic: 'cmd/p2p/GID_a@@@b', retain: true }, ['retain']],
+    ])('refuses %j naming %j, and sends nothing', async (input, fields) => {
+      expect(await fieldsOf(service.send('fmq-aaaaaa', { payload: '', ...input }))).toEqual(fields);
+      expect(messaging.downlink).toHaveLength(0);
+    });
+
+    it('applies the same P2P rule in the anonymous default instance, with any client ID', async () => {
+      await service.send('default', { topic: 'demo/p2p/device-1', payload: '' });
+      expect(messaging.downlink[0]!.targetClientId).toBe('device-1');
+      expect(await fieldsOf(service.send('default', { topic: 'demo/x', payload: '', clientId: 'device-1' }))).toEqual(['clientId']);
     });
 
     it('counts the payload limit in bytes, not characters', async () => {
@@ -61,6 +85,12 @@ describe('MessagesService', () => {
     it('sends nothing when one message is bad, naming its index', async () => {
       const fields = await fieldsOf(service.sendBatch('fmq-aaaaaa', [{ topic: 'cmd/a', payload: '' }, { topic: 'telemetry/a', payload: '' }]));
       expect(fields).toEqual(['messages.1.topic']);
+      expect(messaging.downlink).toHaveLength(0);
+    });
+
+    it('names the clientId of the message that contradicts its topic', async () => {
+      const batch = [{ topic: 'cmd/p2p/GID_a@@@b', payload: '' }, { topic: 'cmd/p2p/GID_a@@@b', payload: '', clientId: 'GID_a@@@c' }];
+      expect(await fieldsOf(service.sendBatch('fmq-aaaaaa', batch))).toEqual(['messages.1.clientId']);
       expect(messaging.downlink).toHaveLength(0);
     });
 

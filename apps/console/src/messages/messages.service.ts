@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetMqConfig } from '#config';
-import { parentTopicOf, parseClientId, TOPIC_PROBLEMS, validateTopicName } from '#domain';
+import { downlinkTarget, parentTopicOf, TOPIC_PROBLEMS, validateTopicName } from '#domain';
 import { ParentTopicRepository } from '#domain/persistence';
 import { InvalidInputError, UnavailableError, type FieldError } from '../common/errors.js';
 import { CONSOLE_CONFIG } from '../console.tokens.js';
@@ -67,13 +67,18 @@ export class MessagesService {
     if (encoding === 'base64' && !BASE64.test(input.payload)) fail('payload', 'is not valid base64');
     else payload = Buffer.from(input.payload, encoding);
     if (payload.length > this.config.limits.maxPayloadBytes) fail('payload', `is larger than ${this.config.limits.maxPayloadBytes} bytes`);
-    if (input.clientId !== undefined) {
-      // The anonymous instance accepts any client ID, as its gateway does.
-      const valid = parents === null ? input.clientId.length > 0 : parseClientId(input.clientId) !== null;
-      if (!valid) fail('clientId', 'is not a valid client ID (GID_<group>@@@<device>)');
+    // P2P is a property of the topic: `<parent>/p2p/<clientId>` reaches that client alone
+    // (clientId may repeat it); clientId with any other topic is refused, never broadcast.
+    // The anonymous instance accepts any client ID, as its gateway does.
+    let targetClientId: string | undefined;
+    if (problem === null) {
+      const target = downlinkTarget(input.topic, input.clientId, parents === null);
+      if (!target.ok) fail(target.field === 'target' ? 'clientId' : 'topic', target.detail);
+      else targetClientId = target.targetClientId;
+      if (targetClientId !== undefined && input.retain === true) fail('retain', 'a P2P message is never retained');
     }
     const message: DownlinkMessage = { instanceId, topic: input.topic, payload, qos: input.qos ?? 1, retain: input.retain ?? false };
-    if (input.clientId !== undefined) message.targetClientId = input.clientId;
+    if (targetClientId !== undefined) message.targetClientId = targetClientId;
     return message;
   }
 }

@@ -27,6 +27,8 @@ export class BridgeMetrics {
   private readonly presence = counter('fleetmq_presence_events_total', 'Presence events produced', ['event']);
   readonly presenceFailed = counter('fleetmq_presence_failed_total', 'Presence events Kafka did not take');
   readonly control = counter('fleetmq_control_commands_total', 'Control commands handled', ['type']);
+  readonly p2pRelayed = counter('fleetmq_p2p_relayed_total', "Devices' P2P messages sent through fleetmq.downlink because the target is not connected to this node");
+  readonly p2pRelayFailed = counter('fleetmq_p2p_relay_failed_total', 'P2P relays Kafka did not take (QoS 1/2: the device gets no PUBACK)');
   readonly sessionsSwept = counter('fleetmq_sessions_swept_total', 'Sessions of stale gateway nodes marked offline by this node');
 
   readonly producedByQos: Record<QosLabel, Counter.Internal> = {

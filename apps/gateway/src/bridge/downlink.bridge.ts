@@ -1,4 +1,5 @@
 import type { Logger } from '#config';
+import { downlinkTarget } from '#domain';
 import type { DownlinkMessage, DownlinkSource } from '#messaging';
 import type { DeliverFn } from '../gateway.ports.js';
 import type { TrafficCounters } from '../state/traffic-counters.js';
@@ -7,6 +8,9 @@ import type { BridgeMetrics } from './bridge.metrics.js';
 /**
  * `fleetmq.downlink` -> devices on this node. Every node reads every record (one consumer group
  * per node); malformed records never get here (the source sends them to `fleetmq.dlq`).
+ * P2P is a property of the topic: a record for `<parent>/p2p/<clientId>` reaches that client
+ * alone even when its producer (a backend, the in-process bus) named no target, and is never
+ * broadcast.
  */
 export class DownlinkBridge {
   private failures = 0;
@@ -29,7 +33,9 @@ export class DownlinkBridge {
 
   async handle(msg: DownlinkMessage): Promise<void> {
     try {
-      const result = await this.deliver(msg.instanceId, msg.topic, msg.payload, msg.qos, msg.retain, msg.targetClientId);
+      const target = downlinkTarget(msg.topic, msg.targetClientId, true);
+      if (!target.ok) throw new Error(`refused downlink target: ${target.detail}`);
+      const result = await this.deliver(msg.instanceId, msg.topic, msg.payload, msg.qos, msg.retain, target.targetClientId);
       if (result === 'not-connected') {
         this.metrics.downlinkP2PAbsent.inc();
         return;

@@ -5,7 +5,7 @@ import {
   TypeOrmGatewayNodeRepository,
   TypeOrmInstanceTrafficRepository,
 } from '#domain/persistence';
-import type { Messaging, PresenceSink, UplinkSink } from '#messaging';
+import type { DownlinkSink, Messaging, PresenceSink, UplinkSink } from '#messaging';
 import type { GatewayPorts } from '../gateway.ports.js';
 import { NodeHeartbeat } from '../state/node-heartbeat.js';
 import { SessionTracker } from '../state/session-tracker.js';
@@ -14,6 +14,7 @@ import { BridgeMetrics } from './bridge.metrics.js';
 import { ControlBridge } from './control.bridge.js';
 import { DownlinkBridge } from './downlink.bridge.js';
 import { KafkaPublishForwarder } from './kafka-publish-forwarder.js';
+import { P2PRelayForwarder } from './p2p-relay.forwarder.js';
 import { PresenceBridge } from './presence.bridge.js';
 
 export interface KafkaBridgeOptions {
@@ -44,6 +45,9 @@ export class KafkaBridge {
   private readonly uplink: UplinkSink;
   private readonly presenceSink: PresenceSink;
   private readonly forwarder: KafkaPublishForwarder;
+  /** Devices' P2P messages for targets on other nodes; stopped with `messaging` (the console may share it). */
+  private readonly p2pRelay: DownlinkSink;
+  private readonly relayingForwarder: P2PRelayForwarder;
   private readonly presence: PresenceBridge;
   private readonly downlink: DownlinkBridge;
   private readonly control: ControlBridge;
@@ -71,6 +75,8 @@ export class KafkaBridge {
     this.uplink = messaging.uplink();
     this.presenceSink = messaging.presence();
     this.forwarder = new KafkaPublishForwarder(this.uplink, this.metrics, this.traffic, this.log);
+    this.p2pRelay = messaging.downlinkSink();
+    this.relayingForwarder = new P2PRelayForwarder(this.forwarder, gateway.registry, this.p2pRelay, this.metrics, this.log);
     this.presence = new PresenceBridge(gateway.events, gateway.registry, this.tracker, this.presenceSink, this.traffic, this.metrics, config.nodeId);
     this.downlink = new DownlinkBridge(messaging.downlinkSource(), gateway.deliver, this.traffic, this.metrics, this.log);
     this.control = new ControlBridge(messaging.control(), gateway.registry, gateway.credentials, this.metrics, this.log);
@@ -83,7 +89,8 @@ export class KafkaBridge {
     this.tracker.start();
     await this.uplink.start();
     await this.presenceSink.start();
-    this.opts.gateway.setForwarder(this.forwarder);
+    await this.p2pRelay.start();
+    this.opts.gateway.setForwarder(this.relayingForwarder);
     this.presence.attach();
     await Promise.all([this.downlink.start(), this.control.start()]);
     this.sampler = setInterval(() => this.forwarder.sampleQueue(), 1000);

@@ -63,7 +63,8 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
     }
 
     const qos = packet.qos as QoS;
-    const p2p = ctx.identity.kind === 'anonymous' ? null : parseP2PTopic(topic);
+    // P2P in every instance, the anonymous default one included (docs/DESIGN.md, P2P).
+    const p2p = parseP2PTopic(topic);
     const uplink: UplinkPublish = {
       topic,
       payload: packet.payload as Buffer,

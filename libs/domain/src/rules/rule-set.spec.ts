@@ -5,14 +5,14 @@ import { statusKey, statusSourceMatches } from './status.js';
 
 const target = { kafkaTopic: 'k', keyStrategy: 'clientId', format: 'raw', payloadEncoding: 'base64' } as const;
 const rules: Rule[] = [
-  { id: 'o1', instanceId: 'fmq-a', name: 'o1', enabled: true, kind: 'outflow', source: { topicFilter: 'telemetry/#' }, target },
-  { id: 'o2', instanceId: 'fmq-a', name: 'o2', enabled: true, kind: 'outflow', source: { topicFilter: 'telemetry/+/temp' }, target },
-  { id: 'o3', instanceId: 'fmq-a', name: 'o3', enabled: false, kind: 'outflow', source: { topicFilter: '#' }, target },
-  { id: 'o4', instanceId: 'fmq-b', name: 'o4', enabled: true, kind: 'outflow', source: { topicFilter: '#' }, target },
-  { id: 's1', instanceId: 'fmq-a', name: 's1', enabled: true, kind: 'status', source: { groupId: 'GID_cars' }, target: { kafkaTopic: 's', keyStrategy: 'none' } },
-  { id: 's2', instanceId: 'fmq-a', name: 's2', enabled: true, kind: 'status', source: {}, target: { kafkaTopic: 's', keyStrategy: 'clientId' } },
-  { id: 'i1', instanceId: 'fmq-a', name: 'i1', enabled: true, kind: 'inflow', source: { kafkaTopic: 'c' }, target: { topicTemplate: 'cmd/x', qos: 1, retain: false } },
-  { id: 'i2', instanceId: 'fmq-a', name: 'i2', enabled: false, kind: 'inflow', source: { kafkaTopic: 'c' }, target: { topicTemplate: 'cmd/x', qos: 1, retain: false } },
+  { id: 'o1', instanceId: 'fmq-a', name: 'o1', enabled: true, createdAt: 0, kind: 'outflow', source: { topicFilter: 'telemetry/#' }, target },
+  { id: 'o2', instanceId: 'fmq-a', name: 'o2', enabled: true, createdAt: 0, kind: 'outflow', source: { topicFilter: 'telemetry/+/temp' }, target },
+  { id: 'o3', instanceId: 'fmq-a', name: 'o3', enabled: false, createdAt: 0, kind: 'outflow', source: { topicFilter: '#' }, target },
+  { id: 'o4', instanceId: 'fmq-b', name: 'o4', enabled: true, createdAt: 0, kind: 'outflow', source: { topicFilter: '#' }, target },
+  { id: 's1', instanceId: 'fmq-a', name: 's1', enabled: true, createdAt: 0, kind: 'status', source: { groupId: 'GID_cars' }, target: { kafkaTopic: 's', keyStrategy: 'none' } },
+  { id: 's2', instanceId: 'fmq-a', name: 's2', enabled: true, createdAt: 0, kind: 'status', source: {}, target: { kafkaTopic: 's', keyStrategy: 'clientId' } },
+  { id: 'i1', instanceId: 'fmq-a', name: 'i1', enabled: true, createdAt: 0, kind: 'inflow', source: { kafkaTopic: 'c' }, target: { topicTemplate: 'cmd/x', qos: 1, retain: false } },
+  { id: 'i2', instanceId: 'fmq-a', name: 'i2', enabled: false, createdAt: 0, kind: 'inflow', source: { kafkaTopic: 'c' }, target: { topicTemplate: 'cmd/x', qos: 1, retain: false } },
 ];
 
 describe('RuleSet', () => {
@@ -64,7 +64,10 @@ describe('downlinkDestination', () => {
     ['fmq-a', 'cmd/p2p/GID_a@@@d1', { ok: true, value: { topic: 'cmd/p2p/GID_a@@@d1', targetClientId: 'GID_a@@@d1' } }],
     ['fmq-a', 'cmd/p2p/device-1', { ok: false, reason: 'invalid-target-client' }],
     ['default', 'cmd/p2p/device-1', { ok: true, value: { topic: 'cmd/p2p/device-1', targetClientId: 'device-1' } }],
-    ['fmq-a', 'cmd/p2p/a/b', { ok: true, value: { topic: 'cmd/p2p/a/b' } }],
+    // Under <parent>/p2p/ but not <parent>/p2p/<clientId>: a `cmd/#` subscriber would see it.
+    ['fmq-a', 'cmd/p2p/a/b', { ok: false, reason: 'invalid-topic' }],
+    ['default', 'cmd/p2p/', { ok: false, reason: 'invalid-topic' }],
+    ['fmq-a', 'cmd/p2p', { ok: true, value: { topic: 'cmd/p2p' } }],
   ])('%s %s', (instance, topic, expected) => {
     expect(downlinkDestination(instance, topic)).toMatchObject(expected);
   });

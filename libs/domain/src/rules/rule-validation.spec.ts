@@ -92,12 +92,12 @@ describe('validateRuleDefinition', () => {
 
 describe('parseStoredRule', () => {
   it('keeps identity and fills defaults', () => {
-    const result = parseStoredRule({ id: 'r1', instanceId: 'fmq-abcdef', name: 'n', kind: 'status', source: {}, target: { kafkaTopic: 'st' }, enabled: true });
-    expect(result).toEqual({ ok: true, value: { id: 'r1', instanceId: 'fmq-abcdef', name: 'n', kind: 'status', enabled: true, source: {}, target: { kafkaTopic: 'st', keyStrategy: 'clientId' } } });
+    const result = parseStoredRule({ id: 'r1', instanceId: 'fmq-abcdef', name: 'n', kind: 'status', source: {}, target: { kafkaTopic: 'st' }, enabled: true, createdAt: new Date(1_700_000_000_000) });
+    expect(result).toEqual({ ok: true, value: { id: 'r1', instanceId: 'fmq-abcdef', name: 'n', kind: 'status', enabled: true, createdAt: 1_700_000_000_000, source: {}, target: { kafkaTopic: 'st', keyStrategy: 'clientId' } } });
   });
 
   it('reports a row that no longer validates', () => {
-    const result = parseStoredRule({ id: 'r1', instanceId: 'i', name: 'n', kind: 'outflow', source: { topicFilter: 'a/#/b' }, target: { kafkaTopic: 'x' }, enabled: true });
+    const result = parseStoredRule({ id: 'r1', instanceId: 'i', name: 'n', kind: 'outflow', source: { topicFilter: 'a/#/b' }, target: { kafkaTopic: 'x' }, enabled: true, createdAt: new Date(0) });
     expect(result.ok).toBe(false);
   });
 });
@@ -147,8 +147,8 @@ describe('validateRuleDefinition with parent topics (console)', () => {
     ] as const) {
       const validated = validateRuleDefinition(kind, source, target, atConsole);
       if (!validated.ok) throw new Error(`${kind} should validate`);
-      const parsed = parseStoredRule({ id: 'r', instanceId: 'i', name: 'n', enabled: true, kind, ...storedRuleSpec(validated.value) });
-      expect(parsed).toEqual({ ok: true, value: { id: 'r', instanceId: 'i', name: 'n', enabled: true, ...validated.value } });
+      const parsed = parseStoredRule({ id: 'r', instanceId: 'i', name: 'n', enabled: true, createdAt: new Date(0), kind, ...storedRuleSpec(validated.value) });
+      expect(parsed).toEqual({ ok: true, value: { id: 'r', instanceId: 'i', name: 'n', enabled: true, createdAt: 0, ...validated.value } });
     }
   });
 

@@ -205,7 +205,7 @@ export function validateRuleBody(body: unknown, options: RuleValidationOptions =
 export function parseStoredRule(row: StoredRule, options: RuleValidationOptions = {}): RuleValidation<Rule> {
   const r = new Reader();
   const definition = readDefinition(r, row.kind, row.source, row.target, limits(options));
-  const value = definition ? ({ ...definition, id: row.id, instanceId: row.instanceId, name: row.name, enabled: row.enabled } as Rule) : undefined;
+  const value = definition ? ({ ...definition, id: row.id, instanceId: row.instanceId, name: row.name, enabled: row.enabled, createdAt: row.createdAt.getTime() } as Rule) : undefined;
   return result(r, value);
 }
 

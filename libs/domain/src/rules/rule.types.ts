@@ -56,6 +56,8 @@ interface RuleIdentity {
   instanceId: string;
   name: string;
   enabled: boolean;
+  /** ms since epoch: an inflow rule delivers every record of its source topic produced from then on. */
+  createdAt: number;
 }
 export interface OutflowRule extends RuleIdentity {
   kind: 'outflow';
@@ -84,6 +86,7 @@ export interface StoredRule {
   source: unknown;
   target: unknown;
   enabled: boolean;
+  createdAt: Date;
 }
 
 /** A rule's source and target as the JSON columns of RuleEntity hold them. */

@@ -18,6 +18,12 @@ describe('parseTopicTemplate', () => {
     ['cmd/${header.a b}', false, ''],
     ['cmd/#', false, ''],
     ['cmd/+/x', false, ''],
+    // Under cmd/p2p/ but never one client: always a malformed P2P topic.
+    ['cmd/p2p/${key}/status', false, ''],
+    ['cmd/p2p/GID_a@@@d1/${key}', false, ''],
+    ['cmd/p2p/', false, ''],
+    ['cmd/p2p', true, 'cmd'],
+    ['cmd/${header.mode}/${key}/x', true, 'cmd'],
     ['', false, ''],
   ])('%j -> %s', (template, ok, parent) => {
     const result = parseTopicTemplate(template, 128);

@@ -1,3 +1,4 @@
+import { isUnderP2P, parseP2PTopic } from '../p2p.js';
 import { validateTopicName, TOPIC_PROBLEMS } from '../topic.js';
 
 /**
@@ -75,6 +76,11 @@ export function parseTopicTemplate(template: string, maxTopicLength: number): Te
     return { ok: false, reason: 'the first level must be a fixed parent topic (no placeholder)' };
   }
   if (parentTopic.startsWith('$')) return { ok: false, reason: "topics beginning with '$' are reserved for the broker" };
+  // Placeholders never add a level, so a literal `<parent>/p2p/` with more (or fewer) levels
+  // after it would send every record to the DLQ: refuse the template instead.
+  if (isUnderP2P(sample) && parseP2PTopic(sample) === null) {
+    return { ok: false, reason: 'a P2P topic is exactly <parent>/p2p/<clientId>: one level after p2p, nothing more' };
+  }
   return { ok: true, value: { template, parts, parentTopic } };
 }
 

@@ -45,6 +45,11 @@ describe('downlink codec', () => {
     expect(parsed.ok && parsed.value.retain).toBe(true);
   });
 
+  it('sends a P2P-shaped topic to its target alone without a target header, and never retained', () => {
+    const parsed = parseDownlinkRecord({ key: null, value: null, headers: { [HEADERS.instance]: 'i', [HEADERS.topic]: 'cmd/p2p/GID_a@@@d', [HEADERS.retain]: 'true' } }, id);
+    expect(parsed).toEqual({ ok: true, value: { instanceId: 'i', topic: 'cmd/p2p/GID_a@@@d', qos: 0, retain: false, payload: Buffer.alloc(0), msgId: 'GEN', targetClientId: 'GID_a@@@d' } });
+  });
+
   const h = (headers: Record<string, string>): IncomingRecord => ({ key: null, value: Buffer.from('p'), headers });
   it.each<[string, IncomingRecord, RegExp]>([
     ['no headers at all', { key: null, value: null }, /missing header fleetmq-instance/],
@@ -56,6 +61,9 @@ describe('downlink codec', () => {
     ['qos 5', h({ [HEADERS.instance]: 'i', [HEADERS.topic]: 't', [HEADERS.qos]: '5' }), /fleetmq-qos/],
     ['retain maybe', h({ [HEADERS.instance]: 'i', [HEADERS.topic]: 't', [HEADERS.retain]: 'maybe' }), /fleetmq-retain/],
     ['an empty target', h({ [HEADERS.instance]: 'i', [HEADERS.topic]: 't', [HEADERS.target]: '' }), /fleetmq-target/],
+    ['a target with a topic that is not P2P', h({ [HEADERS.instance]: 'i', [HEADERS.topic]: 'cmd/x', [HEADERS.target]: 'GID_a@@@d' }), /fleetmq-target: a target client needs/],
+    ['a target other than the topic names', h({ [HEADERS.instance]: 'i', [HEADERS.topic]: 'cmd/p2p/GID_a@@@d', [HEADERS.target]: 'GID_a@@@e' }), /fleetmq-target: GID_a@@@e is not/],
+    ['a topic under <parent>/p2p/ that names no single client', h({ [HEADERS.instance]: 'i', [HEADERS.topic]: 'cmd/p2p/GID_a@@@d/x' }), /fleetmq-topic: a topic under/],
   ])('refuses %s, naming the reason', (_name, record, reason) => {
     const parsed = parseDownlinkRecord(record);
     expect(parsed.ok).toBe(false);

@@ -1,3 +1,4 @@
+import { downlinkTarget } from '#domain';
 import { HEADERS } from '../headers.js';
 import { newMessageId } from '../message-id.js';
 import type { DownlinkInput, DownlinkMessage } from '../types.js';
@@ -23,7 +24,10 @@ export function buildDownlinkRecord(msg: DownlinkInput, nextId: () => string = n
 
 /**
  * Reads a downlink record, which backends may produce by hand: instance and topic are required,
- * qos defaults to 0, retain to false, and a missing msgid is generated.
+ * qos defaults to 0, retain to false, and a missing msgid is generated. P2P is a property of the
+ * topic: `<parent>/p2p/<clientId>` goes to that client alone (never retained) with or without a
+ * target header; a target header that names another client or comes with any other topic, and
+ * any other topic under `<parent>/p2p/`, refuse the record (to the DLQ) rather than broadcast it.
  */
 export function parseDownlinkRecord(record: IncomingRecord, nextId: () => string = newMessageId): ParseResult<DownlinkMessage> {
   const h = record.headers;
@@ -37,16 +41,19 @@ export function parseDownlinkRecord(record: IncomingRecord, nextId: () => string
   if (qos === undefined) return fail(`bad header ${HEADERS.qos}: expected 0, 1 or 2`);
   const retain = parseRetain(headerText(h, HEADERS.retain), false);
   if (retain === undefined) return fail(`bad header ${HEADERS.retain}: expected true or false`);
-  const target = headerText(h, HEADERS.target);
-  if (target === '') return fail(`bad header ${HEADERS.target}: empty`);
+  const targetHeader = headerText(h, HEADERS.target);
+  if (targetHeader === '') return fail(`bad header ${HEADERS.target}: empty`);
+  // Any client ID: a target that is not one of the instance's clients is simply not connected.
+  const target = downlinkTarget(topic, targetHeader, true);
+  if (!target.ok) return fail(`bad header ${target.field === 'target' ? HEADERS.target : HEADERS.topic}: ${target.detail}`);
   const msg: DownlinkMessage = {
     instanceId,
     topic,
     qos,
-    retain,
+    retain: retain && target.targetClientId === undefined,
     payload: record.value ?? Buffer.alloc(0),
     msgId: headerText(h, HEADERS.msgId) || nextId(),
   };
-  if (target !== undefined) msg.targetClientId = target;
+  if (target.targetClientId !== undefined) msg.targetClientId = target.targetClientId;
   return ok(msg);
 }

@@ -5,7 +5,10 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsStr
 export const MAX_BATCH_MESSAGES = 100;
 
 export class SendMessageDto {
-  @ApiProperty({ example: 'cmd/GID_sensors/reboot', description: 'MQTT topic; its first level must be a parent topic of the instance' })
+  @ApiProperty({
+    example: 'cmd/p2p/GID_sensors@@@device-1',
+    description: 'MQTT topic; its first level must be a parent topic of the instance. `<parent>/p2p/<clientId>` reaches that one client (P2P), any other topic every subscriber',
+  })
   @IsString()
   topic!: string;
 
@@ -28,7 +31,9 @@ export class SendMessageDto {
   @IsBoolean()
   retain?: boolean;
 
-  @ApiPropertyOptional({ description: 'P2P: deliver to this one client only' })
+  @ApiPropertyOptional({
+    description: 'optional: a topic `<parent>/p2p/<clientId>` is delivered to that client alone anyway; when given, clientId must name the same client (any other topic with a clientId is refused)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(128)

@@ -17,10 +17,10 @@ export class TypeOrmRuleSourceRepository extends RuleSourceRepository {
 
   async loadEnabled(): Promise<StoredRule[]> {
     const rows = await this.repo.find({
-      select: { id: true, instanceId: true, name: true, kind: true, source: true, target: true, enabled: true },
+      select: { id: true, instanceId: true, name: true, kind: true, source: true, target: true, enabled: true, createdAt: true },
       where: { enabled: true },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
-    return rows.map((r) => ({ id: r.id, instanceId: r.instanceId, name: r.name, kind: r.kind, source: r.source, target: r.target, enabled: r.enabled }));
+    return rows.map((r) => ({ id: r.id, instanceId: r.instanceId, name: r.name, kind: r.kind, source: r.source, target: r.target, enabled: r.enabled, createdAt: r.createdAt }));
   }
 }
