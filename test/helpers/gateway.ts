@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SecretBox, computeSignature, generateAccessKeyId, generateSecret, generateToken, hashToken } from '#auth';
-import { createLogger, loadConfig, type FleetMqConfig } from '#config';
+import { createLogger, loadConfig, type FleetMqConfig, type Logger } from '#config';
 import type { Permission, TokenAction } from '#domain';
 import {
   AccessKeyEntity,
@@ -59,6 +59,8 @@ export interface TestGatewayOptions {
   credentials?: (real: CredentialLookupRepository) => CredentialLookupRepository;
   /** Reuse the schema of another test gateway instead of creating one. */
   dataSource?: DataSource;
+  /** Defaults to a pino logger at config.logLevel (silent unless LOG_LEVEL is set). */
+  logger?: Logger;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -70,7 +72,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const gateway = new Gateway({
     config,
     credentials: options.credentials ? options.credentials(real) : real,
-    logger: createLogger(config.logLevel),
+    logger: options.logger ?? createLogger(config.logLevel),
     forwarder: options.forwarder,
   });
   const ports = await gateway.start();

@@ -9,16 +9,18 @@ function guardedParser(connected = true) {
   const packets: Array<{ cmd: string }> = [];
   const errors: string[] = [];
   let destroyed = false;
+  const crashes: unknown[] = [];
   installPacketGuards(parser, limits, {
     preConnectBytes: 0,
     guardFailed: false,
     connected: () => connected,
     violation: (v) => violations.push(v),
     destroy: () => (destroyed = true),
+    crashed: (err) => crashes.push(err),
   });
   parser.on('packet', (p) => packets.push(p as { cmd: string }));
   parser.on('error', (e) => errors.push((e as Error).message));
-  return { parser, violations, packets, errors, destroyed: () => destroyed };
+  return { parser, violations, packets, errors, crashes, destroyed: () => destroyed };
 }
 
 function publish(topic: Buffer, payload: Buffer, qos = 0, id = 1): Buffer {

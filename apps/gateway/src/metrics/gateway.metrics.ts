@@ -17,6 +17,8 @@ export class GatewayMetrics {
   readonly disconnects: Counter<'reason'>;
   readonly deliveries: Counter<'kind'>;
   readonly slowConsumers: Counter<string>;
+  readonly refusedPackets: Counter<'reason' | 'limit'>;
+  readonly internalErrors: Counter<'where'>;
   readonly publishesByQos: ReadonlyArray<{ inc(): void }>;
 
   constructor() {
@@ -41,6 +43,16 @@ export class GatewayMetrics {
     this.slowConsumers = counter({
       name: 'fleetmq_gateway_slow_consumer_disconnects_total',
       help: 'Connections closed as slow consumers: outgoing buffer over limits.maxOutgoingBufferBytes, or not draining for STALLED_WRITE_MS',
+    });
+    this.refusedPackets = counter({
+      name: 'fleetmq_gateway_refused_packets_total',
+      help: 'Packets refused (denied PUBLISH or will, oversize), by reason and the limit or rule that refused them; never by client',
+      labelNames: ['reason', 'limit'],
+    });
+    this.internalErrors = counter({
+      name: 'fleetmq_gateway_internal_errors_total',
+      help: 'Exceptions caught at the engine boundary (hook, parser, listener, broker event); each closed its connection',
+      labelNames: ['where'],
     });
     this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
   }
