@@ -156,8 +156,13 @@ function scheduleExpiry(deps: HookDeps, state: ConnectionState, expiresAt: numbe
     state.expiryTimer = undefined;
     // Closed before aedes registered it: no 'clientDisconnect' disposed this timer.
     if (state.client.closed) return;
-    if (deps.clock() >= expiresAt) state.close('auth-expired');
-    else scheduleExpiry(deps, state, expiresAt);
+    // A timer callback is outside every aedes call: closing (the will runs) must not throw out of it.
+    try {
+      if (deps.clock() >= expiresAt) state.close('auth-expired');
+      else scheduleExpiry(deps, state, expiresAt);
+    } catch (err) {
+      deps.boundary.contain('authenticate', state.client, err);
+    }
   }, Math.min(delay, MAX_TIMER_MS));
   state.expiryTimer.unref();
 }
