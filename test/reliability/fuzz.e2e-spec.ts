@@ -9,8 +9,8 @@
 //
 // Structured fuzz (second describe, structured-fuzz.ts): every field of every packet type
 // mutated one at a time (flags, QoS, packet ids, lengths, strings), each case followed by a
-// clean and by an abrupt close (the will path runs only on the latter); the long run adds
-// random combinations of several mutated packets. The gateway process must stay up, with
+// clean and by an abrupt close (the will path runs only on the latter); the long run tries
+// every value of the byte-wide fields and adds packets with several fields broken at once. The gateway process must stay up, with
 // no exception even reaching the engine boundary, and a healthy client must keep working.
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -19,7 +19,7 @@ import WebSocket from 'ws';
 import { waitFor } from '../helpers/kafka.js';
 import { connectClient, endAllClients, publish, sleep, subscribe, waitForMessage } from '../helpers/mqtt.js';
 import { GatewayProcess, createTestDatabase, report, runTag, scale } from './harness.js';
-import { combinedCase, runCase, structuredCases, type CloseKind, type FuzzCase, type Outcome } from './structured-fuzz.js';
+import { multiFieldCase, runCase, structuredCases, type CloseKind, type FuzzCase, type Outcome } from './structured-fuzz.js';
 
 const DURATION_MS = scale(8_000, 60_000);
 const WORKERS = scale(16, 48);
@@ -318,7 +318,7 @@ describe('reliability: malformed input fuzz', () => {
 });
 
 describe('reliability: structured fuzz of every packet field', () => {
-  const COMBINED_MS = scale(0, 90_000);
+  const MULTI_FIELD_MS = scale(0, 90_000);
   const CONCURRENCY = 8;
   let db: { url: string; drop(): Promise<void> } | undefined;
   let gw: GatewayProcess | undefined;
@@ -361,18 +361,18 @@ describe('reliability: structured fuzz of every packet field', () => {
     let watched = 0;
     watcher.on('message', () => watched++);
 
-    const cases = structuredCases(scale(false, true));
+    const { cases, generators } = structuredCases(scale(false, true));
     const jobs = cases.flatMap((c) => (['clean', 'abrupt'] as const).map((close) => ({ c, close })));
     const outcomes: Record<Outcome, number> = { 'closed-by-server': 0, answered: 0, silent: 0, 'connect-refused': 0 };
     const t0 = Date.now();
     await runAll(jobs, outcomes);
-    let combined = 0;
-    if (COMBINED_MS > 0) {
+    let multiField = 0;
+    if (MULTI_FIELD_MS > 0) {
       const rnd = prng(SEED);
-      const end = Date.now() + COMBINED_MS;
+      const end = Date.now() + MULTI_FIELD_MS;
       while (Date.now() < end && gw!.running) {
-        const batch = Array.from({ length: 64 }, (_, i) => ({ c: combinedCase(rnd, cases), close: (i % 2 === 0 ? 'clean' : 'abrupt') as CloseKind }));
-        combined += batch.length;
+        const batch = Array.from({ length: 64 }, (_, i) => ({ c: multiFieldCase(rnd, generators), close: (i % 2 === 0 ? 'clean' : 'abrupt') as CloseKind }));
+        multiField += batch.length;
         await runAll(batch, outcomes);
       }
     }
@@ -394,8 +394,8 @@ describe('reliability: structured fuzz of every packet field', () => {
     report('structured-fuzz', {
       seed: SEED,
       fieldCases: cases.length,
-      sockets: jobs.length + combined,
-      combined,
+      sockets: jobs.length + multiField,
+      multiField,
       elapsedMs,
       outcomes,
       protocolViolations: await gw!.metric('fleetmq_gateway_protocol_violations_total'),

@@ -153,14 +153,26 @@ function bytes(long: boolean, notable: number[]): number[] {
 
 type Mutations<S> = { [K in keyof S]?: ReadonlyArray<S[K]> };
 
-function variants<S extends object>(kind: string, base: S, mutations: Mutations<S>, build: (s: S) => Buffer, connectFirst: boolean): FuzzCase[] {
-  const cases: FuzzCase[] = [];
-  for (const key of Object.keys(mutations) as Array<keyof S>) {
-    for (const value of mutations[key] ?? []) {
-      cases.push({ name: `${kind}.${String(key)}=${show(value)}`, connectFirst, bytes: build({ ...base, [key]: value }) });
-    }
-  }
-  return cases;
+/** One packet type: its valid base and, per field, the values that break it. */
+export interface PacketGenerator {
+  readonly kind: string;
+  readonly connectFirst: boolean;
+  readonly fields: ReadonlyArray<readonly [string, ReadonlyArray<unknown>]>;
+  make(overrides: Record<string, unknown>): Buffer;
+}
+
+function generator<S extends object>(kind: string, base: S, mutations: Mutations<S>, build: (s: S) => Buffer, connectFirst: boolean): PacketGenerator {
+  return {
+    kind,
+    connectFirst,
+    fields: Object.entries(mutations) as Array<[string, ReadonlyArray<unknown>]>,
+    make: (overrides) => build({ ...base, ...overrides } as S),
+  };
+}
+
+/** Each field of the packet replaced by each of its values, the others left valid. */
+function singleFieldCases(g: PacketGenerator): FuzzCase[] {
+  return g.fields.flatMap(([key, values]) => values.map((value) => ({ name: `${g.kind}.${key}=${show(value)}`, connectFirst: g.connectFirst, bytes: g.make({ [key]: value }) })));
 }
 
 function show(value: unknown): string {
@@ -188,12 +200,23 @@ const framingMutations = {
   truncate: TRUNCATIONS,
 };
 
+export interface StructuredFuzz {
+  /** Every field of every packet type, one at a time. */
+  readonly cases: FuzzCase[];
+  readonly generators: PacketGenerator[];
+}
+
 /** Every field of every packet type, one at a time (see the file comment). */
-export function structuredCases(long: boolean): FuzzCase[] {
+export function structuredCases(long: boolean): StructuredFuzz {
   const cases: FuzzCase[] = [];
+  const generators: PacketGenerator[] = [];
+  const add = (g: PacketGenerator): void => {
+    generators.push(g);
+    cases.push(...singleFieldCases(g));
+  };
   const cid = `fz-${process.pid}-${serial++}`;
-  cases.push(
-    ...variants<ConnectSpec>(
+  add(
+    generator<ConnectSpec>(
       'connect',
       connectBase(cid),
       {
@@ -221,8 +244,8 @@ export function structuredCases(long: boolean): FuzzCase[] {
       cases.push({ name: `connect.flags=0x${flags.toString(16)}+credentials`, connectFirst: false, bytes: connect({ ...connectBase(`fz-${serial++}`), flags, username, password }) });
     }
   }
-  cases.push(
-    ...variants<PublishSpec>(
+  add(
+    generator<PublishSpec>(
       'publish',
       { headerFlags: 0x02, topic: text('fuzz/t'), topicLengthDelta: 0, packetId: 1, payload: text('p') },
       {
@@ -238,9 +261,9 @@ export function structuredCases(long: boolean): FuzzCase[] {
     ),
   );
   // QoS 0 with a packet identifier: the two bytes are payload then, which is legal.
-  cases.push(...variants<PublishSpec>('publish-qos0', { headerFlags: 0x00, topic: text('fuzz/t0'), topicLengthDelta: 0, packetId: undefined, payload: text('p') }, { packetId: [0, 1], headerFlags: [0x08, 0x09, 0x01] }, publish, true));
-  cases.push(
-    ...variants<SubscribeSpec>(
+  add(generator<PublishSpec>('publish-qos0', { headerFlags: 0x00, topic: text('fuzz/t0'), topicLengthDelta: 0, packetId: undefined, payload: text('p') }, { packetId: [0, 1], headerFlags: [0x08, 0x09, 0x01] }, publish, true));
+  add(
+    generator<SubscribeSpec>(
       'subscribe',
       { headerFlags: 0x02, packetId: 1, filters: [{ topic: text('fuzz/#'), options: 1 }] },
       {
@@ -258,8 +281,8 @@ export function structuredCases(long: boolean): FuzzCase[] {
       true,
     ),
   );
-  cases.push(
-    ...variants<UnsubscribeSpec>(
+  add(
+    generator<UnsubscribeSpec>(
       'unsubscribe',
       { headerFlags: 0x02, packetId: 1, filters: [text('fuzz/#')] },
       { headerFlags: ALL_NIBBLES, packetId: PACKET_IDS, filters: [[], ...TOPIC_FILTERS.map((t) => [t]), Array.from({ length: 30 }, (_, i) => text(`u/${i}`))], ...framingMutations },
@@ -283,8 +306,8 @@ export function structuredCases(long: boolean): FuzzCase[] {
     ['auth', 15, 0, Buffer.from([0])],
   ];
   for (const [name, type, flags, body] of simple) {
-    cases.push(
-      ...variants<SimpleSpec>(
+    add(
+      generator<SimpleSpec>(
         name,
         { headerFlags: flags, body },
         { headerFlags: ALL_NIBBLES, body: [Buffer.alloc(0), Buffer.from([0]), u16(0), u16(65535), Buffer.from([0, 1, 0]), Buffer.from([0, 1, 0, 0])], ...framingMutations },
@@ -294,16 +317,21 @@ export function structuredCases(long: boolean): FuzzCase[] {
     );
   }
   cases.push({ name: 'connect.second', connectFirst: true, bytes: validConnect() });
-  return cases;
+  return { cases, generators };
 }
 
-/** A CONNECT or other packet with 2 to 4 fields mutated at once (long run). */
-export function combinedCase(rnd: () => number, pool: FuzzCase[]): FuzzCase {
-  // Concatenating mutated packets of the same connection: several fields wrong at once, in sequence.
-  const n = 2 + Math.floor(rnd() * 3);
-  const picked = Array.from({ length: n }, () => pool[Math.floor(rnd() * pool.length)]!);
-  const connectFirst = picked[0]!.connectFirst;
-  return { name: `combined(${picked.map((c) => c.name).join(' + ')})`, connectFirst, bytes: Buffer.concat(picked.map((c) => c.bytes)) };
+/** One packet with 2 to 4 of its fields broken at once, picked by `rnd` (the long run). */
+export function multiFieldCase(rnd: () => number, generators: PacketGenerator[]): FuzzCase {
+  const pick = <T>(list: ReadonlyArray<T>): T => list[Math.floor(rnd() * list.length)]!;
+  const g = pick(generators);
+  const overrides: Record<string, unknown> = {};
+  const count = Math.min(g.fields.length, 2 + Math.floor(rnd() * 3));
+  while (Object.keys(overrides).length < count) {
+    const [key, values] = pick(g.fields);
+    overrides[key] ??= pick(values);
+  }
+  const name = `${g.kind}{${Object.entries(overrides).map(([k, v]) => `${k}=${show(v)}`).join(', ')}}`;
+  return { name, connectFirst: g.connectFirst, bytes: g.make(overrides) };
 }
 
 // ------------------------------------------------------------------ running
