@@ -123,4 +123,17 @@ describe('denied PUBLISH in an authenticated instance: ignore vs disconnect, met
     expect(await refused('no-publish-permission')).toBe(before + 1);
     expect(uplinks.filter((u) => u.clientId === subOnly.clientId)).toEqual([]);
   });
+
+  it('an oversize PUBLISH is counted by limit and logged naming the client and the limit', async () => {
+    const creds = await ignore.seed.signatureClient(instanceId, clientIdIn(), 'ALL');
+    const big = await connectClient(ignore.mqttUrl, creds);
+    const limit = ignore.config.limits.maxPayloadBytes;
+    const before = await counter('fleetmq_gateway_refused_packets_total', { reason: 'oversize', limit: 'FLEETMQ_MAX_PAYLOAD_BYTES' });
+    const closed = waitForClose(big, 5000);
+    big.publish('telemetry/big', Buffer.alloc(limit + 1), { qos: 1 });
+    await closed;
+    expect(await counter('fleetmq_gateway_refused_packets_total', { reason: 'oversize', limit: 'FLEETMQ_MAX_PAYLOAD_BYTES' })).toBe(before + 1);
+    const line = logs.withMessage('packet refused').find((l) => l.reason === 'oversize');
+    expect(line).toMatchObject({ limit: 'FLEETMQ_MAX_PAYLOAD_BYTES', limitValue: limit, clientId: creds.clientId, instanceId, address: '127.0.0.1' });
+  });
 });
