@@ -136,4 +136,20 @@ describe('denied PUBLISH in an authenticated instance: ignore vs disconnect, met
     const line = logs.withMessage('packet refused').find((l) => l.reason === 'oversize');
     expect(line).toMatchObject({ limit: 'FLEETMQ_MAX_PAYLOAD_BYTES', limitValue: limit, clientId: creds.clientId, instanceId, address: '127.0.0.1' });
   });
+
+  it('ignore: denied PUBLISHes still pass the per-connection rate limit', async () => {
+    const RATE = 10;
+    const limited = await startTestGateway({ config: { allowAnonymous: false, limits: { publishRatePerConnection: RATE } }, forwarder: recording, dataSource: ignore.dataSource });
+    try {
+      const publisher = await connectClient(limited.mqttUrl, await limited.seed.signatureClient(instanceId, clientIdIn(), 'SUB'));
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 3 * RATE }, (_, i) => publish(publisher, 'telemetry/x', String(i), { qos: 1 })));
+      // A full bucket (RATE) at once, the other 2 x RATE at RATE per second; unlimited, ~50 ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_600);
+      expect(publisher.connected).toBe(true);
+    } finally {
+      await endAllClients();
+      await limited.close();
+    }
+  });
 });

@@ -14,6 +14,8 @@ const INVALID_TOPIC = new Error('invalid topic name');
 const DOLLAR = 0x24;
 const RESERVED: AclDecision = Object.freeze({ allowed: false, reason: 'reserved-topic' });
 const NOTHING = Buffer.alloc(0);
+// Outside every namespace, so no subscription (not even `#`) matches it: where dropped packets go.
+const DROPPED_TOPIC = P2P_SINK_TOPIC;
 
 /**
  * Where aedes 1.2 calls this (checked in its source): lib/handlers/publish.js runs
@@ -65,7 +67,13 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
         state.markClosing('protocol-violation');
         return callback(DENIED);
       }
-      return acknowledgeAndDrop(packet, callback);
+      // Through the gate like any PUBLISH: the rate limit holds, and its PUBACK is not written
+      // ahead of earlier PUBLISHes still waiting there [MQTT-4.6.0-2].
+      if (state.gate === undefined) return acknowledgeAndDrop(packet, callback);
+      return admit(state, (release) => {
+        release();
+        acknowledgeAndDrop(packet, callback);
+      });
     }
 
     const qos = packet.qos as QoS;
@@ -128,7 +136,7 @@ export function decidePublish(deps: HookDeps, identity: Identity, parentTopics: 
  * a QoS 2 packet until PUBREL).
  */
 function acknowledgeAndDrop(packet: PublishPacket, callback: (error?: Error | null) => void): void {
-  packet.topic = P2P_SINK_TOPIC;
+  packet.topic = DROPPED_TOPIC;
   packet.retain = false;
   packet.payload = NOTHING;
   callback(null);
