@@ -137,6 +137,19 @@ describe('denied PUBLISH in an authenticated instance: ignore vs disconnect, met
     expect(line).toMatchObject({ limit: 'FLEETMQ_MAX_PAYLOAD_BYTES', limitValue: limit, clientId: creds.clientId, instanceId, address: '127.0.0.1' });
   });
 
+  it('a refused SUBSCRIBE filter and a malformed packet are logged naming the client too', async () => {
+    const creds = await ignore.seed.signatureClient(instanceId, clientIdIn(), 'ALL');
+    const c = await connectClient(ignore.mqttUrl, creds);
+    const before = await counter('fleetmq_gateway_refused_packets_total', { reason: 'subscribe-denied', limit: 'unknown-parent-topic' });
+    expect(await subscribe(c, ['elsewhere/#', 'telemetry/#'])).toEqual([128, 1]);
+    expect(await counter('fleetmq_gateway_refused_packets_total', { reason: 'subscribe-denied', limit: 'unknown-parent-topic' })).toBe(before + 1);
+    expect(logs.withMessage('packet refused').find((l) => l.reason === 'subscribe-denied')).toMatchObject({ clientId: creds.clientId, limit: 'unknown-parent-topic', filter: 'elsewhere/#' });
+    const closed = waitForClose(c, 5000);
+    (c.stream as unknown as { write(b: Buffer): void }).write(Buffer.from([0xa2, 0x02, 0x00, 0x07])); // UNSUBSCRIBE without a filter
+    await closed;
+    expect(logs.withMessage('connection closed: protocol violation').find((l) => l.clientId === creds.clientId)).toMatchObject({ kind: 'no-topic-filter', instanceId, address: '127.0.0.1' });
+  });
+
   it('ignore: denied PUBLISHes still pass the per-connection rate limit', async () => {
     const RATE = 10;
     const limited = await startTestGateway({ config: { allowAnonymous: false, limits: { publishRatePerConnection: RATE } }, forwarder: recording, dataSource: ignore.dataSource });

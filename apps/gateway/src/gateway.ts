@@ -286,6 +286,8 @@ export class Gateway implements GatewayPorts {
       else this.refusals.report('oversize', 'FLEETMQ_MAX_PAYLOAD_BYTES', state, { limitValue: limits.maxPayloadBytes });
     } else if (kind === 'pre-connect-bytes') {
       this.refusals.report('pre-connect-bytes', 'FLEETMQ_PRECONNECT_MAX_BYTES', state, { limitValue: limits.preConnectMaxBytes });
+    } else {
+      this.refusals.violation(kind, state);
     }
   }
 

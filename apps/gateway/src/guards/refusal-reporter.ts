@@ -3,7 +3,7 @@ import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { ConnectionState } from '../session/connection-state.js';
 
 /** Why a packet was refused: the `reason` label of fleetmq_gateway_refused_packets_total. */
-export type PacketRefusal = 'publish-denied' | 'will-denied' | 'oversize' | 'pre-connect-bytes';
+export type PacketRefusal = 'publish-denied' | 'will-denied' | 'subscribe-denied' | 'oversize' | 'pre-connect-bytes';
 
 /**
  * Counts and logs packets the gateway refuses. The metric is labelled by reason and by the
@@ -31,6 +31,19 @@ export class RefusalReporter {
         ...detail,
       },
       'packet refused',
+    );
+  }
+
+  /**
+   * A connection closed for a malformed packet (counted by the caller in
+   * fleetmq_gateway_protocol_violations_total): logged the same way, so a device that sends
+   * the same broken packet after every reconnect shows up in the log.
+   */
+  violation(kind: string, state: ConnectionState | undefined): void {
+    this.log.warn(
+      `violation|${kind}`,
+      { reason: 'protocol-violation', kind, instanceId: state?.ctx?.instanceId, clientId: state?.ctx?.clientId ?? state?.connect?.clientId, address: state?.remoteAddress },
+      'connection closed: protocol violation',
     );
   }
 }

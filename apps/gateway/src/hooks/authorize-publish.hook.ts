@@ -55,6 +55,7 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
       if (!isWill) {
         state.markClosing('protocol-violation');
         metrics.protocolViolations.labels('invalid-topic').inc();
+        deps.refusals.violation('invalid-topic', state);
       }
       return callback(INVALID_TOPIC);
     }
