@@ -196,4 +196,11 @@ describe('installPacketGuards', () => {
     g.parser.parse(publish(Buffer.from('t'), Buffer.from('y')));
     expect(g.packets).toHaveLength(1);
   });
+
+  it('keeps only version and bridge mode of a bridge CONNECT (level | 0x80), not its credentials', () => {
+    const g = guardedParser(false);
+    g.parser.parse(connectWith(0xc2, [0, 1, 0x75, 0, 6, ...Buffer.from('secret')], 'MQTT', 0x84));
+    expect(g.packets.map((p) => p.cmd)).toEqual(['connect']);
+    expect(g.parser.settings).toEqual({ protocolVersion: 4, bridgeMode: true });
+  });
 });

@@ -127,6 +127,10 @@ const PARSER_STATES = ['_parseHeader', '_parseLength', '_parsePayload', '_newPac
 const SETTINGS_BY_VERSION = new Map<number, Readonly<{ protocolVersion: number }>>(
   [3, 4, 5].map((v) => [v, Object.freeze({ protocolVersion: v })]),
 );
+// A bridge's CONNECT (level | 0x80) also needs `bridgeMode` kept: SUBSCRIBE options depend on it.
+const BRIDGE_SETTINGS_BY_VERSION = new Map<number, Readonly<{ protocolVersion: number; bridgeMode: true }>>(
+  [3, 4, 5].map((v) => [v, Object.freeze({ protocolVersion: v, bridgeMode: true as const })]),
+);
 
 function report(target: GuardTarget, kind: Violation): void {
   if (target.guardFailed) return;
@@ -232,7 +236,7 @@ function checkPacket(
   }
   const problem = lengthProblem(parser, packet) ?? contentProblem(packet, limits);
   if (packet.cmd === 'connect') {
-    const settings = packet.bridgeMode === true ? undefined : SETTINGS_BY_VERSION.get(packet.protocolVersion ?? 4);
+    const settings = (packet.bridgeMode === true ? BRIDGE_SETTINGS_BY_VERSION : SETTINGS_BY_VERSION).get(packet.protocolVersion ?? 4);
     if (settings !== undefined) parser.settings = settings;
   }
   if (problem !== null) {
