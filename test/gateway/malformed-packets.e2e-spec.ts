@@ -167,6 +167,16 @@ describe('a well-formed will the client may not publish follows FLEETMQ_DENY_ACT
     await inbox.none((m) => m.topic !== 'telemetry/will', 300);
   });
 
+  it('a device with valid credentials gets no CONNACK for a will QoS 3 either', async () => {
+    const creds = await ignore.seed.signatureClient(instanceId, clientIdIn());
+    const raw = await RawSocket.open(ignore.port);
+    // 0xde: user name, password, will QoS 3, will, clean session.
+    raw.write(rawConnect({ flags: 0xde, clientId: creds.clientId, willTopic: 'telemetry/will', username: creds.username, password: creds.password }));
+    expect(await raw.closedWithin(2000)).toBe(true);
+    expect(Buffer.concat(raw.received).length).toBe(0);
+    expect(await connackCode(ignore.mqttUrl, creds)).toBe(0);
+  });
+
   it('disconnect: refuses the CONNECT with CONNACK 5', async () => {
     const creds = await disconnect.seed.signatureClient(instanceId, clientIdIn());
     expect(await connackCode(disconnect.mqttUrl, { ...creds, ...willTo('elsewhere/will') })).toBe(5);
