@@ -3,6 +3,7 @@
 // does not lock out the healthy devices sharing its address, and a guessed client ID does not
 // lock its device out from elsewhere. Raw CONNECTs over TCP from several loopback addresses.
 import { clientIdIn, startTestGateway, type Credentials, type TestGateway } from '../helpers/gateway.js';
+import { captureLogs } from '../helpers/logs.js';
 import { counter } from '../helpers/metrics.js';
 import { RawSocket, connackReturnCode, connectPacket } from '../helpers/mqtt.js';
 
@@ -23,12 +24,14 @@ async function connackFrom(gw: TestGateway, localAddress: string, creds: Credent
 describe('auth-failure limits behind a shared address (issue 9 item 5)', () => {
   let gw: TestGateway;
   let instanceId: string;
+  const logs = captureLogs('warn');
   const wrong = (creds: Credentials): Credentials => ({ ...creds, password: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' });
 
   beforeAll(async () => {
     // A back-off far longer than the test: nothing here depends on timing.
     gw = await startTestGateway({
       config: { allowAnonymous: false, limits: { authFailuresPerMinute: CEILING, authFailuresPerClient: PER_CLIENT, authBackoffMs: 600_000, authBackoffMaxMs: 600_000 } },
+      logger: logs.logger,
     });
     instanceId = (await gw.seed.instance()).id;
   });
@@ -46,6 +49,9 @@ describe('auth-failure limits behind a shared address (issue 9 item 5)', () => {
     expect(new Set(codes.slice(PER_CLIENT))).toEqual(new Set([5]));
     // Backed off: even its right secret is not checked now, from that address...
     expect(await connackFrom(gw, nat, bad)).toBe(5);
+    expect(logs.withMessage('connect refused unchecked').filter((l) => l.clientId === bad.clientId)).toEqual([
+      expect.objectContaining({ limit: 'client-backoff', address: nat }),
+    ]);
     // ...while every other device behind the address connects.
     for (let i = 0; i < 5; i++) expect(await connackFrom(gw, nat, await gw.seed.signatureClient(instanceId, clientIdIn()))).toBe(0);
   });
@@ -63,6 +69,7 @@ describe('auth-failure limits behind a shared address (issue 9 item 5)', () => {
     for (let i = 0; i < CEILING; i++) expect(await connackFrom(gw, guesser, wrong(await gw.seed.signatureClient(instanceId, clientIdIn())))).toBe(4);
     expect(await connackFrom(gw, guesser, await gw.seed.signatureClient(instanceId, clientIdIn()))).toBe(5);
     expect(await counter('fleetmq_gateway_auth_failures_total', { code: '5', reason: 'rate-limited' })).toBe(before + 1);
+    expect(logs.withMessage('connect refused unchecked').find((l) => l.limit === 'address-ceiling')).toMatchObject({ address: guesser });
     expect(await connackFrom(gw, '127.0.0.8', await gw.seed.signatureClient(instanceId, clientIdIn()))).toBe(0);
   });
 });

@@ -35,6 +35,14 @@ export class RefusalReporter {
   }
 
   /**
+   * A CONNECT refused unchecked by the auth-failure limiter (counted by the caller as reason
+   * `rate-limited`): which limit, so an operator sees a NAT address reaching its ceiling.
+   */
+  connectBlocked(block: string, clientId: string, address: string): void {
+    this.log.warn(`blocked|${block}`, { reason: 'rate-limited', limit: block, clientId, address }, 'connect refused unchecked');
+  }
+
+  /**
    * A connection closed for a malformed packet (counted by the caller in
    * fleetmq_gateway_protocol_violations_total): logged the same way, so a device that sends
    * the same broken packet after every reconnect shows up in the log.

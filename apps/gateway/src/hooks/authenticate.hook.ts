@@ -39,6 +39,7 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
     const blocked = deps.limiter.blocked(connect.clientId, address);
     if (blocked !== null) {
       deps.metrics.authFailures.labels('5', 'rate-limited').inc();
+      deps.refusals.connectBlocked(blocked, connect.clientId, address);
       return done(refuse(5, 'rate-limited'), false);
     }
     deps.authenticator
