@@ -47,7 +47,7 @@ describe('gateway ACL, P2P and instance isolation', () => {
       expect(got.payload.toString()).toBe('hello');
     });
 
-    it('closes the connection on a denied publish, and nobody receives it', async () => {
+    it('acknowledges and drops a denied publish (FLEETMQ_DENY_ACTION=ignore, the default): nobody receives it', async () => {
       const anon = await connectClient(gw.mqttUrl, { clientId: 'spy-' + Date.now() });
       const anonInbox = new Inbox(anon);
       await subscribe(anon, '#');
@@ -55,13 +55,10 @@ describe('gateway ACL, P2P and instance isolation', () => {
       const inbox = new Inbox(sub);
       await subscribe(sub, 'telemetry/#');
       const subOnly = await device(a, clientIdIn(), 'SUB');
-      const closed = waitForClose(subOnly);
-      subOnly.publish('telemetry/denied', 'x', { qos: 1 });
-      await closed;
+      await publish(subOnly, 'telemetry/denied', 'x', { qos: 1 }); // PUBACK
       const stranger = await device(a);
-      const closed2 = waitForClose(stranger);
-      stranger.publish('unknown-parent/x', 'y', { qos: 0 });
-      await closed2;
+      await publish(stranger, 'unknown-parent/x', 'y', { qos: 2 }); // PUBCOMP
+      expect([subOnly.connected, stranger.connected]).toEqual([true, true]);
       await inbox.none(() => true, 300);
       await anonInbox.none(() => true, 10);
     });
@@ -171,9 +168,13 @@ describe('gateway ACL, P2P and instance isolation', () => {
       const inbox = new Inbox(client);
       await publish(client, 'telemetry/room1/a', 'ok', { qos: 1 });
       await inbox.next((m) => m.payload.toString() === 'ok');
-      const closed = waitForClose(client);
-      client.publish('telemetry/room2/a', 'outside', { qos: 1 });
-      await closed;
+      await subscribe(client, 'telemetry/room1/#');
+      // Outside the W resources: acknowledged and dropped (FLEETMQ_DENY_ACTION=ignore).
+      await publish(client, 'telemetry/room2/a', 'outside', { qos: 1 });
+      await publish(client, 'telemetry/room1/b', 'marker', { qos: 1 });
+      await inbox.next((m) => m.payload.toString() === 'marker');
+      await inbox.none((m) => m.payload.toString() === 'outside', 50);
+      expect(client.connected).toBe(true);
     });
 
     it('closes the connection when the token expires', async () => {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { register } from 'prom-client';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import {
   Inbox,
@@ -15,15 +14,9 @@ import {
   sleep,
   subscribe,
 } from '../helpers/mqtt.js';
+import { counter } from '../helpers/metrics.js';
 
 const MAX_PAYLOAD = 1024;
-
-async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await register.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('gateway protocol guards (raw bytes over TCP)', () => {
   let gw: TestGateway;

@@ -59,7 +59,7 @@ export interface TestGatewayOptions {
   credentials?: (real: CredentialLookupRepository) => CredentialLookupRepository;
   /** Reuse the schema of another test gateway instead of creating one. */
   dataSource?: DataSource;
-  /** Instead of a logger at the config's level (e.g. one that captures what is logged). */
+  /** Defaults to a pino logger at config.logLevel (silent unless LOG_LEVEL is set). */
   logger?: Logger;
 }
 

@@ -22,13 +22,16 @@ import {
 } from './gateway.ports.js';
 import { installPacketGuards, maxPacketBytes, type ParserInternals, type Violation } from './guards/packet-guards.js';
 import { PublishGate } from './guards/publish-gate.js';
+import { RefusalReporter } from './guards/refusal-reporter.js';
 import { TokenBucket } from './guards/token-bucket.js';
 import { createAuthenticateHook, createPreConnectHook } from './hooks/authenticate.hook.js';
 import { BACKLOG_SWEEP_MS, createAuthorizeForwardHook, sweepBacklogs } from './hooks/authorize-forward.hook.js';
 import { createAuthorizePublishHook } from './hooks/authorize-publish.hook.js';
 import { createAuthorizeSubscribeHook } from './hooks/authorize-subscribe.hook.js';
 import { attachBrokerEvents } from './hooks/broker-events.js';
+import { EngineBoundary } from './hooks/engine-boundary.js';
 import type { HookDeps } from './hooks/hook-deps.js';
+import { RateLimitedLog } from './logging/rate-limited-log.js';
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners/listeners.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
 import { slimAedesClient } from './session/aedes-client.js';
@@ -65,6 +68,8 @@ export class Gateway implements GatewayPorts {
   private readonly store: CredentialStore;
   private readonly states = new WeakMap<Client, ConnectionState>();
   private readonly deps: HookDeps;
+  private readonly boundary: EngineBoundary;
+  private readonly refusals: RefusalReporter;
   private readonly clock: () => number;
   private forwarder: PublishForwarder;
   private broker: Aedes | undefined;
@@ -88,9 +93,13 @@ export class Gateway implements GatewayPorts {
     this.events = new GatewayEventBus(this.logger);
     this.store = new CredentialStore(options.credentials, this.config.authCacheTtlMs, this.logger, this.clock);
     const { maxInflight, publishRatePerConnection: rate } = this.config.limits;
+    const rateLimitedLog = new RateLimitedLog(this.logger, 10_000, this.clock);
+    this.boundary = new EngineBoundary(this.states, this.metrics, rateLimitedLog);
+    this.refusals = new RefusalReporter(this.metrics, rateLimitedLog);
     this.host = {
-      onViolation: (_state, kind) => this.onViolation(kind),
+      onViolation: (state, kind) => this.onViolation(state, kind),
       createGate: () => new PublishGate(maxInflight, rate > 0 ? new TokenBucket(rate, this.clock) : undefined),
+      onCrash: (state, err) => this.boundary.contain('parser', state.client, err),
     };
     this.deps = {
       config: this.config,
@@ -101,7 +110,17 @@ export class Gateway implements GatewayPorts {
       events: this.events,
       store: this.store,
       authenticator: new Authenticator(this.store, this.config.allowAnonymous, this.clock),
-      limiter: new AuthFailureLimiter(this.config.limits.authFailuresPerMinute, { clock: this.clock }),
+      boundary: this.boundary,
+      refusals: this.refusals,
+      limiter: new AuthFailureLimiter(
+        {
+          perAddressPerMinute: this.config.limits.authFailuresPerMinute,
+          perClient: this.config.limits.authFailuresPerClient,
+          backoffMs: this.config.limits.authBackoffMs,
+          backoffMaxMs: this.config.limits.authBackoffMaxMs,
+        },
+        { clock: this.clock },
+      ),
       forwarder: () => this.forwarder,
       deliverP2P: (instanceId, target, topic, payload, qos) => this.deliverP2P(instanceId, target, topic, payload, qos),
       namespace: (instanceId) => this.namespace(instanceId),
@@ -128,17 +147,17 @@ export class Gateway implements GatewayPorts {
 
   async start(): Promise<ListeningPorts> {
     if (this.broker !== undefined) throw new Error('gateway already started');
-    const { config, deps } = this;
+    const { config, deps, boundary } = this;
     const broker = await Aedes.createBroker({
       id: config.nodeId,
       connectTimeout: config.limits.connectTimeoutMs,
       // FleetMQ client IDs have up to 64 characters; MQTT 3.1's 23 would refuse them.
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
-      preConnect: createPreConnectHook(deps),
-      authenticate: createAuthenticateHook(deps),
-      authorizePublish: createAuthorizePublishHook(deps),
-      authorizeSubscribe: createAuthorizeSubscribeHook(deps),
-      authorizeForward: createAuthorizeForwardHook(deps),
+      preConnect: boundary.preConnect(createPreConnectHook(deps)),
+      authenticate: boundary.authenticate(createAuthenticateHook(deps)),
+      authorizePublish: boundary.authorizePublish(createAuthorizePublishHook(deps)),
+      authorizeSubscribe: boundary.authorizeSubscribe(createAuthorizeSubscribeHook(deps)),
+      authorizeForward: boundary.authorizeForward(createAuthorizeForwardHook(deps)),
     });
     this.broker = broker;
     attachBrokerEvents(broker, deps);
@@ -243,18 +262,35 @@ export class Gateway implements GatewayPorts {
       return;
     }
     this.accepted++;
-    const client = broker.handle(stream, req) as AedesClientInternals;
-    slimAedesClient(client);
-    // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
-    // (broker-events.ts), and whatever else it holds goes with the client.
-    const state = new ConnectionState(client, transport, remoteAddress, this.host);
-    this.states.set(client, state);
-    installPacketGuards((client as unknown as { _parser: ParserInternals })._parser, this.config.limits, state);
+    let client: AedesClientInternals | undefined;
+    try {
+      client = broker.handle(stream, req) as AedesClientInternals;
+      slimAedesClient(client);
+      // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
+      // (broker-events.ts), and whatever else it holds goes with the client.
+      const state = new ConnectionState(client, transport, remoteAddress, this.host);
+      this.states.set(client, state);
+      installPacketGuards((client as unknown as { _parser: ParserInternals })._parser, this.config.limits, state);
+    } catch (err) {
+      // The engine boundary of the listeners: this socket goes, the server keeps accepting.
+      this.boundary.contain('listener', client, err);
+      stream.destroy();
+    }
   }
 
-  private onViolation(kind: Violation): void {
-    if (kind === 'oversize') this.metrics.oversize.inc();
+  private onViolation(state: ConnectionState, kind: Violation): void {
     this.metrics.protocolViolations.labels(kind).inc();
+    const limits = this.config.limits;
+    if (kind === 'oversize' || kind === 'will-oversize') {
+      this.metrics.oversize.inc();
+      // Before CONNACK the lower pre-CONNECT cap applies to every packet (packet-guards.ts).
+      if (kind === 'oversize' && !state.connected()) this.refusals.report('oversize', 'FLEETMQ_PRECONNECT_MAX_BYTES', state, { limitValue: limits.preConnectMaxBytes });
+      else this.refusals.report('oversize', 'FLEETMQ_MAX_PAYLOAD_BYTES', state, { limitValue: limits.maxPayloadBytes });
+    } else if (kind === 'pre-connect-bytes') {
+      this.refusals.report('pre-connect-bytes', 'FLEETMQ_PRECONNECT_MAX_BYTES', state, { limitValue: limits.preConnectMaxBytes });
+    } else {
+      this.refusals.violation(kind, state);
+    }
   }
 
   private async revalidate(drop: () => void, uses: (ctx: ClientContext) => boolean, stillValid: StillValid): Promise<number> {

@@ -49,6 +49,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig('gateway', { ...separate, FLEETMQ_MASTER_KEY: 'short' })).toThrow(/32 bytes/);
   });
 
+  it('reads the deny action and the auth-failure limits, with defaults', () => {
+    const c = loadConfig('gateway', separate);
+    expect(c.denyAction).toBe('ignore');
+    expect(c.limits).toMatchObject({ authFailuresPerMinute: 1000, authFailuresPerClient: 5, authBackoffMs: 1000, authBackoffMaxMs: 300_000 });
+    expect(loadConfig('gateway', { ...separate, FLEETMQ_DENY_ACTION: 'disconnect' }).denyAction).toBe('disconnect');
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_DENY_ACTION: 'drop' })).toThrow(/FLEETMQ_DENY_ACTION="drop": expected one of ignore, disconnect/);
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_AUTH_BACKOFF_MS: '5000', FLEETMQ_AUTH_BACKOFF_MAX_MS: '1000' })).toThrow(/FLEETMQ_AUTH_BACKOFF_MAX_MS/);
+  });
+
   it('rejects a database URL of another kind', () => {
     expect(() => loadConfig('all-in-one', { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });

@@ -6,6 +6,10 @@ export type Env = Record<string, string | undefined>;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** What a denied PUBLISH (or will) gets: acknowledged and dropped, or the connection closed [MQTT-3.3.5-2]. */
+export type DenyAction = 'ignore' | 'disconnect';
+export const DENY_ACTIONS: readonly DenyAction[] = ['ignore', 'disconnect'];
+
 /** Which process is starting: it decides some defaults (anonymous access, generated secrets). */
 export type Role = 'all-in-one' | 'gateway' | 'console' | 'rule-router';
 
@@ -22,8 +26,18 @@ export interface MqttLimits {
   connectTimeoutMs: number;
   /** Bytes a socket may send before its CONNECT is accepted. */
   preConnectMaxBytes: number;
-  /** Failed CONNECT attempts per source address per minute before CONNACK 5 without checking. */
+  /**
+   * Failed CONNECTs per source address per minute before every CONNECT from it gets CONNACK 5
+   * unchecked: a ceiling far above one device's failures, as fleets behind carrier NAT share
+   * addresses.
+   */
   authFailuresPerMinute: number;
+  /** Failed CONNECTs of one client ID from one address before it is backed off. */
+  authFailuresPerClient: number;
+  /** First back-off of a client ID + address; doubles with each further failure. */
+  authBackoffMs: number;
+  /** Longest back-off. */
+  authBackoffMaxMs: number;
   /** Bytes queued towards a subscriber that does not read before it is disconnected. */
   maxOutgoingBufferBytes: number;
 }
@@ -53,6 +67,7 @@ export interface FleetMqConfig {
   wsPort: number;
   wsPath: string;
   allowAnonymous: boolean;
+  denyAction: DenyAction;
   adminToken?: string;
   masterKey?: string;
   dataDir: string;
@@ -95,6 +110,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     wsPort: r.port('FLEETMQ_WS_PORT', 8083),
     wsPath: r.string('FLEETMQ_WS_PATH', '/mqtt'),
     allowAnonymous: r.bool('FLEETMQ_ALLOW_ANONYMOUS', role === 'all-in-one' && embedded),
+    denyAction: r.oneOf('FLEETMQ_DENY_ACTION', DENY_ACTIONS, 'ignore'),
     adminToken: r.string('FLEETMQ_ADMIN_TOKEN'),
     masterKey: r.string('FLEETMQ_MASTER_KEY'),
     dataDir: r.string('FLEETMQ_DATA_DIR', './.fleetmq'),
@@ -115,7 +131,10 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
       publishRatePerConnection: r.int('FLEETMQ_PUBLISH_RATE_PER_CONNECTION', 0, 0, 1_000_000),
       connectTimeoutMs: r.int('FLEETMQ_CONNECT_TIMEOUT_MS', 30_000, 100, 600_000),
       preConnectMaxBytes: r.int('FLEETMQ_PRECONNECT_MAX_BYTES', 64 * 1024, 64, 16 * 1024 * 1024),
-      authFailuresPerMinute: r.int('FLEETMQ_AUTH_FAILURES_PER_MINUTE', 30, 1, 1_000_000),
+      authFailuresPerMinute: r.int('FLEETMQ_AUTH_FAILURES_PER_MINUTE', 1_000, 1, 1_000_000),
+      authFailuresPerClient: r.int('FLEETMQ_AUTH_FAILURES_PER_CLIENT', 5, 1, 1_000_000),
+      authBackoffMs: r.int('FLEETMQ_AUTH_BACKOFF_MS', 1_000, 1, 3_600_000),
+      authBackoffMaxMs: r.int('FLEETMQ_AUTH_BACKOFF_MAX_MS', 300_000, 1, 86_400_000),
       maxOutgoingBufferBytes: r.int('FLEETMQ_MAX_OUTGOING_BUFFER_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
     uplink: {
@@ -127,6 +146,9 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
   };
   if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
     r.problem('FLEETMQ_TLS_CERT and FLEETMQ_TLS_KEY must be given together');
+  }
+  if (config.limits.authBackoffMaxMs < config.limits.authBackoffMs) {
+    r.problem('FLEETMQ_AUTH_BACKOFF_MAX_MS must not be below FLEETMQ_AUTH_BACKOFF_MS');
   }
   if (!config.wsPath.startsWith('/')) r.problem('FLEETMQ_WS_PATH: must start with /');
   if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {

@@ -5,8 +5,9 @@
  * 3 server unavailable: the database cannot be reached and nothing usable is cached;
  * 4 bad user name or password: malformed username/password, unknown key or token, wrong signature;
  * 5 not authorized: anonymous while off, unknown instance or group, disabled key, expired or
- *   revoked token, a token whose every action its key lacks, a credential of another client, or
- *   too many failures from the address.
+ *   revoked token, a token whose every action its key lacks, a credential of another client, a
+ *   will the client may not publish (with FLEETMQ_DENY_ACTION=disconnect), or too many failures
+ *   (auth-failure-limiter.ts).
  */
 export type RefusalCode = 2 | 3 | 4 | 5;
 
@@ -32,6 +33,7 @@ export const REFUSAL_REASONS = [
   'token-expired',
   'unknown-device-credential',
   'credential-other-client',
+  'will-not-authorized',
   'server-unavailable',
   'internal-error',
 ] as const;

@@ -9,16 +9,18 @@ function guardedParser(connected = true) {
   const packets: Array<{ cmd: string }> = [];
   const errors: string[] = [];
   let destroyed = false;
+  const crashes: unknown[] = [];
   installPacketGuards(parser, limits, {
     preConnectBytes: 0,
     guardFailed: false,
     connected: () => connected,
     violation: (v) => violations.push(v),
     destroy: () => (destroyed = true),
+    crashed: (err) => crashes.push(err),
   });
   parser.on('packet', (p) => packets.push(p as { cmd: string }));
   parser.on('error', (e) => errors.push((e as Error).message));
-  return { parser, violations, packets, errors, destroyed: () => destroyed };
+  return { parser, violations, packets, errors, crashes, destroyed: () => destroyed };
 }
 
 function publish(topic: Buffer, payload: Buffer, qos = 0, id = 1): Buffer {
@@ -132,5 +134,73 @@ describe('installPacketGuards', () => {
     );
     expect(g.packets.map((p) => p.cmd)).toEqual(['connect']);
     expect(g.parser.settings).toEqual({ protocolVersion: 4 });
+  });
+
+  // CONNECT: protocol name "MQTT", level 4, the given flags, keep-alive 10, client ID "c", then `rest`.
+  const connectWith = (flags: number, rest: number[] = [], name = 'MQTT', level = 4): Buffer => {
+    const body = Buffer.concat([Buffer.from([0, name.length]), Buffer.from(name), Buffer.from([level, flags, 0, 10, 0, 1, 0x63]), Buffer.from(rest)]);
+    return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+  };
+  const willFields = [0, 1, 0x77, 0, 1, 0x78]; // will topic "w", payload "x"
+
+  it.each<[string, Buffer, string]>([
+    ['will QoS 3', connectWith(0x1e, willFields), 'will-qos'],
+    ['a password without a user name', connectWith(0x42, [0, 1, 0x70]), 'password-without-username'],
+    ['MQIsdp at level 4', connectWith(0x02, [], 'MQIsdp', 4), 'protocol-name-mismatch'],
+    ['MQTT at level 3', connectWith(0x02, [], 'MQTT', 3), 'protocol-name-mismatch'],
+    ['bytes after the last field', connectWith(0x02, [0]), 'length-mismatch'],
+    ['a will payload over the limit', connectWith(0x06, [0, 1, 0x77, 0, 101, ...Buffer.alloc(101)]), 'will-oversize'],
+  ])('refuses a CONNECT with %s', (_name, bytes, violation) => {
+    const g = guardedParser(false);
+    g.parser.parse(bytes);
+    expect(g.violations).toEqual([violation]);
+    // Refused packets reach aedes as cmd 'refused', which it closes on.
+    expect(g.packets.filter((p) => p.cmd !== 'refused')).toEqual([]);
+  });
+
+  it('accepts MQTT 3.1 (MQIsdp, level 3) and a will QoS 2', () => {
+    const g = guardedParser(false);
+    g.parser.parse(connectWith(0x02, [], 'MQIsdp', 3));
+    expect(g.violations).toEqual([]);
+    const h = guardedParser(false);
+    h.parser.parse(connectWith(0x16, willFields));
+    expect(h.violations).toEqual([]);
+    expect(h.packets.map((p) => p.cmd)).toEqual(['connect']);
+  });
+
+  it.each<[string, number[], string]>([
+    ['SUBSCRIBE without a filter', [0x82, 0x02, 0x00, 0x01], 'no-topic-filter'],
+    ['UNSUBSCRIBE without a filter', [0xa2, 0x02, 0x00, 0x01], 'no-topic-filter'],
+    ['QoS 0 PUBLISH with DUP', [0x38, 0x04, 0x00, 0x01, 0x74, 0x70], 'dup-on-qos0'],
+    ['PUBACK of 3 bytes', [0x40, 0x03, 0x00, 0x01, 0x00], 'length-mismatch'],
+    ['PUBREL of 1 byte', [0x62, 0x01, 0x00], 'length-mismatch'],
+    ['DISCONNECT with a byte', [0xe0, 0x01, 0x00], 'length-mismatch'],
+    ['QoS 1 PUBLISH whose packet identifier is in the next packet', [0x32, 0x03, 0x00, 0x01, 0x74, 0xc0, 0x00], 'length-mismatch'],
+    ['QoS 1 PUBLISH without a packet identifier', [0x32, 0x03, 0x00, 0x01, 0x74], 'length-mismatch'],
+  ])('refuses %s', (_name, bytes, violation) => {
+    const g = guardedParser();
+    g.parser.parse(Buffer.from(bytes));
+    expect(g.violations).toEqual([violation]);
+    expect(g.packets.filter((p) => p.cmd !== 'refused')).toEqual([]);
+  });
+
+  it('closes the connection, not the process, when the parser or what it calls throws', () => {
+    const g = guardedParser();
+    const throwing = g.parser as unknown as { on(e: string, l: () => void): void };
+    throwing.on('packet', () => {
+      throw new Error('handler bug');
+    });
+    expect(() => g.parser.parse(publish(Buffer.from('t'), Buffer.from('x')))).not.toThrow();
+    expect(g.crashes.map((e) => (e as Error).message)).toEqual(['handler bug']);
+    // Nothing more is read from that connection.
+    g.parser.parse(publish(Buffer.from('t'), Buffer.from('y')));
+    expect(g.packets).toHaveLength(1);
+  });
+
+  it('keeps only version and bridge mode of a bridge CONNECT (level | 0x80), not its credentials', () => {
+    const g = guardedParser(false);
+    g.parser.parse(connectWith(0xc2, [0, 1, 0x75, 0, 6, ...Buffer.from('secret')], 'MQTT', 0x84));
+    expect(g.packets.map((p) => p.cmd)).toEqual(['connect']);
+    expect(g.parser.settings).toEqual({ protocolVersion: 4, bridgeMode: true });
   });
 });

@@ -11,6 +11,14 @@ import { ChunkList } from './chunk-list.js';
  *   only strings containing U+FFFD have their raw bytes re-checked with isUtf8(): a real
  *   U+FFFD sent by the client stays legal [MQTT-1.5.3-1]. U+0000 is refused [MQTT-1.5.3-2].
  * - packet identifier 0 on PUBLISH QoS>0, SUBSCRIBE and UNSUBSCRIBE [MQTT-2.3.1-1].
+ * - CONNECT fields mqtt-packet and aedes accept: will QoS 3 [MQTT-3.1.2-14], a password
+ *   without a user name [MQTT-3.1.2-22], a protocol name that does not match the level
+ *   (`MQIsdp` is level 3, `MQTT` level 4) [MQTT-3.1.2-1]. Such a CONNECT gets no CONNACK.
+ * - SUBSCRIBE or UNSUBSCRIBE without a topic filter [MQTT-3.8.3-3, MQTT-3.10.3-2], DUP on a
+ *   QoS 0 PUBLISH [MQTT-3.3.1-2].
+ * - lengths: mqtt-packet reads packet identifiers past the packet's remaining length (into
+ *   the next packet's bytes, or as -1 when none are buffered) and ignores bytes left over
+ *   after the last field; all are refused.
  * - size: the remaining length is checked as soon as it is decoded, before the body is
  *   buffered, so a 256 MB length costs nothing (aedes#1086); before CONNACK the lower
  *   pre-CONNECT cap applies, and the total bytes read before CONNACK are capped too.
@@ -23,6 +31,13 @@ export type Violation =
   | 'null-character'
   | 'packet-id-zero'
   | 'invalid-will-topic'
+  | 'will-oversize'
+  | 'will-qos'
+  | 'password-without-username'
+  | 'protocol-name-mismatch'
+  | 'no-topic-filter'
+  | 'dup-on-qos0'
+  | 'length-mismatch'
   | 'malformed';
 
 export interface GuardLimits {
@@ -62,11 +77,17 @@ export interface ParserInternals {
 export interface ParsedPacket {
   cmd: string;
   qos?: number;
+  dup?: boolean;
+  length?: number;
   payload?: Buffer;
   topic?: string;
+  protocolId?: string;
   protocolVersion?: number;
   bridgeMode?: boolean;
-  will?: { topic: string; payload: Buffer };
+  will?: { topic: string; payload: Buffer; qos: number };
+  username?: string;
+  password?: Buffer;
+  subscriptions?: unknown[];
   unsubscriptions?: string[];
 }
 
@@ -87,6 +108,11 @@ export interface GuardTarget {
   packet?(packet: ParsedPacket): void;
   /** Closes the connection without waiting for the parser (pre-CONNECT byte cap). */
   destroy(): void;
+  /**
+   * The parser, or aedes code it called synchronously (packet handlers, hooks), threw: the
+   * connection must be closed and the error reported, and the process must go on.
+   */
+  crashed(err: unknown): void;
 }
 
 interface GuardedParser extends ParserInternals {
@@ -100,6 +126,10 @@ const PARSER_STATES = ['_parseHeader', '_parseLength', '_parsePayload', '_newPac
 // settings, and reads only protocolVersion and bridgeMode from it again.
 const SETTINGS_BY_VERSION = new Map<number, Readonly<{ protocolVersion: number }>>(
   [3, 4, 5].map((v) => [v, Object.freeze({ protocolVersion: v })]),
+);
+// A bridge's CONNECT (level | 0x80) also needs `bridgeMode` kept: SUBSCRIBE options depend on it.
+const BRIDGE_SETTINGS_BY_VERSION = new Map<number, Readonly<{ protocolVersion: number; bridgeMode: true }>>(
+  [3, 4, 5].map((v) => [v, Object.freeze({ protocolVersion: v, bridgeMode: true as const })]),
 );
 
 function report(target: GuardTarget, kind: Violation): void {
@@ -135,7 +165,15 @@ function guardedMethods(base: ParserInternals, limits: GuardLimits): GuardedMeth
         return 0;
       }
     }
-    return base.parse.call(this, buf);
+    try {
+      return base.parse.call(this, buf);
+    } catch (err) {
+      // The engine boundary for everything aedes does with these bytes (RELIABILITY.md):
+      // one connection's exception ends that connection, not the process.
+      target.guardFailed = true;
+      target.crashed(err);
+      return 0;
+    }
   };
 
   methods._parseLength = function guardedLength(this: GuardedParser): boolean {
@@ -163,6 +201,12 @@ function guardedMethods(base: ParserInternals, limits: GuardLimits): GuardedMeth
 
   methods._parseMessageId = function guardedMessageId(this: GuardedParser): boolean {
     if (!base._parseMessageId.call(this)) return false;
+    // mqtt-packet's _parseNum answers -1 when fewer than 2 bytes are buffered, which its
+    // null check misses: the packet had no identifier at all.
+    if (this.packet.messageId === -1) {
+      fail(this, 'length-mismatch', 'packet identifier missing');
+      return false;
+    }
     if (this.packet.messageId === 0 && NEEDS_ID.has(this.packet.cmd ?? '')) {
       fail(this, 'packet-id-zero', 'packet identifier 0 [MQTT-2.3.1-1]');
       return false;
@@ -190,15 +234,9 @@ function checkPacket(
     packet.cmd = 'refused'; // aedes closes on an unknown command instead of handling it
     return;
   }
-  let problem: Violation | null = null;
-  if (packet.cmd === 'publish') {
-    if (packet.payload !== undefined && packet.payload.length > limits.maxPayloadBytes) problem = 'oversize';
-  } else if (packet.cmd === 'connect') {
-    if (packet.will !== undefined) {
-      if (validateTopicName(packet.will.topic, limits.maxTopicLength) !== null) problem = 'invalid-will-topic';
-      else if (packet.will.payload.length > limits.maxPayloadBytes) problem = 'oversize';
-    }
-    const settings = packet.bridgeMode === true ? undefined : SETTINGS_BY_VERSION.get(packet.protocolVersion ?? 4);
+  const problem = lengthProblem(parser, packet) ?? contentProblem(packet, limits);
+  if (packet.cmd === 'connect') {
+    const settings = (packet.bridgeMode === true ? BRIDGE_SETTINGS_BY_VERSION : SETTINGS_BY_VERSION).get(packet.protocolVersion ?? 4);
     if (settings !== undefined) parser.settings = settings;
   }
   if (problem !== null) {
@@ -207,6 +245,66 @@ function checkPacket(
     return;
   }
   target.packet?.(packet);
+}
+
+/** What is wrong with the fields of a packet mqtt-packet parsed, or null. */
+function contentProblem(packet: ParsedPacket, limits: GuardLimits): Violation | null {
+  switch (packet.cmd) {
+    case 'publish':
+      if (packet.payload !== undefined && packet.payload.length > limits.maxPayloadBytes) return 'oversize';
+      return packet.dup === true && packet.qos === 0 ? 'dup-on-qos0' : null;
+    case 'connect':
+      return connectProblem(packet, limits);
+    case 'subscribe':
+      return packet.subscriptions !== undefined && packet.subscriptions.length === 0 ? 'no-topic-filter' : null;
+    case 'unsubscribe':
+      return packet.unsubscriptions !== undefined && packet.unsubscriptions.length === 0 ? 'no-topic-filter' : null;
+    default:
+      return null;
+  }
+}
+
+/** What is wrong with a CONNECT that mqtt-packet parsed, or null. */
+function connectProblem(packet: ParsedPacket, limits: GuardLimits): Violation | null {
+  const will = packet.will;
+  if (will !== undefined) {
+    if (will.qos > 2) return 'will-qos';
+    if (validateTopicName(will.topic, limits.maxTopicLength) !== null) return 'invalid-will-topic';
+    if (will.payload.length > limits.maxPayloadBytes) return 'will-oversize';
+  }
+  if (packet.password !== undefined && packet.username === undefined) return 'password-without-username';
+  const level = packet.protocolVersion;
+  if (packet.protocolId === 'MQIsdp' ? level !== 3 : level === 3) return 'protocol-name-mismatch';
+  return null;
+}
+
+/**
+ * Compares where parsing stopped (`_pos`, still set when 'packet' is emitted) with the
+ * remaining length: past it, a field was read from the next packet's bytes; short of it,
+ * bytes were left over. A PUBLISH's payload is the rest, so only overrunning counts there;
+ * MQTT 5 acknowledgements may carry a reason code and properties.
+ */
+function lengthProblem(parser: GuardedParser, packet: ParsedPacket): Violation | null {
+  const length = packet.length ?? 0;
+  const pos = parser._pos;
+  switch (packet.cmd) {
+    case 'publish':
+      return pos > length ? 'length-mismatch' : null;
+    case 'connect':
+    case 'subscribe':
+    case 'unsubscribe':
+      return pos !== length ? 'length-mismatch' : null;
+    case 'puback':
+    case 'pubrec':
+    case 'pubrel':
+    case 'pubcomp':
+      return length < 2 || (length !== 2 && parser.settings.protocolVersion !== 5) ? 'length-mismatch' : null;
+    case 'pingreq':
+    case 'disconnect':
+      return length !== 0 && parser.settings.protocolVersion !== 5 ? 'length-mismatch' : null;
+    default:
+      return null;
+  }
 }
 
 const methodSets = new WeakMap<GuardLimits, { base: object; methods: GuardedMethods }>();

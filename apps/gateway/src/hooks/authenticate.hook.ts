@@ -5,6 +5,7 @@ import { ConnectRefused, type RefusalCode, type RefusalReason } from '../auth/co
 import type { ClientContext, CredentialRef } from '../gateway.ports.js';
 import type { ConnectionState } from '../session/connection-state.js';
 import { internalClientId } from '../tenancy/namespace.js';
+import { decidePublish } from './authorize-publish.hook.js';
 import type { HookDeps } from './hook-deps.js';
 
 // setTimeout fires at once for delays above 2^31-1 ms; long expiries are re-armed instead.
@@ -34,11 +35,13 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
     const state = deps.states.get(client);
     if (state?.connect === undefined) return done(refuse(5, 'internal-error'), false);
     const address = state.remoteAddress;
-    if (deps.limiter.isBlocked(address)) {
+    const connect = state.connect;
+    const blocked = deps.limiter.blocked(connect.clientId, address);
+    if (blocked !== null) {
       deps.metrics.authFailures.labels('5', 'rate-limited').inc();
+      deps.refusals.connectBlocked(blocked, connect.clientId, address);
       return done(refuse(5, 'rate-limited'), false);
     }
-    const connect = state.connect;
     deps.authenticator
       .authenticate({
         clientId: connect.clientId,
@@ -49,21 +52,56 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
       })
       .then(
         (auth) => {
-          accept(deps, state, auth);
-          done(null, true);
+          // Settled later, outside aedes' call: a throw here (or in aedes, called back from
+          // here) must close this connection, not become an unhandled rejection.
+          try {
+            deps.limiter.recordSuccess(connect.clientId, address);
+            if (!willAllowed(deps, state, auth)) return done(refuse(5, 'will-not-authorized'), false);
+            accept(deps, state, auth);
+            done(null, true);
+          } catch (err) {
+            deps.boundary.contain('authenticate', client, err);
+          }
         },
         (err: unknown) => {
-          const refused = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'internal-error');
-          // Server-side trouble (code 3) is not the client's failure: it must not lock the address out.
-          if (refused.returnCode !== 3) deps.limiter.recordFailure(address);
-          deps.metrics.authFailures.labels(String(refused.returnCode), refused.reason).inc();
-          const log = { address, clientId: connect.clientId, mode: modeOf(username), code: refused.returnCode, reason: refused.reason };
-          if (refused.returnCode === 3) deps.logger.error({ ...log, err: (refused as { cause?: unknown }).cause ?? err }, 'connect refused: server unavailable');
-          else deps.logger.warn(log, 'connect refused');
-          done(refuse(refused.returnCode, refused.reason), false);
+          try {
+            const refused = err instanceof ConnectRefused ? err : new ConnectRefused(3, 'internal-error');
+            // Server-side trouble (code 3) is not the client's failure: it must not lock anyone out.
+            if (refused.returnCode !== 3) deps.limiter.recordFailure(connect.clientId, address);
+            deps.metrics.authFailures.labels(String(refused.returnCode), refused.reason).inc();
+            const log = { address, clientId: connect.clientId, mode: modeOf(username), code: refused.returnCode, reason: refused.reason };
+            if (refused.returnCode === 3) deps.logger.error({ ...log, err: (refused as { cause?: unknown }).cause ?? err }, 'connect refused: server unavailable');
+            else deps.logger.warn(log, 'connect refused');
+            done(refuse(refused.returnCode, refused.reason), false);
+          } catch (thrown) {
+            deps.boundary.contain('authenticate', client, thrown);
+          }
         },
       );
   };
+}
+
+/**
+ * A well-formed will whose topic the client may not publish follows FLEETMQ_DENY_ACTION:
+ * `ignore` accepts the connection without the will, `disconnect` refuses it (CONNACK 5).
+ * Either way it is counted and logged. (A malformed will never gets here: packet-guards.ts.)
+ */
+function willAllowed(deps: HookDeps, state: ConnectionState, auth: Authenticated): boolean {
+  const will = state.connect?.will;
+  if (will === undefined) return true;
+  const decision = decidePublish(deps, auth.identity, auth.parentTopics, auth.instanceId, will.topic);
+  if (decision.allowed) return true;
+  const action = deps.config.denyAction;
+  deps.metrics.publishDenied.labels(decision.reason).inc();
+  deps.refusals.report('will-denied', decision.reason, state, { topic: will.topic, action, instanceId: auth.instanceId, clientId: auth.clientId });
+  if (action === 'disconnect') {
+    deps.metrics.authFailures.labels('5', 'will-not-authorized').inc();
+    return false;
+  }
+  // aedes stores `_will` as the client's will after authenticate calls back.
+  state.client._will = null;
+  state.connect!.will = undefined;
+  return true;
 }
 
 function accept(deps: HookDeps, state: ConnectionState, auth: Authenticated): void {
@@ -119,8 +157,13 @@ function scheduleExpiry(deps: HookDeps, state: ConnectionState, expiresAt: numbe
     state.expiryTimer = undefined;
     // Closed before aedes registered it: no 'clientDisconnect' disposed this timer.
     if (state.client.closed) return;
-    if (deps.clock() >= expiresAt) state.close('auth-expired');
-    else scheduleExpiry(deps, state, expiresAt);
+    // A timer callback is outside every aedes call: closing (the will runs) must not throw out of it.
+    try {
+      if (deps.clock() >= expiresAt) state.close('auth-expired');
+      else scheduleExpiry(deps, state, expiresAt);
+    } catch (err) {
+      deps.boundary.contain('authenticate', state.client, err);
+    }
   }, Math.min(delay, MAX_TIMER_MS));
   state.expiryTimer.unref();
 }

@@ -1,6 +1,7 @@
 import type { AuthorizePublishHandler, PublishPacket } from 'aedes';
-import { authorizePublish } from '#auth';
+import { authorizePublish, type AclDecision, type Identity } from '#auth';
 import { parseP2PTopic, validateTopicName } from '#domain';
+import type { ParentTopics } from '../auth/credential-store.js';
 import type { QoS, UplinkPublish } from '../gateway.ports.js';
 import type { ConnectionState } from '../session/connection-state.js';
 import { P2P_SINK_TOPIC } from '../tenancy/namespace.js';
@@ -11,6 +12,10 @@ const CLOSED = new Error('publish after the connection closed');
 const DENIED = new Error('publish not authorized');
 const INVALID_TOPIC = new Error('invalid topic name');
 const DOLLAR = 0x24;
+const RESERVED: AclDecision = Object.freeze({ allowed: false, reason: 'reserved-topic' });
+const NOTHING = Buffer.alloc(0);
+// Outside every namespace, so no subscription (not even `#`) matches it: where dropped packets go.
+const DROPPED_TOPIC = P2P_SINK_TOPIC;
 
 /**
  * Where aedes 1.2 calls this (checked in its source): lib/handlers/publish.js runs
@@ -25,10 +30,13 @@ const DOLLAR = 0x24;
  * calls back is the topic moved into the instance's namespace and aedes told to go on, which
  * makes aedes write the PUBACK/PUBREC and deliver to subscribers.
  *
- * A denied PUBLISH closes the connection (aedes' behaviour when this hook fails), which
- * MQTT 3.1.1 allows [MQTT-3.3.5-2]. FleetMQ keeps it rather than drop-and-acknowledge: the
- * device learns at once that its topic is wrong, nothing of the packet is kept (no retained
- * copy, no offline queue), and a client flooding forbidden topics is cut off after one packet.
+ * A denied PUBLISH follows FLEETMQ_DENY_ACTION, both allowed by [MQTT-3.3.5-2]: `ignore`
+ * (default) acknowledges it per QoS and drops it, `disconnect` closes the connection (aedes'
+ * behaviour when this hook fails). Closing pushed a misconfigured device into a reconnect
+ * loop that repeated the same PUBLISH forever; dropping keeps nothing of the packet either
+ * way (no Kafka record, no delivery, no retained copy). Every denial is counted and logged
+ * (rate-limited) by the refusal reporter. A denied will is dropped whatever the action: its
+ * connection is gone already.
  */
 export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHandler {
   const { metrics } = deps;
@@ -47,19 +55,26 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
       if (!isWill) {
         state.markClosing('protocol-violation');
         metrics.protocolViolations.labels('invalid-topic').inc();
+        deps.refusals.violation('invalid-topic', state);
       }
       return callback(INVALID_TOPIC);
     }
-    // '$' topics are reserved; refusing them for anonymous clients too keeps `#` subscribers
-    // from seeing them once the namespace prefix is stripped [MQTT-4.7.2-1].
-    const decision =
-      topic.charCodeAt(0) === DOLLAR
-        ? { allowed: false as const, reason: 'reserved-topic' }
-        : authorizePublish(ctx.identity, topic, deps.store.parentTopics(state.parentTopics!, ctx.instanceId), deps.clock());
+    const decision = decidePublish(deps, ctx.identity, state.parentTopics!, ctx.instanceId, topic);
     if (!decision.allowed) {
       metrics.publishDenied.labels(decision.reason).inc();
-      if (!isWill) state.markClosing('protocol-violation');
-      return callback(DENIED);
+      deps.refusals.report(isWill ? 'will-denied' : 'publish-denied', decision.reason, state, { topic, action: deps.config.denyAction });
+      if (isWill) return callback(DENIED);
+      if (deps.config.denyAction === 'disconnect') {
+        state.markClosing('protocol-violation');
+        return callback(DENIED);
+      }
+      // Through the gate like any PUBLISH: the rate limit holds, and its PUBACK is not written
+      // ahead of earlier PUBLISHes still waiting there [MQTT-4.6.0-2].
+      if (state.gate === undefined) return acknowledgeAndDrop(packet, callback);
+      return admit(state, (release) => {
+        release();
+        acknowledgeAndDrop(packet, callback);
+      });
     }
 
     const qos = packet.qos as QoS;
@@ -78,26 +93,55 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
 
     const forward = (release: () => void): void => {
       deps.forwarder().forward(ctx, uplink, (err) => {
-        release();
-        if (err) {
-          state.markClosing('error');
-          return callback(err);
+        // Runs later, from the forwarder (Kafka acknowledgements): a throw here must end this
+        // connection, not the forwarder's batch or the process.
+        try {
+          release();
+          if (err) {
+            state.markClosing('error');
+            return callback(err);
+          }
+          if (p2p !== null) {
+            deps.deliverP2P(ctx.instanceId, p2p.targetClientId, topic, uplink.payload, qos);
+            // aedes still "publishes" it: to a topic no subscription can match.
+            (packet as PublishPacket).topic = P2P_SINK_TOPIC;
+            packet.retain = false;
+          } else {
+            packet.topic = state.ns!.wrap(topic);
+          }
+          callback(null);
+        } catch (thrown) {
+          deps.boundary.contain('authorize-publish', state.client, thrown);
         }
-        if (p2p !== null) {
-          deps.deliverP2P(ctx.instanceId, p2p.targetClientId, topic, uplink.payload, qos);
-          // aedes still "publishes" it: to a topic no subscription can match.
-          (packet as PublishPacket).topic = P2P_SINK_TOPIC;
-          packet.retain = false;
-        } else {
-          packet.topic = state.ns!.wrap(topic);
-        }
-        callback(null);
       });
     };
     // Wills bypass the gate: the connection is gone and nothing else is coming.
     if (isWill || state.gate === undefined) forward(noop);
     else admit(state, forward);
   };
+}
+
+/**
+ * Whether the client may publish to `topic`. '$' topics are reserved; refusing them for
+ * anonymous clients too keeps `#` subscribers from seeing them once the namespace prefix is
+ * stripped [MQTT-4.7.2-1]. Also used for the will at CONNECT (authenticate.hook.ts).
+ */
+export function decidePublish(deps: HookDeps, identity: Identity, parentTopics: ParentTopics, instanceId: string, topic: string): AclDecision {
+  if (topic.charCodeAt(0) === DOLLAR) return RESERVED;
+  return authorizePublish(identity, topic, deps.store.parentTopics(parentTopics, instanceId), deps.clock());
+}
+
+/**
+ * FLEETMQ_DENY_ACTION=ignore: aedes goes on as for an allowed PUBLISH, so it writes the
+ * PUBACK (QoS 1) or runs the PUBREC/PUBREL/PUBCOMP exchange (QoS 2), but the packet now goes
+ * to a topic no subscription can match, is not retained, and carries no payload (aedes keeps
+ * a QoS 2 packet until PUBREL).
+ */
+function acknowledgeAndDrop(packet: PublishPacket, callback: (error?: Error | null) => void): void {
+  packet.topic = DROPPED_TOPIC;
+  packet.retain = false;
+  packet.payload = NOTHING;
+  callback(null);
 }
 
 function admit(state: ConnectionState, forward: (release: () => void) => void): void {

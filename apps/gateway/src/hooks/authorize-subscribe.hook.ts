@@ -37,6 +37,7 @@ export function createAuthorizeSubscribeHook(deps: HookDeps): AuthorizeSubscribe
     }
     if (reason !== null) {
       deps.metrics.subscribeDenied.labels(reason).inc();
+      deps.refusals.report('subscribe-denied', reason, state, { filter });
       return callback(null, null);
     }
     sub.topic = state.ns.wrap(filter);

@@ -1,4 +1,4 @@
-import type { Aedes, Client } from 'aedes';
+import type { Aedes, Client, ConnackPacket, Subscription } from 'aedes';
 import type { DisconnectReason, GrantedSubscription, QoS } from '../gateway.ports.js';
 import type { AedesClientInternals } from '../session/connection-state.js';
 import type { HookDeps } from './hook-deps.js';
@@ -27,9 +27,13 @@ function classify(err: Error): DisconnectReason {
   return 'error';
 }
 
-/** Turns aedes' lifecycle events into the gateway's typed events, registry entries and metrics. */
+/**
+ * Turns aedes' lifecycle events into the gateway's typed events, registry entries and metrics.
+ * aedes emits them synchronously from its own code: each listener is wrapped at the engine
+ * boundary, so a throw closes that client instead of unwinding through aedes.
+ */
 export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
-  const { states, registry, events, metrics, logger } = deps;
+  const { states, registry, events, metrics, logger, boundary } = deps;
 
   // Takeover [MQTT-3.1.4-2]: aedes closes the old connection inside registerClient; mark it
   // first so its 'disconnected' says why.
@@ -41,21 +45,23 @@ export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
     register(client);
   };
 
-  broker.on('connackSent', (packet, client) => {
-    metrics.connects.labels(String(packet.returnCode ?? 0)).inc();
-    void client;
-  });
+  broker.on(
+    'connackSent',
+    boundary.listener(1, (packet: ConnackPacket) => {
+      metrics.connects.labels(String(packet.returnCode ?? 0)).inc();
+    }),
+  );
 
-  broker.on('clientReady', (client) => {
+  broker.on('clientReady', boundary.listener(0, (client: Client) => {
     const state = states.get(client);
     if (state?.ctx === undefined || client.closed) return;
     registry.add(state);
     state.announced = true;
     metrics.connections.inc();
     events.emit('connected', state.ctx);
-  });
+  }));
 
-  broker.on('clientDisconnect', (client) => {
+  broker.on('clientDisconnect', boundary.listener(0, (client: Client) => {
     const state = states.get(client);
     if (state === undefined) return;
     state.dispose();
@@ -66,21 +72,21 @@ export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
     const reason = state.closeReason ?? ((client as AedesClientInternals)._disconnected ? 'normal' : 'error');
     metrics.disconnects.labels(reason).inc();
     events.emit('disconnected', state.ctx, reason);
-  });
+  }));
 
-  broker.on('keepaliveTimeout', (client) => {
+  broker.on('keepaliveTimeout', boundary.listener(0, (client: Client) => {
     states.get(client)?.markClosing('keepalive-timeout');
-  });
+  }));
 
-  const onError = (client: Client, err: Error): void => {
+  const onError = boundary.listener(0, (client: Client, err: Error): void => {
     const state = states.get(client);
     state?.markClosing(classify(err));
     logger.debug({ err: err.message, address: state?.remoteAddress, clientId: state?.ctx?.clientId }, 'client connection error');
-  };
+  });
   broker.on('clientError', onError);
   broker.on('connectionError', onError);
 
-  broker.on('subscribe', (subscriptions, client) => {
+  broker.on('subscribe', boundary.listener(1, (subscriptions: Subscription[], client: Client) => {
     const state = states.get(client);
     if (state?.ctx === undefined || state.ns === undefined || !events.hasListeners('subscribed')) return;
     const granted: GrantedSubscription[] = [];
@@ -90,9 +96,9 @@ export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
       if (topic !== null) granted.push({ topic, qos: sub.qos as QoS });
     }
     if (granted.length > 0) events.emit('subscribed', state.ctx, granted);
-  });
+  }));
 
-  broker.on('unsubscribe', (filters, client) => {
+  broker.on('unsubscribe', boundary.listener(1, (filters: string[], client: Client) => {
     const state = states.get(client);
     // aedes also "unsubscribes" everything when a connection closes: that is a disconnect, not an UNSUBSCRIBE.
     if (state?.ctx === undefined || state.ns === undefined || client.closed || !events.hasListeners('unsubscribed')) return;
@@ -102,5 +108,5 @@ export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
       if (topic !== null) topics.push(topic);
     }
     if (topics.length > 0) events.emit('unsubscribed', state.ctx, topics);
-  });
+  }));
 }

@@ -4,11 +4,13 @@ import type { AuthFailureLimiter } from '../auth/auth-failure-limiter.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { CredentialStore } from '../auth/credential-store.js';
 import type { GatewayEventBus } from '../gateway.events.js';
+import type { RefusalReporter } from '../guards/refusal-reporter.js';
 import type { PublishForwarder, QoS } from '../gateway.ports.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { LocalConnectionRegistry } from '../session/connection-registry.js';
 import type { ConnectionState } from '../session/connection-state.js';
 import type { Namespace } from '../tenancy/namespace.js';
+import type { EngineBoundary } from './engine-boundary.js';
 
 /** What the aedes hooks share; built once per gateway. */
 export interface HookDeps {
@@ -21,6 +23,10 @@ export interface HookDeps {
   readonly store: CredentialStore;
   readonly authenticator: Authenticator;
   readonly limiter: AuthFailureLimiter;
+  /** Contains exceptions thrown while handling one connection (engine-boundary.ts). */
+  readonly boundary: EngineBoundary;
+  /** Counts and logs denied and oversize packets. */
+  readonly refusals: RefusalReporter;
   forwarder(): PublishForwarder;
   /** Hands a P2P message to the target if it is connected here; false otherwise. */
   deliverP2P(instanceId: string, targetClientId: string, topic: string, payload: Buffer, qos: QoS): boolean;

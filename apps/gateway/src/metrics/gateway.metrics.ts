@@ -18,6 +18,8 @@ export class GatewayMetrics {
   readonly deliveries: Counter<'kind'>;
   readonly slowConsumers: Counter<string>;
   readonly forwardDenied: Counter<string>;
+  readonly refusedPackets: Counter<'reason' | 'limit'>;
+  readonly internalErrors: Counter<'where'>;
   readonly publishesByQos: ReadonlyArray<{ inc(): void }>;
 
   constructor() {
@@ -46,6 +48,16 @@ export class GatewayMetrics {
     this.forwardDenied = counter({
       name: 'fleetmq_gateway_forward_denied_total',
       help: 'Deliveries (live, retained or queued) dropped because the receiving connection may not receive the topic',
+    });
+    this.refusedPackets = counter({
+      name: 'fleetmq_gateway_refused_packets_total',
+      help: 'Packets refused (denied PUBLISH or will, oversize), by reason and the limit or rule that refused them; never by client',
+      labelNames: ['reason', 'limit'],
+    });
+    this.internalErrors = counter({
+      name: 'fleetmq_gateway_internal_errors_total',
+      help: 'Exceptions caught at the engine boundary (hook, parser, listener, broker event); each closed its connection',
+      labelNames: ['where'],
     });
     this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
   }

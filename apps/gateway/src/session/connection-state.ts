@@ -11,6 +11,8 @@ export interface AedesClientInternals extends Client {
   connackSent: boolean;
   _disconnected: boolean;
   will: unknown;
+  /** The CONNECT's will until aedes stores it (after authenticate); null drops it. */
+  _will: unknown;
 }
 
 /** Facts of the CONNECT packet, captured in preConnect (authenticate only gets username/password). */
@@ -18,7 +20,7 @@ export interface ConnectFacts {
   clientId: string;
   cleanSession: boolean;
   protocolVersion: number;
-  will: object | undefined;
+  will: { topic: string } | undefined;
 }
 
 /** What every connection needs from its gateway: one object, shared by all of them. */
@@ -27,6 +29,8 @@ export interface ConnectionHost {
   onViolation(state: ConnectionState, kind: Violation): void;
   /** The publish gate of an authenticated connection (in-flight and rate limits). */
   createGate(): PublishGate;
+  /** The parser, or engine code it ran, threw while handling this connection. */
+  onCrash(state: ConnectionState, err: unknown): void;
 }
 
 /**
@@ -112,5 +116,9 @@ export class ConnectionState implements GuardTarget {
 
   destroy(): void {
     this.client.conn.destroy();
+  }
+
+  crashed(err: unknown): void {
+    this.host.onCrash(this, err);
   }
 }
