@@ -123,6 +123,54 @@ describe('web console in Chromium', () => {
     await shot('rules');
   }, 60_000);
 
+  it('edits, disables and enables the rule, and shows its counters', async () => {
+    const row = () => page.getByRole('row').filter({ hasText: 'telemetry-out' });
+    await page.getByRole('button', { name: 'Edit rule telemetry-out' }).click();
+    await field('Source MQTT topic filter').fill('telemetry/+/temperature');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await row().filter({ hasText: 'telemetry/+/temperature' }).waitFor();
+    await page.getByRole('button', { name: 'Disable rule telemetry-out' }).click();
+    await row().getByRole('cell', { name: 'disabled', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Enable rule telemetry-out' }).click();
+    await row().getByRole('cell', { name: 'enabled', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Stats of rule telemetry-out' }).click();
+    await row().filter({ hasText: /\d+ \/ \d+ \/ \d+/ }).waitFor();
+  }, 60_000);
+
+  it('applies for a token, queries it and revokes it', async () => {
+    await tab('Tokens');
+    await field('Access key ID').fill(accessKeyId);
+    await field('Resources (one topic filter per line)').fill('telemetry/#\ncmd/+');
+    await field('Actions').selectOption('RW');
+    await field('Expires in (minutes)').fill('30');
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.getByRole('button', { name: 'Copy token' }).waitFor();
+    const token = (await page.locator('code.wrap').textContent())!.trim();
+    await field('Token').fill(token);
+    await page.getByRole('button', { name: 'Query', exact: true }).click();
+    const answer = page.getByLabel('Answer');
+    await answer.filter({ hasText: '"revoked": false' }).waitFor();
+    expect(await answer.textContent()).toContain('telemetry/#');
+    await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await answer.filter({ hasText: '"revoked": true' }).waitFor();
+  }, 60_000);
+
+  it('registers, refreshes and unregisters a device credential', async () => {
+    await tab('Device credentials');
+    await field('Client ID').fill('GID_sensors@@@web-2');
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('button', { name: 'Copy device secret' }).waitFor();
+    const secretOf = async () => (await page.locator('.details code').last().textContent())!.trim();
+    const first = await secretOf();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByText(/^refreshed/).waitFor();
+    expect(await secretOf()).not.toBe(first);
+    await page.getByRole('button', { name: 'Unregister' }).click();
+    await page.getByText('GID_sensors@@@web-2 unregistered').waitFor();
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.locator('.field-error, .form-error').filter({ hasText: 'does not exist' }).waitFor();
+  }, 60_000);
+
   it('connects the simulator over WebSocket with a signature it computes, and publishes to Kafka', async () => {
     await tab('Device simulator');
     await page.waitForFunction(`document.querySelector('input[name="url"]')?.value.startsWith('ws://')`);
@@ -154,7 +202,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('cell', { name: 'published' }).first().waitFor();
   }, 90_000);
 
-  it('sends a P2P message from the console page that the simulated device receives', async () => {
+  it('sends a P2P message and a batch from the console page; the simulated device receives its P2P messages', async () => {
     await tab('Send message');
     await field('Delivery').selectOption('p2p');
     await field('Parent topic').fill('cmd');
@@ -162,11 +210,18 @@ describe('web console in Chromium', () => {
     await field('Payload').fill('reboot now');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByText(/^sent, msgId /).waitFor();
+    const batchField = field('Messages (JSON array, at most 100)');
+    await batchField.fill('[{"topic": "cmd/all", "payload": "one"},');
+    await page.getByRole('button', { name: 'Send batch' }).click();
+    await page.locator('.field', { has: batchField }).locator('.field-error').filter({ hasText: 'not valid JSON' }).waitFor();
+    await batchField.fill(`[{"topic": "cmd/all", "payload": "one"}, {"topic": "cmd/p2p/${CLIENT_ID}", "clientId": "${CLIENT_ID}", "payload": "two"}]`);
+    await page.getByRole('button', { name: 'Send batch' }).click();
+    await page.getByText('sent 2 messages').waitFor();
     await shot('send-message');
     await tab('Device simulator');
     const row = page.getByTestId('sim-messages').getByRole('row').filter({ hasText: 'received' }).filter({ hasText: `cmd/p2p/${CLIENT_ID}` });
-    await row.waitFor({ timeout: 20_000 });
-    expect(await row.textContent()).toContain('reboot now');
+    await row.filter({ hasText: 'reboot now' }).waitFor({ timeout: 20_000 });
+    await row.filter({ hasText: 'two' }).waitFor({ timeout: 20_000 });
     await shot('simulator');
   }, 60_000);
 
@@ -194,6 +249,8 @@ describe('web console in Chromium', () => {
     const load = setInterval(() => void device.publishAsync('demo/load', 'x', { qos: 0 }).catch(() => undefined), 20);
     try {
       await page.waitForFunction(`${latest('chart-messages')} > 0 && ${latest('chart-connections')} > 0`, undefined, { timeout: 45_000, polling: 250 });
+      // For the README's picture: a few more seconds of traffic, so the curves have a shape.
+      if (SCREENSHOTS) await new Promise((resolve) => setTimeout(resolve, 20_000));
     } finally {
       clearInterval(load);
     }

@@ -153,7 +153,6 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, round]);
   return { data, error, reload: () => setRound((r) => r + 1) };
 }

@@ -48,6 +48,7 @@ export function OverviewPage(): ReactNode {
   }, []);
   const samples = history?.samples ?? [];
   const last = samples[samples.length - 1];
+  const times = samples.map((s) => Date.parse(s.at));
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
@@ -76,12 +77,14 @@ export function OverviewPage(): ReactNode {
         title="Connections"
         unit=""
         testId="chart-connections"
+        times={times}
         series={[{ label: 'online', color: '#2563eb', values: samples.map((s) => s.connections) }]}
       />
       <LineChart
         title="Messages per second"
         unit="msg/s"
         testId="chart-messages"
+        times={times}
         series={[
           { label: 'in (from devices)', color: '#16a34a', values: samples.map((s) => s.messagesInPerSecond) },
           { label: 'out (to devices)', color: '#d97706', values: samples.map((s) => s.messagesOutPerSecond) },

@@ -11,20 +11,37 @@ interface ConsoleSettings {
 
 const MODES = ['Signature', 'Token', 'DeviceCredential', 'anonymous'];
 
+/**
+ * The simulator's form values outlive the page (like its connection): coming back from sending
+ * it a message shows what it is connected with. Page memory only, never stored.
+ */
+const kept = new Map<string, string>();
+
+function useKept(key: string, initial: string): [string, (value: string) => void] {
+  const [value, setValue] = useState(() => kept.get(key) ?? initial);
+  return [
+    value,
+    (next: string) => {
+      kept.set(key, next);
+      setValue(next);
+    },
+  ];
+}
+
 /** A device in the browser: MQTT over WebSocket with the credentials of this instance. */
 export function SimulatorTab({ instanceId }: { instanceId: string }): ReactNode {
   const state = useSyncExternalStore(simulator.subscribe, simulator.snapshot);
   const connectForm = useFormState();
-  const [url, setUrl] = useState('');
-  const [mode, setMode] = useState('Signature');
-  const [keyId, setKeyId] = useState('');
-  const [secret, setSecret] = useState('');
-  const [clientId, setClientId] = useState('');
-  const [tokenPassword, setTokenPassword] = useState('');
+  const [url, setUrl] = useKept('url', '');
+  const [mode, setMode] = useKept('mode', 'Signature');
+  const [keyId, setKeyId] = useKept('keyId', '');
+  const [secret, setSecret] = useKept('secret', '');
+  const [clientId, setClientId] = useKept('clientId', '');
+  const [tokenPassword, setTokenPassword] = useKept('tokenPassword', '');
   useEffect(() => {
     api<ConsoleSettings>('GET', '/api/v1/web-console/settings').then(
-      (s) => setUrl((old) => old || `ws://${window.location.hostname}:${s.websocketPort}${s.websocketPath}`),
-      () => setUrl((old) => old || `ws://${window.location.hostname}:8083/mqtt`),
+      (s) => kept.get('url') || setUrl(`ws://${window.location.hostname}:${s.websocketPort}${s.websocketPath}`),
+      () => kept.get('url') || setUrl(`ws://${window.location.hostname}:8083/mqtt`),
     );
   }, []);
   const signed = mode === 'Signature' || mode === 'DeviceCredential';
@@ -33,10 +50,10 @@ export function SimulatorTab({ instanceId }: { instanceId: string }): ReactNode 
   const connect = () => connectForm.run(async () => simulator.connect({ url, clientId, username, password }), []);
 
   const ioForm = useFormState();
-  const [filter, setFilter] = useState('');
-  const [topic, setTopic] = useState('');
-  const [payload, setPayload] = useState('');
-  const [qos, setQos] = useState('1');
+  const [filter, setFilter] = useKept('filter', '');
+  const [topic, setTopic] = useKept('topic', '');
+  const [payload, setPayload] = useKept('payload', '');
+  const [qos, setQos] = useKept('qos', '1');
 
   return (
     <div>
