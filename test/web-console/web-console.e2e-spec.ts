@@ -46,8 +46,10 @@ describe('web console in Chromium', () => {
     await page.screenshot({ path: `docs/console-${name}.png`, fullPage: true });
   };
 
-  it('is served at / and signs in with the admin token (kept for the tab)', async () => {
-    await page.goto(`${fleetmq.httpUrl}/`);
+  it("is served at the start banner's URL and signs in with the admin token (kept for the tab)", async () => {
+    const url = /FleetMQ ready\. Console (http:\/\/\S+)/.exec(fleetmq.output())?.[1];
+    expect(url).toBe(`${fleetmq.httpUrl}/`);
+    await page.goto(url!);
     await field('Admin token').fill('not-the-token-at-all');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('.field-error').filter({ hasText: 'wrong admin token' }).waitFor();

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   );
   // Printed plainly so it is easy to find and copy; it is the operator's own local credential.
   process.stdout.write(
-    `\nFleetMQ ready. Console http://127.0.0.1:${config.httpPort}/api/v1 (OpenAPI /api/docs), MQTT :${ports?.mqtt}, ` +
+    `\nFleetMQ ready. Console http://127.0.0.1:${config.httpPort}/ (API /api/v1, OpenAPI /api/docs), MQTT :${ports?.mqtt}, ` +
       `WebSocket :${ports?.ws}${config.wsPath}\nAdmin token${secrets.adminTokenIsNew ? ' (new)' : ''}: ${secrets.adminToken}\n\n`,
   );
 }
