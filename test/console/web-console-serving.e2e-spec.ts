@@ -30,6 +30,8 @@ describe('console: web console files and overview history', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.text).toContain('<div id="root">');
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
     const script = /src="\/assets\/([^"]+\.js)"/.exec(page.text)?.[1];
     expect(script).toBeDefined();
     const asset = await api().get(`/assets/${script}`).expect(200);

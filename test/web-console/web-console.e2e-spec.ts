@@ -5,7 +5,7 @@ import { computeSignature } from '#auth';
 import { launchChromium } from '../helpers/browser.js';
 import { startFleetMq, type FleetMqProcess } from '../helpers/fleetmq-process.js';
 import { UPLINK_TOPIC } from '#messaging';
-import { consumeRecords, createTopic, deleteTopics, endOffsets } from '../helpers/kafka.js';
+import { consumeRecords, createTopic, deleteTopics, endOffsets, waitFor } from '../helpers/kafka.js';
 
 // The web console in a real Chromium against the real all-in-one process (embedded PostgreSQL,
 // the test Kafka, the rule router): what an operator does after `npm start`.
@@ -22,6 +22,7 @@ describe('web console in Chromium', () => {
   let accessKeyId = '';
   let secret = '';
   let ruleTopic = '';
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     ruleTopic = await createTopic('web-console-rule', 1);
@@ -30,6 +31,9 @@ describe('web console in Chromium', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fleetmq.httpUrl });
     page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Answers the tests provoke (401, 400, 404) are logged as failed loads: not page faults.
+    page.on('console', (msg) => msg.type() === 'error' && !msg.text().startsWith('Failed to load resource') && pageErrors.push(msg.text()));
   }, 180_000);
 
   afterAll(async () => {
@@ -175,7 +179,7 @@ describe('web console in Chromium', () => {
 
   it('connects the simulator over WebSocket with a signature it computes, and publishes to Kafka', async () => {
     await tab('Device simulator');
-    await page.waitForFunction(`document.querySelector('input[name="url"]')?.value.startsWith('ws://')`);
+    await waitFor(async () => (await field('WebSocket URL').inputValue()).startsWith('ws://'), { what: 'the proposed WebSocket URL' });
     expect(await field('WebSocket URL').inputValue()).toBe(`ws://127.0.0.1:${fleetmq.ports.ws}/mqtt`);
     await field('Client ID').fill(CLIENT_ID);
     await field('Access key ID').fill(accessKeyId);
@@ -201,6 +205,9 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     const [record] = await uplinked;
     expect(record!.headers?.['fleetmq-topic']?.toString()).toBe('telemetry/web-1');
+    await field('Topic filter').fill('cmd/#');
+    await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await page.getByText('Subscribed: cmd/#').waitFor();
     await page.getByRole('cell', { name: 'published' }).first().waitFor();
   }, 90_000);
 
@@ -224,6 +231,8 @@ describe('web console in Chromium', () => {
     const row = page.getByTestId('sim-messages').getByRole('row').filter({ hasText: 'received' }).filter({ hasText: `cmd/p2p/${CLIENT_ID}` });
     await row.filter({ hasText: 'reboot now' }).waitFor({ timeout: 20_000 });
     await row.filter({ hasText: 'two' }).waitFor({ timeout: 20_000 });
+    // The batch's broadcast reaches the simulator through its subscription.
+    await page.getByTestId('sim-messages').getByRole('row').filter({ hasText: 'received' }).filter({ hasText: 'cmd/all' }).filter({ hasText: 'one' }).waitFor();
     await shot('simulator');
   }, 60_000);
 
@@ -242,15 +251,16 @@ describe('web console in Chromium', () => {
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     const chart = page.getByTestId('chart-messages');
     await chart.waitFor();
-    // Runs in the page: the newest value a chart shows (its data-latest attribute).
-    const latest = (id: string) => `Number((document.querySelector('[data-testid="${id}"]')?.getAttribute('data-latest') ?? '').split(',')[0])`;
+    // The newest value each chart shows (its data-latest attribute); the page polls the history.
+    const latest = async (id: string): Promise<number> => Number((await page.getByTestId(id).getAttribute('data-latest'))?.split(',')[0]);
+    const poll = { timeoutMs: 45_000, intervalMs: 250 };
     // The simulator's messages are over: the chart first settles at 0 messages/s in.
-    await page.waitForFunction(`${latest('chart-messages')} === 0`, undefined, { timeout: 45_000, polling: 250 });
+    await waitFor(async () => (await latest('chart-messages')) === 0, { ...poll, what: 'a quiet chart' });
     const before = await chart.locator('path').first().getAttribute('d');
     const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${fleetmq.ports.mqtt}`, { reconnectPeriod: 0 });
     const load = setInterval(() => void device.publishAsync('demo/load', 'x', { qos: 0 }).catch(() => undefined), 20);
     try {
-      await page.waitForFunction(`${latest('chart-messages')} > 0 && ${latest('chart-connections')} > 0`, undefined, { timeout: 45_000, polling: 250 });
+      await waitFor(async () => (await latest('chart-messages')) > 0 && (await latest('chart-connections')) > 0, { ...poll, what: 'traffic on the charts' });
       // For the README's picture: a few more seconds of traffic, so the curves have a shape.
       if (SCREENSHOTS) await new Promise((resolve) => setTimeout(resolve, 20_000));
     } finally {
@@ -263,11 +273,25 @@ describe('web console in Chromium', () => {
     await device.endAsync();
   }, 90_000);
 
-  it('lists instances and nodes', async () => {
+  it('lists instances and deletes one, and lists nodes', async () => {
     await page.getByRole('link', { name: 'Instances', exact: true }).click();
     await page.getByRole('link', { name: instanceId }).waitFor();
     await shot('instances');
+    await field('Name').fill('short-lived');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.waitForURL(/#\/instances\/fmq-[a-z0-9]+/);
+    const doomed = decodeURIComponent(/#\/instances\/([^/]+)/.exec(page.url())![1]!);
+    await page.getByRole('link', { name: 'Instances', exact: true }).click();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Delete instance ${doomed}` }).click();
+    await page.getByRole('link', { name: doomed }).waitFor({ state: 'detached' });
+    const gone = await fetch(`${fleetmq.httpUrl}/api/v1/instances/${doomed}`, { headers: { authorization: `Bearer ${fleetmq.adminToken}` } });
+    expect(gone.status).toBe(404);
     await page.getByRole('link', { name: 'Nodes', exact: true }).click();
     await page.getByRole('cell', { name: 'live' }).first().waitFor();
   }, 60_000);
+
+  it('raised no script error or Content-Security-Policy violation on any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -7,6 +7,22 @@ import { NotFoundError, UnavailableError } from '../common/errors.js';
 import { contentTypeOf, isAssetName } from './static-files.js';
 import { WEB_CONSOLE_DIR } from './web-console.tokens.js';
 
+/**
+ * The page holds the admin token: no framing (clickjacking), scripts and styles from this origin
+ * only, and network access to this origin plus MQTT over WebSocket on any host (the gateway's
+ * port differs from the console's). The browser spec fails on any violation.
+ */
+const PAGE_SECURITY_POLICY = [
+  "default-src 'self'",
+  "connect-src 'self' ws: wss:",
+  "img-src 'self' data:",
+  // MQTT.js runs its keep-alive timers in a blob worker, so background tabs do not throttle them.
+  "worker-src 'self' blob:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
 /** The part of an HTTP response this controller writes. */
 interface FileResponse {
   setHeader(name: string, value: string): unknown;
@@ -34,6 +50,8 @@ export class WebConsoleController {
     // The page names hashed assets: it must be fetched again after each build.
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Content-Type', contentTypeOf('index.html'));
+    res.setHeader('Content-Security-Policy', PAGE_SECURITY_POLICY);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.send(html);
   }
 
@@ -49,6 +67,7 @@ export class WebConsoleController {
     // Names carry a content hash: a changed file gets a new name.
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     res.setHeader('Content-Type', contentTypeOf(name));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.send(body);
   }
 }
