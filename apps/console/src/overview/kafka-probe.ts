@@ -2,9 +2,13 @@ import type { Admin } from 'kafkajs';
 import type { Logger } from '#config';
 import { createKafka } from '#messaging';
 
-/** Answers whether the configured Kafka cluster responds, through one long-lived admin client. */
+/**
+ * Answers whether the configured Kafka cluster responds, through one long-lived admin client.
+ * kafkajs's own connection errors would repeat every sample; the probe logs changes of state.
+ */
 export class KafkaProbe {
   private admin: Admin | null = null;
+  private last: 'up' | 'down' | undefined;
 
   constructor(
     private readonly brokers: readonly string[] | undefined,
@@ -14,11 +18,21 @@ export class KafkaProbe {
 
   async state(): Promise<'up' | 'down' | 'none'> {
     if (this.brokers === undefined || this.brokers.length === 0) return 'none';
+    const state = await this.probe(this.brokers);
+    if (state !== this.last && (this.last !== undefined || state === 'down')) {
+      if (state === 'down') this.logger.warn({ brokers: this.brokers }, 'overview: Kafka does not answer');
+      else this.logger.info({ brokers: this.brokers }, 'overview: Kafka answers again');
+    }
+    this.last = state;
+    return state;
+  }
+
+  private async probe(brokers: readonly string[]): Promise<'up' | 'down'> {
     try {
       this.admin ??= createKafka({
-        brokers: this.brokers,
+        brokers,
         clientId: 'fleetmq-console-overview',
-        logger: this.logger,
+        logger: this.logger.child({ component: 'overview-kafka-probe' }, { level: 'silent' }),
         connectionTimeoutMs: this.timeoutMs,
         requestTimeoutMs: this.timeoutMs,
       }).admin({ retry: { retries: 0 } });

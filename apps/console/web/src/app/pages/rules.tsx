@@ -66,8 +66,6 @@ function fromRule(r: Rule): RuleForm {
   };
 }
 
-const FIELDS = ['name', 'kind', 'source', 'target'] as const;
-
 export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
   const base = instancePath(instanceId, '/rules');
   const list = useLoad(base, () => api<Page<Rule>>('GET', `${base}?limit=100`));
@@ -91,7 +89,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
       setF(EMPTY);
       setEditing(null);
       list.reload();
-    }, ['name', 'kind', 'source.topicFilter', 'source.kafkaTopic', 'source.groupId', 'target.kafkaTopic', 'target.keyStrategy', 'target.format', 'target.payloadEncoding', 'target.topicTemplate', 'target.qos', 'target.retain', ...FIELDS]);
+    }, ['name', 'kind', 'source.topicFilter', 'source.kafkaTopic', 'source.groupId', 'target.kafkaTopic', 'target.keyStrategy', 'target.format', 'target.payloadEncoding', 'target.topicTemplate', 'target.qos', 'target.retain']);
   const toggle = async (r: Rule): Promise<void> => {
     await api('PATCH', `${base}/${r.id}`, { enabled: !r.enabled });
     list.reload();
