@@ -84,6 +84,7 @@ describe('web console in Chromium', () => {
     const error = groupField.locator('.field-error');
     await error.waitFor();
     expect(await error.textContent()).toContain('must be GID_ followed by');
+    await shot('field-error');
     // The input names its error for screen readers, and the error sits in the Group ID field only.
     expect(await field('Group ID').getAttribute('aria-describedby')).toContain(await error.getAttribute('id'));
     expect(await field('Group ID').getAttribute('aria-invalid')).toBe('true');

@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
 import { Field, FormError, LoadError, useFormState, useLoad } from '../forms.js';
 
@@ -103,6 +103,10 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
     const s = await api<RuleStats>('GET', `${base}/${r.id}/stats`);
     setStats((old) => ({ ...old, [r.id]: s }));
   };
+  // Counters come with the list; the Stats button of a row reads them again.
+  useEffect(() => {
+    list.data?.items.forEach((r) => void loadStats(r).catch(() => undefined));
+  }, [list.data]);
   return (
     <div>
       <h2>Rules</h2>
