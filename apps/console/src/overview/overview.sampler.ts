@@ -2,11 +2,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { FleetMqConfig, Logger } from '#config';
 import { DatabaseHealth, GatewayNodeRepository, InstanceTrafficRepository } from '#domain/persistence';
 import { CONSOLE_CONFIG, CONSOLE_LOGGER } from '../console.tokens.js';
+import { FRESH_TRAFFIC_MS } from '../stats/stats.service.js';
 import { KafkaProbe } from './kafka-probe.js';
 import { OverviewHistory, type OverviewSample } from './overview-history.js';
-
-/** Node rates older than this come from nodes that stopped flushing (as in the stats route). */
-const FRESH_TRAFFIC_MS = 15_000;
 
 /**
  * Samples the fleet every FLEETMQ_OVERVIEW_SAMPLE_MS into a 15-minute history, so a console
