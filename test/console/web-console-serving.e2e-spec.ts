@@ -71,6 +71,13 @@ describe('console: web console files and overview history', () => {
       return s?.connections === 7 && s.messagesInPerSecond === 12.5 ? s : undefined;
     }, { timeoutMs: 15_000, what: 'a sample with the new node and traffic' });
     expect(sample).toMatchObject({ messagesOutPerSecond: 3, kafka: 'up', database: 'up' });
+    // A node whose heartbeat stopped and rates nobody refreshed no longer count.
+    await t.dataSource.query(`UPDATE "${t.schema}".gateway_nodes SET heartbeat_at = now() - interval '1 hour'`);
+    await t.dataSource.query(`UPDATE "${t.schema}".instance_traffic SET updated_at = now() - interval '1 hour'`);
+    await waitFor(async () => {
+      const s = await latest();
+      return s?.connections === 0 && s.messagesInPerSecond === 0 && s.messagesOutPerSecond === 0;
+    }, { timeoutMs: 15_000, what: 'a sample without the silent node' });
     const h = await history();
     expect(h.sampleIntervalMs).toBe(100);
     expect(h.windowMs).toBe(15 * 60_000);
