@@ -91,8 +91,13 @@ describe('web console in Chromium', () => {
     expect(await field('Group ID').getAttribute('aria-describedby')).toContain(await error.getAttribute('id'));
     expect(await field('Group ID').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('.field', { has: field('Description') }).locator('.field-error').count()).toBe(0);
+    // Keyboard only: Tab from the field past the description to the button, Enter presses it.
     await field('Group ID').fill('GID_sensors');
-    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.name')).toBe('description');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Create');
+    await page.keyboard.press('Enter');
     await page.getByRole('cell', { name: 'GID_sensors', exact: true }).waitFor();
     expect(await groupField.locator('.field-error').count()).toBe(0);
   }, 60_000);
