@@ -15,14 +15,17 @@ import { InstancesModule } from './instances/instances.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NodesModule } from './nodes/nodes.module.js';
+import { OverviewModule } from './overview/overview.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { TopicsModule } from './topics/topics.module.js';
+import { WebConsoleModule } from './web-console/web-console.module.js';
 
 export const FEATURE_MODULES = [
   InstancesModule, TopicsModule, GroupsModule, AccessKeysModule, TokensModule, DeviceCredentialsModule,
   RulesModule, ClientsModule, MessagesModule, StatsModule, NodesModule, HealthModule, MetricsModule,
+  OverviewModule, WebConsoleModule,
 ];
 
 /** The console REST API; pipes, filter, auth guard and body reader are global so every route gets them. */

@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const adminToken =
     config.adminToken === undefined ? `Admin token${secrets.adminTokenIsNew ? ' (new)' : ''}: ${secrets.adminToken}` : 'Admin token: the one set in FLEETMQ_ADMIN_TOKEN';
   process.stdout.write(
-    `\nFleetMQ ready. Console http://127.0.0.1:${config.httpPort}/api/v1 (OpenAPI /api/docs), MQTT :${ports?.mqtt}, ` +
+    `\nFleetMQ ready. Console http://127.0.0.1:${config.httpPort}/ (API /api/v1, OpenAPI /api/docs), MQTT :${ports?.mqtt}, ` +
       `WebSocket :${ports?.ws}${config.wsPath}\n${adminToken}\n\n`,
   );
 }

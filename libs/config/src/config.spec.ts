@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(loadConfig('all-in-one', { KAFKA_BROKERS: 'a:9092, b:9093' }).kafkaBrokers).toEqual(['a:9092', 'b:9093']);
   });
 
+  it('samples the console overview every 5 s unless told, between 100 ms and 60 s', () => {
+    expect(loadConfig('all-in-one', {}).overviewSampleMs).toBe(5_000);
+    expect(loadConfig('all-in-one', { FLEETMQ_OVERVIEW_SAMPLE_MS: '1000' }).overviewSampleMs).toBe(1_000);
+    expect(() => loadConfig('all-in-one', { FLEETMQ_OVERVIEW_SAMPLE_MS: '10' })).toThrow(/FLEETMQ_OVERVIEW_SAMPLE_MS/);
+  });
+
   it('reports every bad value at once', () => {
     let error: unknown;
     try {

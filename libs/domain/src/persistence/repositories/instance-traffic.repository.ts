@@ -24,6 +24,8 @@ export interface TrafficSample {
 
 export abstract class InstanceTrafficRepository {
   abstract totals(instanceId: string, freshSince: Date): Promise<TrafficTotals>;
+  /** Messages/s in and out over every instance and node, from rows updated since `freshSince`. */
+  abstract fleetRates(freshSince: Date): Promise<{ rateIn: number; rateOut: number }>;
   /** Upserts many rows in one statement; rows of instances deleted meanwhile are skipped. */
   abstract save(samples: readonly TrafficSample[]): Promise<void>;
 }
@@ -63,6 +65,14 @@ export class TypeOrmInstanceTrafficRepository extends InstanceTrafficRepository 
          connections = EXCLUDED.connections, updated_at = now()`,
       [payload],
     );
+  }
+
+  async fleetRates(freshSince: Date): Promise<{ rateIn: number; rateOut: number }> {
+    const rows: Array<{ rate_in: number | null; rate_out: number | null }> = await this.dataSource.query(
+      `SELECT sum(rate_in) AS rate_in, sum(rate_out) AS rate_out FROM ${this.repo.metadata.tablePath} WHERE updated_at >= $1`,
+      [freshSince],
+    );
+    return { rateIn: Number(rows[0]?.rate_in ?? 0), rateOut: Number(rows[0]?.rate_out ?? 0) };
   }
 
   async totals(instanceId: string, freshSince: Date): Promise<TrafficTotals> {

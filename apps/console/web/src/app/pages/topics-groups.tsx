@@ -1,0 +1,114 @@
+import { type ReactNode, useState } from 'react';
+import { api, instancePath, type Page } from '../api.js';
+import { Field, FormError, LoadError, useFormState, useLoad } from '../forms.js';
+
+interface Named {
+  description: string;
+  createdAt: string;
+}
+
+interface SimpleResource {
+  /** Path segment under the instance. */
+  path: string;
+  /** Name of the ID in the API body. */
+  idField: string;
+  title: string;
+  idLabel: string;
+  placeholder: string;
+  hint: string;
+}
+
+/** Parent topics and groups: an ID and a description, created and deleted. */
+function SimpleResourceTab({ instanceId, resource }: { instanceId: string; resource: SimpleResource }): ReactNode {
+  type Row = Named & Record<string, string>;
+  const base = instancePath(instanceId, `/${resource.path}`);
+  const list = useLoad(base, () => api<Page<Row>>('GET', `${base}?limit=100`));
+  const form = useFormState();
+  const [id, setId] = useState('');
+  const [description, setDescription] = useState('');
+  const create = () =>
+    form.run(async () => {
+      await api('POST', base, { [resource.idField]: id, ...(description ? { description } : {}) });
+      setId('');
+      setDescription('');
+      list.reload();
+    }, [resource.idField, 'description']);
+  const remove = async (rowId: string): Promise<void> => {
+    if (!window.confirm(`Delete ${rowId}?`)) return;
+    await api('DELETE', `${base}/${encodeURIComponent(rowId)}`);
+    list.reload();
+  };
+  return (
+    <div>
+      <h2>{resource.title}</h2>
+      <form
+        className="inline"
+        aria-label={`Create ${resource.idLabel.toLowerCase()}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <Field label={resource.idLabel} name={resource.idField} form={form} value={id} onChange={setId} placeholder={resource.placeholder} hint={resource.hint} />
+        <Field label="Description" name="description" form={form} value={description} onChange={setDescription} />
+        <FormError form={form} />
+        <button type="submit" disabled={form.busy}>
+          Create
+        </button>
+      </form>
+      <LoadError error={list.error} />
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{resource.idLabel}</th>
+            <th scope="col">Description</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.items.map((row) => (
+            <tr key={row[resource.idField]}>
+              <td>{row[resource.idField]}</td>
+              <td>{row.description}</td>
+              <td>{new Date(row.createdAt).toLocaleString()}</td>
+              <td>
+                <button type="button" className="danger" onClick={() => void remove(row[resource.idField]!)} aria-label={`Delete ${row[resource.idField]}`}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const TOPICS: SimpleResource = {
+  path: 'topics',
+  idField: 'name',
+  title: 'Parent topics',
+  idLabel: 'Parent topic',
+  placeholder: 'telemetry',
+  hint: 'the first level of every MQTT topic devices of this instance may use',
+};
+
+const GROUPS: SimpleResource = {
+  path: 'groups',
+  idField: 'groupId',
+  title: 'Groups',
+  idLabel: 'Group ID',
+  placeholder: 'GID_sensors',
+  hint: 'client IDs are <GroupId>@@@<DeviceId>',
+};
+
+export function TopicsTab({ instanceId }: { instanceId: string }): ReactNode {
+  return <SimpleResourceTab instanceId={instanceId} resource={TOPICS} />;
+}
+
+export function GroupsTab({ instanceId }: { instanceId: string }): ReactNode {
+  return <SimpleResourceTab instanceId={instanceId} resource={GROUPS} />;
+}
