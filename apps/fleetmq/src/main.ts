@@ -97,6 +97,7 @@ async function start(config: FleetMqConfig, logger: Logger, shutdown: Shutdown):
     adminToken: secrets.adminToken,
     masterKey,
     logger,
+    readinessChecks: [{ name: 'kafka', check: () => messaging.ping() }],
   });
   await app.listen(config.httpPort, config.bindHost);
   shutdown.add({ name: 'console', stop: () => app.close() });
