@@ -15,6 +15,19 @@ function bodyErrorHandler(err: { status?: unknown; type?: unknown; message?: unk
   sendProblem(res, problem(status, status === 413 ? 'Payload Too Large' : 'Bad Request', detail, { code: String(err.type ?? 'bad-body') }));
 }
 
+/**
+ * A body in any other format than JSON would reach the DTOs as an empty object and be refused
+ * field by field ("name is required") although the user did send a name: curl's `-d` without
+ * `-H 'Content-Type: application/json'` sends a form. Answer what is wrong instead.
+ */
+function requireJsonBody(req: { method: string; headers: Record<string, string | string[] | undefined> }, res: ProblemResponse, next: () => void): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const type = String(req.headers['content-type'] ?? '');
+  if (!hasBody || /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) return next();
+  const sent = type === '' ? 'no Content-Type' : `Content-Type ${type.split(';')[0]}`;
+  sendProblem(res, problem(415, 'Unsupported Media Type', `the request body must be JSON, sent with the header Content-Type: application/json (this request had ${sent})`, { code: 'unsupported-media-type' }));
+}
+
 /** Largest JSON body: a full message batch of maximal payloads in base64. */
 function bodyLimit(options: ConsoleOptions): number {
   return Math.max(1024 * 1024, Math.ceil((options.config.limits.maxPayloadBytes * 4) / 3) * 100 + 256 * 1024);
@@ -43,6 +56,7 @@ export async function createConsoleApp(options: ConsoleOptions): Promise<NestExp
     logger: new PinoNestLogger(logger),
   });
   app.use(httpMetricsMiddleware());
+  app.use(requireJsonBody);
   app.useBodyParser('json', { limit: bodyLimit(options) });
   app.use(bodyErrorHandler);
   app.disable('x-powered-by');
