@@ -147,7 +147,14 @@ async function localKafkaBrokers(logger: Logger, shutdown: Shutdown): Promise<st
   const where = kafka.brokers.join(',');
   if (kafka.startedHere) {
     // Stopped on exit: a Kafka this start launched is part of this run. A forced exit leaves it, and says so.
-    shutdown.add({ name: 'local Kafka', stop: () => stopLocalKafka(logger), leftRunning: `the local Kafka at ${where} (stop it with: npm run kafka:stop)` });
+    shutdown.add({
+      name: 'local Kafka',
+      stop: async () => {
+        process.stderr.write(`FleetMQ: stopping the local Kafka this start started (${where})\n`);
+        await stopLocalKafka(logger);
+      },
+      leftRunning: `the local Kafka at ${where} (stop it with: npm run kafka:stop)`,
+    });
   } else {
     // Someone else's (another FleetMQ, a test run, npm run kafka:start): never stopped here.
     shutdown.add({
