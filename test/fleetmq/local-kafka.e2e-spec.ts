@@ -15,10 +15,10 @@ else if (!java) process.stderr.write('[local-kafka] skipped: no java for tools/k
 const describeLong = LONG && java ? describe : describe.skip;
 
 const kafkaPid = (home: string): number => Number(/^KAFKA_PID=(\d+)$/m.exec(readFileSync(join(home, 'state.env'), 'utf8'))?.[1]);
+/** Running: exists and is not a zombie (the broker is re-parented to init, which reaps it when it gets to it). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
   } catch {
     return false;
   }
