@@ -7,7 +7,7 @@ import { AllInOneProcess, allInOneEnv, freeAllInOnePorts, removeDataDir } from '
 
 // `npm start` without KAFKA_BROKERS: FleetMQ runs tools/kafka itself, in its own home folder here
 // (FLEETMQ_KAFKA_HOME), never touching the shared test broker. Long (two JVM starts): only with
-// FLEETMQ_LONG_RELIABILITY=1 (npm run test:reliability -- test/fleetmq/local-kafka), and Java.
+// FLEETMQ_LONG_RELIABILITY=1 (part of npm run test:reliability), and Java.
 const LONG = process.env.FLEETMQ_LONG_RELIABILITY === '1';
 const java = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 if (!LONG) process.stderr.write('[local-kafka] skipped: set FLEETMQ_LONG_RELIABILITY=1 (it starts a Kafka of its own, twice)\n');
