@@ -41,6 +41,7 @@ describe('embedded all-in-one start (npm start)', () => {
   let ports: AllInOnePorts;
   let fleetmq: AllInOneProcess;
   const started: AllInOneProcess[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
   const env = (extra: NodeJS.ProcessEnv = {}) => allInOneEnv('./.fleetmq', ports, { LOG_LEVEL: 'warn', ...extra });
   const start = (extra: NodeJS.ProcessEnv = {}): AllInOneProcess => {
     const process_ = AllInOneProcess.start(env(extra), { cwd: checkout }, join(checkout, 'dist/apps/fleetmq/src/main.js'));
@@ -60,6 +61,7 @@ describe('embedded all-in-one start (npm start)', () => {
 
   afterAll(async () => {
     for (const process_ of started) await process_.stop();
+    for (const cleanup of cleanups) await cleanup();
     await removeDataDir(dataDir);
     await rm(folder, { recursive: true, force: true });
   }, 90_000);
@@ -184,6 +186,22 @@ describe('embedded all-in-one start (npm start)', () => {
     await admin.disconnect();
   }, 60_000);
 
+  it('Ctrl-C during the start (PostgreSQL just spawned) exits and leaves no PostgreSQL behind', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'fleetmq-early-'));
+    const early = AllInOneProcess.start(allInOneEnv(join(own, '.fleetmq'), await freeAllInOnePorts(), { LOG_LEVEL: 'debug' }), { cwd: own });
+    started.push(early);
+    cleanups.push(async () => {
+      await removeDataDir(join(own, '.fleetmq'));
+      await rm(own, { recursive: true, force: true });
+    });
+    await early.waitForOutput(/"postgresPid":\d+,"msg":"embedded PostgreSQL spawned"/, 120_000);
+    const postmasterPid = Number(/"postgresPid":(\d+),"msg":"embedded PostgreSQL spawned"/.exec(early.output)![1]);
+    early.child.kill('SIGINT');
+    expect(await early.waitForExit(30_000)).toBe(130);
+    expect(processAlive(postmasterPid)).toBe(false);
+    expect(early.output).not.toContain('could not start');
+  }, 180_000);
+
   function clusterDir(): string {
     const pointer = join(dataDir, 'pg-location');
     return existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : join(dataDir, 'pg');
@@ -232,11 +250,12 @@ describeAsRoot(`embedded start as an unprivileged user (${UNPRIVILEGED_USER}) fr
   }, 180_000);
 });
 
+/** Runs: exists and is not a zombie waiting for init to reap it. */
 function processAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
   }
 }

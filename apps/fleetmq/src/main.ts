@@ -18,6 +18,7 @@ import { createGateway } from '../../gateway/src/index.js';
 import { RuleRouter, routerOptionsFrom } from '../../rule-router/src/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
+import type { PostgresServer } from './postgres-server.js';
 import { loadOrCreateSecrets } from './generated-secrets.js';
 import { javaAvailable, startLocalKafka, stopLocalKafka } from './local-kafka.js';
 import { checkPortsFree } from './port-check.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   try {
     await start(config, logger, shutdown);
   } catch (err) {
+    if (shutdown.started) return; // Ctrl-C during the start: its stop is under way and exits
     process.stderr.write(`${describeStartFailure(err, config)}\n`);
     await shutdown.run(1);
   }
@@ -132,8 +134,10 @@ async function openDatabase(config: FleetMqConfig, logger: Logger, shutdown: Shu
       throw new StartError(`the PostgreSQL of DATABASE_URL does not answer (${(err as Error).message})`, 'Start it or correct DATABASE_URL; unset DATABASE_URL for the embedded database');
     }
   }
-  const embedded = await startEmbeddedDatabase(config.dataDir, logger);
-  shutdown.add({ name: 'embedded PostgreSQL', stop: () => embedded.stop(), stopNow: () => embedded.server.stopNow() });
+  // Registered before the start, filled once the server process exists: Ctrl-C during the start stops it too.
+  let server: PostgresServer | undefined;
+  shutdown.add({ name: 'embedded PostgreSQL', stop: async () => server?.stop(), stopNow: () => server?.stopNow() });
+  const embedded = await startEmbeddedDatabase(config.dataDir, logger, (spawned) => (server = spawned));
   return openDataSource(embedded.url, { applicationName: 'fleetmq' });
 }
 

@@ -42,9 +42,23 @@ export interface PostgresServer {
  * Starts `postgres` on 127.0.0.1:<port>, TCP only, and resolves once it accepts a login. It runs
  * in its own process group so that a Ctrl-C reaches FleetMQ, which then stops it in order.
  */
-export async function startServer(bin: PostgresBinaries, clusterDir: string, port: number, credentials: PostgresCredentials, runAs: RunAs | undefined, logger: Logger): Promise<PostgresServer> {
+export async function startServer(
+  bin: PostgresBinaries,
+  clusterDir: string,
+  port: number,
+  credentials: PostgresCredentials,
+  runAs: RunAs | undefined,
+  logger: Logger,
+  onSpawned: (server: PostgresServer) => void = () => undefined,
+): Promise<PostgresServer> {
   const args = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   const child = spawnAs(bin.postgres, args, runAs, true);
+  const server: PostgresServer = { pid: child.pid ?? 0, stopNow: () => void child.kill('SIGINT'), stop: () => stopChild(child) };
+  // Before it is ready: a Ctrl-C during the start must stop it too, or it would outlive FleetMQ.
+  if (child.pid !== undefined) {
+    logger.debug({ postgresPid: child.pid }, 'embedded PostgreSQL spawned');
+    onSpawned(server);
+  }
   const lines = keepLines(child, logger);
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error) => reject(new PostgresStartError(`postgres could not be started: ${error.message}`)));
@@ -52,12 +66,7 @@ export async function startServer(bin: PostgresBinaries, clusterDir: string, por
   });
   exited.catch(() => undefined);
   await Promise.race([exited, waitUntilAccepting(port, credentials, () => child.exitCode !== null || child.signalCode !== null)]);
-  const pid = child.pid!;
-  return {
-    pid,
-    stopNow: () => void child.kill('SIGINT'),
-    stop: () => stopChild(child),
-  };
+  return server;
 }
 
 function spawnAs(file: string, args: string[], runAs: RunAs | undefined, detached = false): ChildProcess {

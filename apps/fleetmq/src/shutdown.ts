@@ -23,6 +23,11 @@ export class Shutdown {
   private stopping = false;
   private firstSignalAt = 0;
 
+  /** True once a signal or a failed start began the shutdown: a start interrupted by it is no failure to report. */
+  get started(): boolean {
+    return this.stopping;
+  }
+
   constructor(
     private readonly logger: Logger,
     private readonly say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
@@ -48,6 +53,7 @@ export class Shutdown {
 
   /** Stops everything registered (newest first) and exits with `code` (1 if a step failed). */
   async run(code: number): Promise<never> {
+    if (this.stopping) return new Promise<never>(() => undefined); // the first run exits
     this.stopping = true;
     const timer = setTimeout(() => this.force(`still stopping after ${GRACE_MS / 1000}s`), GRACE_MS);
     timer.unref();
