@@ -12,7 +12,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const STAMPS = join(DIST, '.build-stamps');
 
-/** name: stamp file; sources: folders and files (relative to the repo) whose change needs the step; script: the npm script. */
+/**
+ * name: stamp file; sources: folders and files (relative to the repo) whose change needs the step,
+ * the first being the step's own folder; script: the npm script.
+ */
 const STEPS = [
   { name: 'server', sources: ['apps', 'libs', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package.json'], script: 'build' },
 ];
@@ -59,9 +62,9 @@ function processesUsingDist() {
 
 const outOfDate = STEPS.filter((step) => {
   const stamp = join(STAMPS, step.name);
+  // Installed without sources (`npm ci` in a Docker layer before `COPY . .`): nothing to build yet.
+  if (!existsSync(join(ROOT, step.sources[0]))) return false;
   const sources = step.sources.map((source) => join(ROOT, source)).filter((path) => existsSync(path));
-  // Installed without sources (e.g. `npm ci` in a Docker layer before COPY): nothing to build.
-  if (sources.length === 0) return false;
   const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
   return Math.max(...sources.map(newestMtime)) > built;
 });

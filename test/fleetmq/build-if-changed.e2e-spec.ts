@@ -55,4 +55,18 @@ describe('tools/build-if-changed.mjs', () => {
     expect(runTool().status).toBe(0);
     expect(builds()).toBe(3);
   });
+
+  it('builds nothing where the sources are not there yet (npm ci in a Docker layer before COPY)', async () => {
+    const bare = await mkdtemp(join(tmpdir(), 'fleetmq-build-bare-'));
+    try {
+      mkdirSync(join(bare, 'tools'));
+      cpSync(join(project, 'tools/build-if-changed.mjs'), join(bare, 'tools/build-if-changed.mjs'));
+      cpSync(join(project, 'package.json'), join(bare, 'package.json'));
+      const result = spawnSync(process.execPath, [join(bare, 'tools/build-if-changed.mjs')], { cwd: bare, encoding: 'utf8', timeout: 60_000 });
+      expect(result.status).toBe(0);
+      expect(existsSync(join(bare, 'builds.log'))).toBe(false);
+    } finally {
+      await rm(bare, { recursive: true, force: true });
+    }
+  });
 });
