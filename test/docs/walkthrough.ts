@@ -134,8 +134,21 @@ export class WalkthroughShell {
       return; // already gone
     }
     await exited;
+    // Background jobs (a backend leaving its consumer group) may take a few seconds; then they are killed.
+    const group = -this.bash.pid!;
+    for (let waited = 0; waited < 15_000 && groupExists(group); waited += 100) await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    if (groupExists(group)) process.kill(group, 'SIGKILL');
     this.bash.stdin!.destroy();
     this.bash.stdout!.destroy();
     this.bash.stderr!.destroy();
+  }
+}
+
+function groupExists(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

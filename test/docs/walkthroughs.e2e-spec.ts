@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,8 @@ describeWithKafka('walkthroughs of README.md and docs/*.md', () => {
   const blocks: ShellBlock[] = [];
 
   beforeAll(async () => {
+    const missing = ['curl', 'jq', 'openssl', 'mosquitto_pub', 'mosquitto_sub'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+    if (missing.length > 0) throw new Error(`the walkthroughs need ${missing.join(', ')} (README: "Needs curl, jq, openssl and mosquitto-clients")`);
     copy = await mkdtemp(join(tmpdir(), 'fleetmq-walkthrough-'));
     ports = await freeAllInOnePorts();
     // The temporary copy: docs and examples with this run's ports, the installed packages.
