@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -200,6 +200,15 @@ describe('embedded all-in-one start (npm start)', () => {
     expect(await early.waitForExit(30_000)).toBe(130);
     expect(processAlive(postmasterPid)).toBe(false);
     expect(early.output).not.toContain('could not start');
+  }, 180_000);
+
+  it('a postmaster.pid naming a live process that is not its PostgreSQL (a recycled pid) is removed, and the start works', async () => {
+    // The pid of this test process: alive, and not a postgres on this cluster. PostgreSQL itself would refuse to start.
+    writeFileSync(join(clusterDir(), 'postmaster.pid'), `${process.pid}\n${clusterDir()}\n`);
+    fleetmq = start({ LOG_LEVEL: 'info' });
+    await fleetmq.waitForOutput('FleetMQ ready', 120_000);
+    expect(fleetmq.output).toContain('removing a stale postmaster.pid');
+    expect(Number(readFileSync(join(clusterDir(), 'postmaster.pid'), 'utf8').split('\n')[0])).not.toBe(process.pid);
   }, 180_000);
 
   function clusterDir(): string {
