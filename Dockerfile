@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs "prepare" (tools/build-if-changed.mjs), which builds nothing before the sources are copied.
+COPY tools/build-if-changed.mjs tools/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev

@@ -16,7 +16,8 @@ const groupId = process.env.GROUP_ID ?? 'telemetry-backend';
 
 const kafka = new kafkajs.Kafka({ clientId: 'example-backend', brokers, logLevel: kafkajs.logLevel.WARN });
 const consumer = kafka.consumer({ groupId });
-const producer = kafka.producer();
+// An explicit partitioner (murmur2, as the Java client) keeps kafkajs from warning about its default.
+const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
 
 const header = (message, name) => message.headers?.[name]?.toString();
 

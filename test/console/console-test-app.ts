@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { App } from 'supertest/types.js';
-import { loadConfig, type FleetMqConfig } from '#config';
+import { loadConfig, type DependencyCheck, type FleetMqConfig } from '#config';
 import { openDataSource } from '#domain/persistence';
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -27,7 +27,7 @@ export interface ConsoleTestApp {
 export async function startConsole(
   prefix: string,
   env: Record<string, string> = {},
-  options: { messaging?: ConsoleMessaging } = {},
+  options: { messaging?: ConsoleMessaging; readinessChecks?: DependencyCheck[] } = {},
 ): Promise<ConsoleTestApp> {
   const schema = uniqueSchema(prefix);
   const dataSource = await openDataSource(testDatabaseUrl(), { schema, poolSize: 4 });
@@ -39,7 +39,7 @@ export async function startConsole(
     ...env,
   });
   const messaging = new InMemoryConsoleMessaging();
-  const app = await createConsoleApp({ config, dataSource, messaging: options.messaging ?? messaging, logger: pino({ level: 'silent' }) });
+  const app = await createConsoleApp({ config, dataSource, messaging: options.messaging ?? messaging, logger: pino({ level: 'silent' }), readinessChecks: options.readinessChecks });
   return {
     app,
     server: app.getHttpServer(),

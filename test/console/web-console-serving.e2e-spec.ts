@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { TypeOrmGatewayNodeRepository, TypeOrmInstanceTrafficRepository } from '#domain/persistence';
-import { freePort } from '../helpers/fleetmq-process.js';
+import { freePort } from '../reliability/harness.js';
 import { waitFor } from '../helpers/kafka.js';
 import { bearer, startConsole, type ConsoleTestApp } from './console-test-app.js';
 

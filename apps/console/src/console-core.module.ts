@@ -10,7 +10,7 @@ import {
 } from '#domain/persistence';
 import type { DataSource } from 'typeorm';
 import type { ConsoleOptions } from './console.options.js';
-import { ADMIN_TOKEN, CONSOLE_CONFIG, CONSOLE_LOGGER, DATA_SOURCE } from './console.tokens.js';
+import { ADMIN_TOKEN, CONSOLE_CONFIG, CONSOLE_LOGGER, DATA_SOURCE, READINESS_CHECKS } from './console.tokens.js';
 import { ConsoleMessaging } from './messaging/console-messaging.js';
 import { ControlPublisher } from './messaging/control.publisher.js';
 
@@ -58,6 +58,7 @@ export class ConsoleCoreModule {
       { provide: DATA_SOURCE, useValue: options.dataSource },
       { provide: SecretBox, useValue: new SecretBox(masterKey) },
       { provide: ConsoleMessaging, useValue: options.messaging },
+      { provide: READINESS_CHECKS, useValue: options.readinessChecks ?? [] },
       ControlPublisher,
       { provide: SHUTDOWN, useValue: options.onShutdown ?? null },
       ShutdownHook,

@@ -1,4 +1,4 @@
-import type { FleetMqConfig, Logger } from '#config';
+import type { DependencyCheck, FleetMqConfig, Logger } from '#config';
 import type { DataSource } from 'typeorm';
 import type { ConsoleMessaging } from './messaging/console-messaging.js';
 
@@ -14,6 +14,8 @@ export interface ConsoleOptions {
   masterKey?: Buffer;
   /** Defaults to a pino logger at config.logLevel. */
   logger?: Logger;
+  /** What GET /health/ready checks besides the database (the process's Kafka, later Redis); none by default. */
+  readinessChecks?: DependencyCheck[];
   /** Run once when the app closes (signal or app.close()), after the HTTP server stopped: release what the caller opened. */
   onShutdown?: () => Promise<void>;
 }

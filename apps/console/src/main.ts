@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     dataSource,
     messaging: await startConsoleMessaging(messaging),
     logger,
+    readinessChecks: [{ name: 'kafka', check: () => messaging.ping() }],
     onShutdown: async () => {
       await messaging.stop();
       await dataSource.destroy();

@@ -15,7 +15,6 @@ export interface GeneratedSecrets {
  * there (mode 0600) so that restarts keep working with the same credentials and secrets.
  */
 export async function loadOrCreateSecrets(dataDir: string, fromEnv: { adminToken?: string; masterKey?: string }): Promise<GeneratedSecrets> {
-  // Not 0700: the embedded PostgreSQL runs as its own OS user and needs to reach <dataDir>/pg.
   await mkdir(dataDir, { recursive: true });
   const admin = await readOrCreate(join(dataDir, 'admin-token'), fromEnv.adminToken, () => randomBytes(24).toString('base64url'));
   const master = await readOrCreate(join(dataDir, 'master-key'), fromEnv.masterKey, () => randomBytes(32).toString('hex'));

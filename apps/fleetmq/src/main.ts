@@ -16,36 +16,51 @@ import { createConsoleApp, startConsoleMessaging } from '../../console/src/index
 import { KafkaBridge } from '../../gateway/src/bridge/kafka-bridge.js';
 import { createGateway } from '../../gateway/src/index.js';
 import { RuleRouter, routerOptionsFrom } from '../../rule-router/src/index.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
+import type { PostgresServer } from './postgres-server.js';
 import { loadOrCreateSecrets } from './generated-secrets.js';
-import { javaAvailable, startLocalKafka } from './local-kafka.js';
-
-type Stop = () => Promise<unknown>;
+import { javaAvailable, startLocalKafka, stopLocalKafka } from './local-kafka.js';
+import { checkPortsFree } from './port-check.js';
+import { Shutdown } from './shutdown.js';
+import { StartError } from './start-error.js';
+import { describeStartFailure, portVariables } from './start-failure.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('all-in-one');
   const logger = createLogger(config.logLevel, { role: 'all-in-one', node: config.nodeId });
+  const shutdown = new Shutdown(logger);
+  shutdown.installSignals();
+  try {
+    await start(config, logger, shutdown);
+  } catch (err) {
+    if (shutdown.started) return; // Ctrl-C during the start: its stop is under way and exits
+    process.stderr.write(`${describeStartFailure(err, config)}\n`);
+    await shutdown.run(1);
+  }
+}
+
+async function start(config: FleetMqConfig, logger: Logger, shutdown: Shutdown): Promise<void> {
   collectDefaultMetrics();
-  const stops: Stop[] = [];
-  installShutdown(logger, stops);
+  const lock = await lockDataDir(config.dataDir);
+  process.on('exit', () => lock.release());
+  await checkPortsFree(config.bindHost, portVariables(config));
 
   const secrets = await loadOrCreateSecrets(config.dataDir, { adminToken: config.adminToken, masterKey: config.masterKey });
   const masterKey = parseMasterKey(secrets.masterKey);
 
-  let databaseUrl = config.databaseUrl;
-  if (databaseUrl === undefined) {
-    const embedded = await startEmbeddedDatabase(config.dataDir, logger);
-    stops.push(embedded.stop);
-    databaseUrl = embedded.url;
-  }
-  const dataSource = await openDataSource(databaseUrl, { applicationName: 'fleetmq' });
-  stops.push(() => dataSource.destroy());
+  const dataSource = await openDatabase(config, logger, shutdown);
+  shutdown.add({ name: 'database connections', stop: () => dataSource.destroy() });
 
-  const kafkaBrokers = config.kafkaBrokers ?? (await localKafkaBrokers(logger));
+  const kafkaBrokers = config.kafkaBrokers ?? (await localKafkaBrokers(logger, shutdown));
   const effective: FleetMqConfig = { ...config, kafkaBrokers, adminToken: secrets.adminToken, masterKey: secrets.masterKey };
   const messaging = createMessaging(effective, logger);
-  await messaging.start();
-  stops.push(() => messaging.stop());
+  try {
+    await messaging.start();
+  } catch (err) {
+    throw new StartError(`Kafka at ${kafkaBrokers?.join(',')} does not answer (${(err as Error).message})`, kafkaFix(config));
+  }
+  shutdown.add({ name: 'messaging', stop: () => messaging.stop() });
 
   const box = new SecretBox(masterKey);
   const gateway = createGateway({
@@ -57,7 +72,8 @@ async function main(): Promise<void> {
   await bridge.start(); // the forwarder must be in place before the first PUBLISH
   await gateway.start();
   // Stopped in reverse: clients closed first, then the uplink drained, then Kafka.
-  stops.push(() => bridge.stop(), () => gateway.stop());
+  shutdown.add({ name: 'kafka bridge', stop: () => bridge.stop() });
+  shutdown.add({ name: 'gateway', stop: () => gateway.stop() });
 
   if (kafkaBrokers !== undefined && kafkaBrokers.length > 0) {
     const options = routerOptionsFrom(effective);
@@ -71,7 +87,7 @@ async function main(): Promise<void> {
       options,
     });
     await router.start();
-    stops.push(() => router.stop());
+    shutdown.add({ name: 'rule router', stop: () => router.stop() });
   } else {
     logger.warn('rule router not started: rules need Kafka (set KAFKA_BROKERS or install Java for tools/kafka)');
   }
@@ -83,9 +99,10 @@ async function main(): Promise<void> {
     adminToken: secrets.adminToken,
     masterKey,
     logger,
+    readinessChecks: [{ name: 'kafka', check: () => messaging.ping() }],
   });
   await app.listen(config.httpPort, config.bindHost);
-  stops.push(() => app.close());
+  shutdown.add({ name: 'console', stop: () => app.close() });
 
   const ports = gateway.ports;
   logger.info(
@@ -111,38 +128,57 @@ async function main(): Promise<void> {
   );
 }
 
-async function localKafkaBrokers(logger: Logger): Promise<string[] | undefined> {
+/** The embedded PostgreSQL unless DATABASE_URL names one; either way a TypeORM data source on it. */
+async function openDatabase(config: FleetMqConfig, logger: Logger, shutdown: Shutdown): Promise<Awaited<ReturnType<typeof openDataSource>>> {
+  if (config.databaseUrl !== undefined) {
+    try {
+      return await openDataSource(config.databaseUrl, { applicationName: 'fleetmq' });
+    } catch (err) {
+      throw new StartError(`the PostgreSQL of DATABASE_URL does not answer (${(err as Error).message})`, 'Start it or correct DATABASE_URL; unset DATABASE_URL for the embedded database');
+    }
+  }
+  // Registered before the start, filled once the server process exists: Ctrl-C during the start stops it too.
+  let server: PostgresServer | undefined;
+  shutdown.add({ name: 'embedded PostgreSQL', stop: async () => server?.stop(), stopNow: () => server?.stopNow() });
+  const embedded = await startEmbeddedDatabase(config.dataDir, logger, (spawned) => (server = spawned));
+  return openDataSource(embedded.url, { applicationName: 'fleetmq' });
+}
+
+async function localKafkaBrokers(logger: Logger, shutdown: Shutdown): Promise<string[] | undefined> {
   if (!javaAvailable()) {
     logger.warn('KAFKA_BROKERS unset and no Java found: running with the in-process bus');
     return undefined;
   }
   logger.info('KAFKA_BROKERS unset: starting a local single-node Kafka (tools/kafka); the first start downloads its jars');
-  return startLocalKafka(logger);
+  const kafka = await startLocalKafka(logger);
+  const where = kafka.brokers.join(',');
+  if (kafka.startedHere) {
+    // Stopped on exit: a Kafka this start launched is part of this run. A forced exit leaves it, and says so.
+    shutdown.add({
+      name: 'local Kafka',
+      stop: async () => {
+        process.stderr.write(`FleetMQ: stopping the local Kafka this start started (${where})\n`);
+        await stopLocalKafka(logger);
+      },
+      leftRunning: `the local Kafka at ${where} (stop it with: npm run kafka:stop)`,
+    });
+  } else {
+    // Someone else's (another FleetMQ, a test run, npm run kafka:start): never stopped here.
+    shutdown.add({
+      name: 'local Kafka (reused)',
+      stop: async () => process.stderr.write(`FleetMQ: the local Kafka at ${where} was running before this start and keeps running (stop it with: npm run kafka:stop)\n`),
+    });
+  }
+  return kafka.brokers;
 }
 
-/** Runs the registered stops in reverse order once, on SIGINT/SIGTERM. */
-function installShutdown(logger: Logger, stops: Stop[]): void {
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    let failed = false;
-    for (const stop of [...stops].reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        failed = true;
-        logger.error({ err }, 'shutdown step failed');
-      }
-    }
-    process.exit(failed ? 1 : 0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+function kafkaFix(config: FleetMqConfig): string {
+  return config.kafkaBrokers !== undefined
+    ? 'Start that Kafka or correct KAFKA_BROKERS; unset KAFKA_BROKERS to use the local Kafka of tools/kafka'
+    : 'See the tools/kafka lines above; npm run kafka:stop and start again, or set KAFKA_BROKERS to a running Kafka';
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`FleetMQ failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`${describeStartFailure(err, undefined)}\n`);
   process.exit(1);
 });

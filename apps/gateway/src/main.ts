@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const ops = await startOpsServer(config.httpPort, config.bindHost, async () => {
     await db.ping();
     return { node: config.nodeId, connections: gateway.registry.size, messaging: messaging.kind, ports: gateway.ports };
-  });
+  }, [
+    { name: 'database', check: () => db.ping() },
+    { name: 'kafka', check: () => messaging.ping() },
+  ]);
   logger.info({ httpPort: ops.port }, 'gateway /health and /metrics listening');
 
   let stopping = false;

@@ -21,4 +21,33 @@ describe('startOpsServer', () => {
       server.close();
     }
   });
+
+  it('answers /health/live always and /health/ready by its dependency checks, naming the failing one', async () => {
+    let kafkaUp = true;
+    const server = await startOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: new Registry(),
+      healthy: () => true,
+      readiness: [
+        { name: 'database', check: async () => undefined },
+        { name: 'kafka', check: async () => { if (!kafkaUp) throw new Error('Connection error'); } },
+      ],
+    });
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      const ready = await fetch(`${base}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { status: string }).status).toBe('ready');
+      kafkaUp = false;
+      const notReady = await fetch(`${base}/health/ready`);
+      expect(notReady.status).toBe(503);
+      expect(((await notReady.json()) as { checks: unknown }).checks).toMatchObject({ database: { status: 'up' }, kafka: { status: 'down', error: 'Connection error' } });
+      const live = await fetch(`${base}/health/live`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ status: 'live' });
+    } finally {
+      server.close();
+    }
+  });
 });

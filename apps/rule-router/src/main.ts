@@ -32,7 +32,17 @@ async function main(): Promise<void> {
     options,
   });
   await router.start();
-  const ops = await startOpsServer({ host: config.bindHost, port: config.httpPort, registry, healthy: () => router.healthy });
+  const ops = await startOpsServer({
+    host: config.bindHost,
+    port: config.httpPort,
+    registry,
+    healthy: () => router.healthy,
+    readiness: [
+      { name: 'database', check: async () => void (await dataSource.query('SELECT 1')) },
+      { name: 'kafka', check: () => messaging.ping() },
+      { name: 'router', check: async () => { if (!router.healthy) throw new Error('consumers not running'); } },
+    ],
+  });
   logger.info({ httpPort: ops.port }, 'rule router listening for /health and /metrics');
 
   let stopping = false;

@@ -73,6 +73,8 @@ export interface Messaging {
   start(): Promise<void>;
   /** Stops every component made through it, the uplink drained first. */
   stop(): Promise<void>;
+  /** Resolves when the broker answers a metadata request (readiness); the in-process bus always does. */
+  ping(): Promise<void>;
   /** One per process. */
   uplink(): UplinkSink;
   /** One per process. */

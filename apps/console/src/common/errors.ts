@@ -97,6 +97,22 @@ export class MalformedBodyError extends ConsoleError {
   readonly title = 'Bad Request';
 }
 
+/**
+ * A body in another format than JSON would reach the DTOs as nothing and be refused field by
+ * field ("name is required") although the user did send a name: curl's `-d` without
+ * `-H 'Content-Type: application/json'` sends a form. Say what is wrong instead.
+ */
+export class UnsupportedMediaTypeError extends ConsoleError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly code = 'unsupported-media-type';
+  readonly status = 415;
+  readonly title = 'Unsupported Media Type';
+  constructor(contentType: string | undefined) {
+    const sent = contentType === undefined || contentType === '' ? 'no Content-Type' : `Content-Type ${contentType.split(';')[0]}`;
+    super(`the request body must be JSON, sent with the header Content-Type: application/json (this request had ${sent})`);
+  }
+}
+
 /** A dependency (database, Kafka) cannot be reached; retrying later may succeed. */
 export class UnavailableError extends ConsoleError {
   override readonly name = 'UnavailableError';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError, MalformedBodyError } from './errors.js';
+import { BodyTooLargeError, MalformedBodyError, UnsupportedMediaTypeError } from './errors.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -11,10 +11,12 @@ function hasBody(req: IncomingMessage): boolean {
 /**
  * Reads and parses a JSON request body of at most `limit` bytes. A declared length over the
  * limit is refused before a byte is read; a chunked body is cut off as soon as it passes the
- * limit. Resolves undefined when there is no JSON body (the route's validation decides).
+ * limit. Resolves undefined when there is no body (the route's validation decides); a body that
+ * is not declared as JSON is refused with 415.
  */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  if (!hasBody(req) || !JSON_TYPE.test(req.headers['content-type'] ?? '')) return Promise.resolve(undefined);
+  if (!hasBody(req)) return Promise.resolve(undefined);
+  if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) return Promise.reject(new UnsupportedMediaTypeError(req.headers['content-type']));
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return Promise.reject(new MalformedBodyError('compressed request bodies are not accepted'));
   const declared = Number(req.headers['content-length'] ?? NaN);

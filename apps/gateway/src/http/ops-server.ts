@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { register } from 'prom-client';
+import { checkReadiness, type DependencyCheck } from '#config';
 
 export interface OpsServer {
   readonly port: number;
@@ -11,10 +12,11 @@ export interface OpsServer {
 export type HealthCheck = () => Promise<Record<string, unknown>>;
 
 /**
- * The standalone gateway's small HTTP side: GET /health and GET /metrics (prom-client's
- * default registry, where the gateway and bridge counters live). Nothing else.
+ * The standalone gateway's small HTTP side: GET /health, /health/live (the process answers),
+ * /health/ready (every dependency in `readiness` answers; 503 names those that do not) and
+ * GET /metrics (prom-client's default registry, where the gateway and bridge counters live).
  */
-export async function startOpsServer(port: number, host: string, health: HealthCheck): Promise<OpsServer> {
+export async function startOpsServer(port: number, host: string, health: HealthCheck, readiness: readonly DependencyCheck[] = []): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -25,6 +27,16 @@ export async function startOpsServer(port: number, host: string, health: HealthC
       register.metrics().then(
         (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
+      );
+      return;
+    }
+    if (path === '/health/live') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"live"}');
+      return;
+    }
+    if (path === '/health/ready') {
+      void checkReadiness(readiness).then((report) =>
+        res.writeHead(report.status === 'ready' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report)),
       );
       return;
     }

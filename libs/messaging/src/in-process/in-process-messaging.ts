@@ -16,6 +16,8 @@ export class InProcessMessaging implements Messaging {
 
   async start(): Promise<void> {}
 
+  async ping(): Promise<void> {}
+
   async stop(): Promise<void> {
     await this.uplinkSink?.stop();
     await this.bus.idle();

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka, LogEntry, logCreator } from 'kafkajs';
 import type { Logger } from '#config';
+import { kafkaLogLevel } from './kafkajs-log-policy.js';
 import { installProduceEncoder } from './kafkajs-produce-encoder.js';
 import { fastDefaultPartitioner } from './partitioner.js';
 import type { ProducerFactory } from './producer-like.js';
@@ -17,15 +18,17 @@ export interface KafkaClientOptions {
 
 /**
  * kafkajs logs through pino, warnings and errors only: its info level is a line per
- * connection and rebalance, noise at fleet scale.
+ * connection and rebalance, noise at fleet scale. kafkaLogLevel decides the rest: start-up
+ * transients at debug, the partitioner notice not at all.
  */
-export function kafkaLogCreator(logger: Logger): logCreator {
+export function kafkaLogCreator(logger: Logger, now: () => number = Date.now): logCreator {
   const child = logger.child({ component: 'kafkajs' });
+  const createdAt = now();
   return () => (entry: LogEntry) => {
+    if (entry.level !== logLevel.ERROR && entry.level !== logLevel.WARN) return;
     const { message, timestamp: _timestamp, ...extra } = entry.log;
-    const fields = { namespace: entry.namespace, ...extra };
-    if (entry.level === logLevel.ERROR) child.error(fields, String(message));
-    else if (entry.level === logLevel.WARN) child.warn(fields, String(message));
+    const level = kafkaLogLevel(entry.level === logLevel.ERROR ? 'error' : 'warn', String(message), extra.error, now() - createdAt);
+    if (level !== 'silent') child[level]({ namespace: entry.namespace, ...extra }, String(message));
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Logger, UplinkSettings } from '#config';
 import type { ControlChannel, DownlinkSink, DownlinkSource, Messaging, PresenceSink, UplinkSink } from '../ports.js';
 import { INTERNAL_TOPICS } from '../topics.js';
@@ -36,6 +36,9 @@ export class KafkaMessaging implements Messaging {
   private downlinkPublisher: DownlinkPublisher | undefined;
   private shared: ManagedProducer | undefined;
   private readonly consumers: Stoppable[] = [];
+  /** Kept connected between readiness probes; one probe at a time. */
+  private pingAdmin: Admin | undefined;
+  private pingInFlight: Promise<void> | undefined;
 
   constructor(private readonly opts: KafkaMessagingOptions) {
     this.log = opts.logger.child({ component: 'messaging' });
@@ -54,6 +57,23 @@ export class KafkaMessaging implements Messaging {
     }
   }
 
+  ping(): Promise<void> {
+    this.pingInFlight ??= this.describeCluster().finally(() => (this.pingInFlight = undefined));
+    return this.pingInFlight;
+  }
+
+  private async describeCluster(): Promise<void> {
+    const admin = (this.pingAdmin ??= this.kafka.admin());
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+    } catch (error) {
+      this.pingAdmin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
   async stop(): Promise<void> {
     // Uplink first: what devices sent must reach Kafka before anything else goes away.
     await this.uplinkProducer?.stop();
@@ -61,6 +81,7 @@ export class KafkaMessaging implements Messaging {
     for (const c of this.consumers.splice(0)) await c.stop().catch((e: unknown) => this.log.warn({ err: e }, 'consumer stop failed'));
     await this.downlinkPublisher?.stop();
     await this.shared?.stop();
+    await this.pingAdmin?.disconnect().catch(() => undefined);
   }
 
   uplink(): UplinkSink {
