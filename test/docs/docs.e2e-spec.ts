@@ -99,4 +99,28 @@ describe('paths the docs mention', () => {
     const text = readFileSync(path.join(ROOT, file), 'utf8');
     expect(text.match(/(?:\/work\/|(?<![\w/])shared\/)[\w./-]+/g) ?? []).toEqual([]);
   });
+
+  /** Source files under apps/ and libs/, for the comments that cite a section of a doc. */
+  function sources(dir: string): string[] {
+    return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
+  }
+
+  it('every doc section a code comment cites (DESIGN.md "Section") exists', () => {
+    const CITATION = /(?:docs\/)?([A-Z]+\.md) "([^"]+)"/g;
+    const headings = (doc: string): string[] =>
+      readFileSync(path.join(ROOT, 'docs', doc), 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#+\s*/, ''));
+    const broken: string[] = [];
+    let cited = 0;
+    for (const file of [...sources('apps'), ...sources('libs')]) {
+      for (const m of readFileSync(path.join(ROOT, file), 'utf8').matchAll(CITATION)) {
+        cited++;
+        const section = m[2].replace(/\s*\n\s*(?:\*|\/\/)?\s*/g, ' '); // a citation may wrap onto the next comment line
+        if (!existsSync(path.join(ROOT, 'docs', m[1])) || !headings(m[1]).includes(section)) broken.push(`${file}: ${m[0]}`);
+      }
+    }
+    expect(cited).toBeGreaterThan(0);
+    expect(broken).toEqual([]);
+  });
 });
