@@ -45,6 +45,11 @@ export function renderBenchRun(source: string, r: BenchReport): string {
     '',
     ...scenarioTables(r, '####'),
   ];
+  for (const p of r.cpuProfiles) {
+    lines.push(`#### CPU profile: ${p.target} / ${p.scenario} (self time, ${formatFigure(p.totalMs)} ms busy)`, '', '| self % | function | location |', '|---:|---|---|');
+    for (const h of p.top) lines.push(`| ${h.selfPercent} | ${h.name} | ${h.location} |`);
+    lines.push('');
+  }
   if (r.failures.length) {
     lines.push('Failures in this run:', '');
     for (const f of r.failures) lines.push(`- ${f.target} / ${f.scenario}: ${f.error.split('\n')[0]}`);
