@@ -28,10 +28,12 @@ export interface RenderedDoc {
 }
 
 export function renderDocs(root: string): RenderedDoc[] {
-  return GENERATED_DOCS.map((file) => {
-    const before = readFileSync(join(root, file), 'utf8');
-    return { file, before, after: renderSections(before, (source) => renderSource(root, source)) };
-  });
+  return GENERATED_DOCS.map((file) => renderDoc(root, file));
+}
+
+export function renderDoc(root: string, file: string): RenderedDoc {
+  const before = readFileSync(join(root, file), 'utf8');
+  return { file, before, after: renderSections(before, (source) => renderSource(root, source)) };
 }
 
 function renderSource(root: string, source: string): string {

@@ -44,6 +44,7 @@ export function renderBenchRun(source: string, r: BenchReport): string {
     `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Profile \`${r.profile}\`: \`${r.reproduce}\`.`,
     '',
     ...scenarioTables(r, '####'),
+    ...exactnessTable(r),
   ];
   for (const p of r.cpuProfiles) {
     lines.push(`#### CPU profile: ${p.target} / ${p.scenario} (self time, ${formatFigure(p.totalMs)} ms busy)`, '', '| self % | function | location |', '|---:|---|---|');
@@ -55,6 +56,28 @@ export function renderBenchRun(source: string, r: BenchReport): string {
     for (const f of r.failures) lines.push(`- ${f.target} / ${f.scenario}: ${f.error.split('\n')[0]}`);
   }
   return lines.join('\n');
+}
+
+interface Exactness {
+  sent: number;
+  acked: number;
+  unexpectedAcks: number;
+  outstandingAfterDrain: number;
+  disconnects: number;
+}
+
+/** The generator's own counts of every PUBLISH it sent and every PUBACK it got, summed over repetitions. */
+function exactnessTable(r: BenchReport): string[] {
+  const rows = r.measurements.filter((m) => Array.isArray(m.info.exactness));
+  if (rows.length === 0) return [];
+  const lines = ['#### Exactness (the generator\'s counts, all repetitions; at QoS 0, acked = read by the broker, proved by a marker\'s PUBACK)', '', '| target | scenario | sent | acked | unexpected PUBACKs | outstanding after the drain | disconnects |', '|---|---|---:|---:|---:|---:|---:|'];
+  for (const m of rows) {
+    const reps = m.info.exactness as Exactness[];
+    const sum = (k: keyof Exactness): string => formatFigure(reps.reduce((n, e) => n + e[k], 0));
+    lines.push(`| ${m.target} | ${m.scenario} | ${sum('sent')} | ${sum('acked')} | ${sum('unexpectedAcks')} | ${sum('outstandingAfterDrain')} | ${sum('disconnects')} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 function pinningText(pinning: string): string {

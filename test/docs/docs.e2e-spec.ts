@@ -59,6 +59,48 @@ describe('docs match the committed results', () => {
   });
 });
 
+describe('committed results and the docs', () => {
+  const RESULTS = path.join(ROOT, 'bench/results');
+  const docsText = GENERATED_DOCS.map((f) => readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
+  const cited = new Set(GENERATED_DOCS.flatMap((f) => sectionSources(readFileSync(path.join(ROOT, f), 'utf8'))));
+  const json = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []);
+
+  it('every committed result file is shown by a section of the docs', () => {
+    const shown = (file: string): boolean => {
+      if (file.startsWith('bench/results/uplink/')) return cited.has('bench/results/uplink');
+      if (file.startsWith('bench/results/reliability/')) return cited.has(file.replace(/\.(fast|long)\.json$/, ''));
+      return cited.has(file);
+    };
+    const files = [
+      ...json(RESULTS).map((f) => `bench/results/${f}`),
+      ...json(path.join(RESULTS, 'uplink')).map((f) => `bench/results/uplink/${f}`),
+      ...json(path.join(RESULTS, 'reliability')).map((f) => `bench/results/reliability/${f}`),
+    ];
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.filter((f) => !shown(f))).toEqual([]);
+  });
+
+  it('the figures of each cited run appear in the docs as its result file has them', () => {
+    // Independent of the renderer: the thousands separator is written out here by hand.
+    const asText = (v: number): string => (Math.abs(v) >= 1000 ? Math.round(v).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(Math.round(v * 100) / 100));
+    const missing: string[] = [];
+    for (const source of cited) {
+      if (!source.endsWith('.json')) continue;
+      const run = JSON.parse(readFileSync(path.join(ROOT, source), 'utf8')) as { measurements: Array<{ target: string; variant: string; median: Record<string, number> }> };
+      for (const m of run.measurements) {
+        for (const [metric, v] of Object.entries(m.median)) {
+          if (Number.isFinite(v) && !docsText.includes(` ${asText(v)} |`)) missing.push(`${source} ${m.target} ${m.variant} ${metric}=${v}`);
+        }
+      }
+    }
+    for (const f of json(path.join(RESULTS, 'uplink'))) {
+      const u = JSON.parse(readFileSync(path.join(RESULTS, 'uplink', f), 'utf8')) as { cpuMicrosPerRecord: number };
+      if (!docsText.includes(`| ${u.cpuMicrosPerRecord} |`)) missing.push(`uplink/${f} cpuMicrosPerRecord`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('paths the docs mention', () => {
   const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   const REPO_PATH = /(?<![\w/.-])(?:apps|libs|test|bench|docs|tools|examples)\/[\w@./-]*[\w/]/g;
