@@ -31,7 +31,7 @@ export function describeConditions(source: string, c: RunConditions): string {
   return [
     `Source: \`${source}\` — measured ${when} on commit \`${c.commit}\`, ${c.nproc} CPUs (${c.cpuModel}), Node ${c.node}; ${c.pinning}.`,
     busy
-      ? `**Shared, busy machine** (${loadText} on ${c.nproc} CPUs: other work ran at the same time), so absolute figures are noisy; compare ratios within one run.`
+      ? `**Shared, busy machine** (${loadText} on ${c.nproc} CPUs: other work ran at the same time), so timings, rates and memory figures are noisy.`
       : `Quiet machine (${loadText}).`,
   ].join('\n');
 }
@@ -41,7 +41,7 @@ export function renderBenchRun(source: string, r: BenchReport): string {
   const m = r.machine;
   const lines = [
     describeConditions(source, { startedAt: r.startedAt, nproc: m.nproc, cpuModel: m.cpuModel, node: m.node, commit: m.commit, pinning: pinningText(m.pinning), loadAverageStart: m.loadAverageStart }),
-    `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Profile \`${r.profile}\`: \`${r.reproduce}\`.`,
+    `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Profile \`${r.profile}\`: \`${r.reproduce}\`. Ratios compare targets of this run only.`,
     '',
     ...scenarioTables(r, '####'),
     ...exactnessTable(r),
