@@ -106,12 +106,13 @@ export function renderReliability(source: string, runs: ReliabilityResult[]): st
   if (runs.length === 0) throw new Error(`${source}: no result files`);
   const sorted = [...runs].sort((a, b) => a.run.localeCompare(b.run));
   const lines = sorted.map((r) =>
-    describeConditions(`${source}.${r.run}.json`, { ...r.machine, commit: r.commit, startedAt: r.finishedAt, pinning: 'unpinned' }),
+    `- \`${r.run}\`: ${describeConditions(`${source}.${r.run}.json`, { ...r.machine, commit: r.commit, startedAt: r.finishedAt, pinning: 'unpinned' }).replace('\n', '\n  ')}`,
   );
   const figures = [...new Set(sorted.flatMap((r) => Object.keys(flatten(r.figures))))];
   lines.push('', `| figure | ${sorted.map((r) => r.run).join(' | ')} |`, `|---|${sorted.map(() => '---:|').join('')}`);
   const flat = sorted.map((r) => flatten(r.figures));
-  for (const f of figures) lines.push(`| ${f} | ${flat.map((x) => cell(x[f])).join(' | ')} |`);
+  // A seed is a name for a run, not a quantity: printed as the test prints it, for FUZZ_SEED=<n>.
+  for (const f of figures) lines.push(`| ${f} | ${flat.map((x) => (f === 'seed' ? String(x[f] ?? '–') : cell(x[f]))).join(' | ')} |`);
   return lines.join('\n');
 }
 
