@@ -8,7 +8,6 @@
  *          --out dir  --mosquitto private|running|host:port  --no-pin  --fleetmq-entry gateway|fleetmq
  * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
@@ -16,7 +15,7 @@ import { topSelfTime } from './lib/cpu-profile.js';
 import { AddressPool } from './lib/generator.js';
 import { hasTaskset } from './lib/proc.js';
 import { PROFILES, type Profile } from './lib/profiles.js';
-import { REPO_ROOT } from './lib/repo.js';
+import { gitCommit, REPO_ROOT } from './lib/repo.js';
 import { type BenchReport, computeRatios, toMarkdown } from './lib/report.js';
 import { connections } from './scenarios/connections.js';
 import { type Context, type Measurement, stopRunningTargets } from './scenarios/context.js';
@@ -90,16 +89,6 @@ function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
-function commit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    return dirty ? `${sha}+dirty` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function createTarget(name: string, opts: Options): Promise<Target> {
   switch (name) {
     case 'mosquitto':
@@ -140,7 +129,7 @@ async function main(): Promise<void> {
     argv: process.argv.slice(2),
     machine: {
       nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), kernel: release(),
-      node: process.version, versions, commit: commit(), loadAverageStart: loadavg(),
+      node: process.version, versions, commit: gitCommit(), loadAverageStart: loadavg(),
       pinning: pinned ? 'brokers on CPU 0, load generators on CPU 1 (taskset)' : 'none',
     },
     targets: targets.map((t) => ({ name: t.name, description: t.description })),

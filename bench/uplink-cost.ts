@@ -9,12 +9,19 @@
  *   taskset -c 0 node dist/bench/uplink-cost.js ...    (pinned, as in the fan-in scenario)
  *
  * `--encoder kafkajs` builds the Kafka client without FleetMQ's produce encoder (the build
- * before it), so the two runs show what the encoder saves.
+ * before it), so the two runs show what the encoder saves. The result is printed and written to
+ * `bench/results/uplink/<timestamp>-<encoder>.json` (`--out dir` elsewhere), with the machine,
+ * the CPUs this process may run on and the load average, for `npm run bench:report`.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { createLogger } from '#config';
 import { createKafka, ensureTopics, producerFactory, UplinkProducer, type UplinkMessage } from '#messaging';
 import { benchKafkaBrokers } from './lib/local-kafka.js';
+import { gitCommit, REPO_ROOT } from './lib/repo.js';
+import type { UplinkCostResult } from './lib/uplink-result.js';
 
 const IN_FLIGHT = 2_000;
 const CLIENTS = 200;
@@ -25,7 +32,16 @@ function option(name: string, fallback: string): string {
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
 }
 
+/** The CPUs the scheduler may run this process on: `0` when pinned with `taskset -c 0`. */
+function cpusAllowed(): string {
+  const m = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m?.[1] ?? 'unknown';
+}
+
 async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const loadAverageStart = loadavg();
+  const outDir = option('out', join(REPO_ROOT, 'bench/results/uplink'));
   const encoder = option('encoder', 'fleetmq');
   const seconds = Number(option('seconds', '10'));
   if (encoder !== 'fleetmq' && encoder !== 'kafkajs') throw new Error('--encoder must be fleetmq or kafkajs');
@@ -93,14 +109,21 @@ async function main(): Promise<void> {
   stopping = true;
   await producer.stop();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const result = {
+  const result: UplinkCostResult = {
+    startedAt,
+    argv: process.argv.slice(2),
+    machine: { nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit: gitCommit(), cpusAllowed: cpusAllowed(), loadAverageStart },
     encoder,
     recordsPerSec: Math.round(counted / elapsed),
     cpuMicrosPerRecord: Math.round((cpuSeconds / counted) * 1e6 * 10) / 10,
     cpuPercentOfOneCore: Math.round((cpuSeconds / elapsed) * 100),
     seconds: elapsed,
   };
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${startedAt.replace(/[:.]/g, '-')}-${encoder}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  log(`result: ${file}`);
 }
 
 main().catch((err: unknown) => {

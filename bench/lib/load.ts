@@ -117,8 +117,8 @@ function startPings(pool: Pool): void {
   const period = Math.max(1, Math.floor(pool.spec.keepalive / 2));
   if (pool.spec.keepalive <= 0) return;
   // Slots follow wall-clock seconds, and every slot a late tick skipped is pinged too: under a
-  // busy ramp the 1 s timer fired every 2-7 s, so whole slots went past 1.5x keep-alive unpinged
-  // and the broker rightly dropped them (21% of the idle connections in the full profile).
+  // busy ramp the 1 s timer fired seconds late, so whole slots went past 1.5x keep-alive unpinged
+  // and the broker rightly dropped them.
   const started = Date.now();
   let done = 0;
   pool.pingTimer = setInterval(() => {

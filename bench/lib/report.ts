@@ -59,11 +59,12 @@ export function computeRatios(ms: Measurement[]): Ratio[] {
   return out;
 }
 
-const fmt = (v: number | undefined): string => {
+/** Thousands separated by commas, small values to two decimals; the same text on every machine. */
+export function formatFigure(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 1000) return Math.round(v).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return String(Math.round(v * 100) / 100);
-};
+}
 
 export function toMarkdown(r: BenchReport): string {
   const lines: string[] = [];
@@ -72,30 +73,7 @@ export function toMarkdown(r: BenchReport): string {
   lines.push(`Profile \`${r.profile}\`, commit \`${m.commit}\`. Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   lines.push(`Pinning: ${m.pinning}. Load average at start ${m.loadAverageStart.map((x) => x.toFixed(2)).join(' / ')}${m.loadAverageEnd ? `, at end ${m.loadAverageEnd.map((x) => x.toFixed(2)).join(' / ')}` : ''} (anything above ~0 means other work shared the CPUs).`);
   lines.push(`Reproduce: \`${r.reproduce}\``, '');
-  const groups = new Map<string, Measurement[]>();
-  for (const x of r.measurements) {
-    const key = `${x.scenario} — ${x.variant}`;
-    groups.set(key, [...(groups.get(key) ?? []), x]);
-  }
-  const fleet = [...new Set(r.measurements.filter((x) => !PEERS.includes(x.target)).map((x) => x.target))];
-  for (const [key, ms] of groups) {
-    const targets = ms.map((x) => x.target);
-    const metrics = [...new Set(ms.flatMap((x) => Object.keys(x.median)))];
-    const ratioCols = fleet.filter((t) => targets.includes(t)).flatMap((t) => PEERS.filter((p) => targets.includes(p)).map((p) => [t, p] as const));
-    lines.push(`## ${key}`, '');
-    lines.push(`| metric | ${targets.join(' | ')} |${ratioCols.map(([t, p]) => ` ${t} / ${p} |`).join('')}`);
-    lines.push(`|---|${targets.map(() => '---:|').join('')}${ratioCols.map(() => '---:|').join('')}`);
-    for (const metric of metrics) {
-      const cells = ms.map((x) => fmt(x.median[metric]));
-      const ratios = ratioCols.map(([t, p]) => {
-        const ratio = r.ratios.find((q) => q.target === t && q.peer === p && q.scenario === ms[0].scenario && q.variant === ms[0].variant && q.metric === metric);
-        return ratio ? `${ratio.ratio.toFixed(2)}x` : '–';
-      });
-      lines.push(`| ${metric} | ${cells.join(' | ')} |${ratios.map((x) => ` ${x} |`).join('')}`);
-    }
-    const repsNote = ms.map((x) => `${x.target}: ${x.reps.length} rep(s)`).join(', ');
-    lines.push('', `Medians of repetitions (${repsNote}).`, '');
-  }
+  lines.push(...scenarioTables(r, '##'));
   if (r.failures.length) {
     lines.push('## Failures', '');
     for (const f of r.failures) lines.push(`- ${f.target} / ${f.scenario}: ${f.error.split('\n')[0]}`);
@@ -107,4 +85,34 @@ export function toMarkdown(r: BenchReport): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** One table per scenario variant: every target's medians and each FleetMQ target's ratio to each peer. */
+export function scenarioTables(r: BenchReport, heading: string): string[] {
+  const lines: string[] = [];
+  const groups = new Map<string, Measurement[]>();
+  for (const x of r.measurements) {
+    const key = `${x.scenario} — ${x.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), x]);
+  }
+  const fleet = [...new Set(r.measurements.filter((x) => !PEERS.includes(x.target)).map((x) => x.target))];
+  for (const [key, ms] of groups) {
+    const targets = ms.map((x) => x.target);
+    const metrics = [...new Set(ms.flatMap((x) => Object.keys(x.median)))];
+    const ratioCols = fleet.filter((t) => targets.includes(t)).flatMap((t) => PEERS.filter((p) => targets.includes(p)).map((p) => [t, p] as const));
+    lines.push(`${heading} ${key}`, '');
+    lines.push(`| metric | ${targets.join(' | ')} |${ratioCols.map(([t, p]) => ` ${t} / ${p} |`).join('')}`);
+    lines.push(`|---|${targets.map(() => '---:|').join('')}${ratioCols.map(() => '---:|').join('')}`);
+    for (const metric of metrics) {
+      const cells = ms.map((x) => formatFigure(x.median[metric]));
+      const ratios = ratioCols.map(([t, p]) => {
+        const ratio = r.ratios.find((q) => q.target === t && q.peer === p && q.scenario === ms[0].scenario && q.variant === ms[0].variant && q.metric === metric);
+        return ratio ? `${ratio.ratio.toFixed(2)}x` : '–';
+      });
+      lines.push(`| ${metric} | ${cells.join(' | ')} |${ratios.map((x) => ` ${x} |`).join('')}`);
+    }
+    const repsNote = ms.map((x) => `${x.target}: ${x.reps.length} rep(s)`).join(', ');
+    lines.push('', `Medians of repetitions (${repsNote}).`, '');
+  }
+  return lines;
 }

@@ -47,8 +47,9 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
       const perEndpoint = endpoints.map((_, ei) => results.filter((_, i) => owners[i] === ei).reduce((n, r) => n + r.connected, 0));
       ctx.log(`${target.name}: ${connected} connected, ${failed} failed in ${rampMs} ms; settling`);
 
-      // 6 s: long enough for a Node broker to finish what follows a storm (FleetMQ compacts its
-      // heap after 3 quiet seconds), so that neither RSS nor the idle window below catches it.
+      // 6 s: long enough for a Node broker to finish what follows a storm (FleetMQ with the
+      // opt-in heap compaction compacts after 3 quiet seconds), so that neither RSS nor the idle
+      // window below catches it.
       await sleep(6000);
       // RSS growth of each broker process since before the ramp, per client it holds.
       const perConnection = (rss: number[]): number[] => rss.map((r, i) => (r - rssBefore[i]) / Math.max(1, perEndpoint[i]));

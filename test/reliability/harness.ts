@@ -4,9 +4,9 @@
 // the client side, and an audit that reads the uplink topic to its end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -15,6 +15,8 @@ import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { createLogger } from '#config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../apps/fleetmq/src/embedded-database.js';
+import type { ReliabilityResult } from '../../bench/lib/reliability-result.js';
+import { gitCommit } from '../../bench/lib/repo.js';
 import { testDatabaseUrl } from '../helpers/database.js';
 import { sleep } from '../helpers/mqtt.js';
 
@@ -24,13 +26,32 @@ const GATEWAY_MAIN = path.join(ROOT, 'dist/apps/gateway/src/main.js');
 /** `npm run test:reliability` sets it: the long versions (more clients, longer faults). */
 export const LONG = process.env.FLEETMQ_LONG_RELIABILITY === '1';
 
+/** Taken when the test file starts, so the result says whether other work shared the CPUs. */
+const LOAD_AVERAGE_AT_START = loadavg();
+
 export function scale<T>(fast: T, long: T): T {
   return LONG ? long : fast;
 }
 
-/** One line per figure, on stderr, so the counts of every run can be copied into docs/RELIABILITY.md. */
+/**
+ * The counts of a run: one line on stderr, and with FLEETMQ_RELIABILITY_RESULTS=1 also
+ * bench/results/reliability/<test>.<fast|long>.json, which `npm run bench:report` renders into
+ * docs/RELIABILITY.md. Opt-in, so a plain `npm test` leaves the committed results alone.
+ */
 export function report(test: string, figures: Record<string, unknown>): void {
   process.stderr.write(`[reliability] ${test} ${JSON.stringify({ long: LONG, ...figures })}\n`);
+  if (process.env.FLEETMQ_RELIABILITY_RESULTS !== '1') return;
+  const result: ReliabilityResult = {
+    test,
+    run: LONG ? 'long' : 'fast',
+    finishedAt: new Date().toISOString(),
+    commit: gitCommit(ROOT),
+    machine: { nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverageStart: LOAD_AVERAGE_AT_START },
+    figures,
+  };
+  const dir = path.join(ROOT, 'bench/results/reliability');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${test}.${result.run}.json`), `${JSON.stringify(result, null, 2)}\n`);
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {

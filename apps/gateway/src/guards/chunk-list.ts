@@ -1,7 +1,7 @@
 /**
  * The byte queue mqtt-packet's parser reads from (its `_list`), in place of the `bl` list it
- * creates itself. bl 6's list is a full Duplex stream (two stream states, listener tables,
- * about 0.8 KB per connection even when idle), and its readUInt8/readUInt16BE copy a slice
+ * creates itself. bl 6's list is a full Duplex stream (two stream states and listener tables
+ * per connection, even when idle), and its readUInt8/readUInt16BE copy a slice
  * for every byte they read. This one keeps the first chunk with a read offset, further chunks
  * only while a packet spans reads, and answers reads and slices inside the first chunk
  * without allocating.

@@ -3,7 +3,7 @@ import { validateTopicName } from '#domain';
 import { ChunkList } from './chunk-list.js';
 
 /**
- * Checks mqtt-packet 9 does not make (RELIABILITY.md "Known gap"), installed on each
+ * Checks mqtt-packet 9 does not make (docs/DESIGN.md "Malformed packets: closed, never answered"), installed on each
  * connection's parser instance:
  * - strings: mqtt-packet decodes with Buffer.toString('utf8'), which turns ill-formed bytes
  *   into U+FFFD and keeps U+0000. A decoded string without U+FFFD came from well-formed
@@ -143,7 +143,7 @@ type GuardedMethods = Pick<GuardedParser, 'parse' | '_parseLength' | '_parseStri
 /**
  * The guarded methods, made once per (parser class, limits) and set on each parser as own
  * properties: guarding a connection allocates no closures. (Not Object.setPrototypeOf: V8
- * then gives every parser its own hidden class, ~0.5 KB each, once aedes changes a field.)
+ * then gives every parser its own hidden class once aedes changes a field.)
  */
 function guardedMethods(base: ParserInternals, limits: GuardLimits): GuardedMethods {
   const maxPacket = maxPacketBytes(limits);
@@ -168,7 +168,7 @@ function guardedMethods(base: ParserInternals, limits: GuardLimits): GuardedMeth
     try {
       return base.parse.call(this, buf);
     } catch (err) {
-      // The engine boundary for everything aedes does with these bytes (RELIABILITY.md):
+      // The engine boundary for everything aedes does with these bytes (docs/DESIGN.md "One connection's exception ends that connection only"):
       // one connection's exception ends that connection, not the process.
       target.guardFailed = true;
       target.crashed(err);

@@ -35,7 +35,7 @@ function closeServer(server: TcpServer, sockets: Set<Duplex>): Promise<void> {
 
 /**
  * The open sockets of one server, so close() can destroy them. One shared 'close' listener
- * (not a `once` wrapper and closure per socket: that cost ~250 B per idle connection).
+ * (not a `once` wrapper and closure per socket, which every idle connection would keep).
  */
 function socketSet(): { sockets: Set<Duplex>; track(socket: Duplex): void } {
   const sockets = new Set<Duplex>();

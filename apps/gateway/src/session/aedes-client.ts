@@ -1,10 +1,10 @@
 /**
  * Shrinks what aedes 1.2 (lib/client.js) and mqtt-packet allocate per connection, from the
- * outside and without changing behaviour; measured with heap snapshots of idle connections
- * (docs/BENCHMARKS.md "connections").
+ * outside and without changing behaviour (found with heap snapshots of idle connections; the
+ * connections scenario of `npm run bench` measures the result, docs/BENCHMARKS.md).
  *
  * - `Object.create(null)` and EventEmitter's `{ __proto__: null }` make V8 dictionary-mode
- *   objects, ~0.2 KB each even when empty. A client has three (its listener table, its
+ *   objects, large even when empty. A client has three (its listener table, its
  *   parser's, `duplicates`); each becomes an object whose prototype is one shared, frozen,
  *   null-prototype object: still no inherited names (`constructor`, `__proto__`) to collide
  *   with keys, but V8 keeps it in fast mode with a shared hidden class. `subscriptions` stays

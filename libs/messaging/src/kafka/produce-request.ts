@@ -4,8 +4,9 @@ import { crc32c } from './crc32c.js';
  * The body of a Kafka Produce request (versions 3 to 7 share it), uncompressed, written into
  * one exactly-sized buffer: the same bytes as kafkajs's own encoder (produce/v3/request.js,
  * recordBatch/v0, record/v0), which allocates a zero-filled 512-byte buffer per record and per
- * header, encodes varlongs through Long objects and copies every record three times. That cost
- * was half of the gateway's CPU at its QoS 1 ceiling (docs/BENCHMARKS.md).
+ * header, encodes varlongs through Long objects and copies every record three times. What this
+ * saves per record: docs/BENCHMARKS.md "The Kafka side alone: the uplink producer"
+ * (from bench/results/uplink/).
  *
  * Pure: bytes in, bytes out. The wire format is Kafka's RecordBatch v2 (magic 2):
  * https://kafka.apache.org/documentation/#recordbatch
