@@ -237,7 +237,12 @@ describeAsRoot(`embedded start as an unprivileged user (${UNPRIVILEGED_USER}) fr
     folder = await mkdtemp(join(tmpdir(), 'fleetmq-user-'));
     chownSync(folder, user.uid, user.gid);
     chmodSync(folder, 0o700);
-  });
+    // The checkout under test may itself sit in a folder only root can enter (CI's mktemp -d):
+    // the user gets a copy it can read, as it would have cloned and installed one itself.
+    mkdirSync(join(folder, 'fleetmq'));
+    const copied = spawnSync('cp', ['-a', join(ROOT, 'package.json'), join(ROOT, 'dist'), join(ROOT, 'node_modules'), join(folder, 'fleetmq')], { encoding: 'utf8' });
+    if (copied.status !== 0) throw new Error(`copying the checkout for ${UNPRIVILEGED_USER} failed: ${copied.stderr}`);
+  }, 120_000);
 
   afterAll(async () => {
     await fleetmq?.stop();
@@ -246,7 +251,11 @@ describeAsRoot(`embedded start as an unprivileged user (${UNPRIVILEGED_USER}) fr
 
   it('runs PostgreSQL as that user with the cluster in its own data folder, and stops on Ctrl-C', async () => {
     const ports = await freeAllInOnePorts();
-    fleetmq = AllInOneProcess.start(allInOneEnv(join(folder, '.fleetmq'), ports, { LOG_LEVEL: 'warn', HOME: folder }), { cwd: folder, uid: user.uid, gid: user.gid });
+    fleetmq = AllInOneProcess.start(
+      allInOneEnv(join(folder, '.fleetmq'), ports, { LOG_LEVEL: 'warn', HOME: folder }),
+      { cwd: folder, uid: user.uid, gid: user.gid },
+      join(folder, 'fleetmq', 'dist/apps/fleetmq/src/main.js'),
+    );
     await fleetmq.waitForOutput('FleetMQ ready', 120_000);
     expect(existsSync(join(folder, '.fleetmq', 'pg', 'PG_VERSION'))).toBe(true);
     expect(existsSync(join(folder, '.fleetmq', 'pg-location'))).toBe(false);
