@@ -60,7 +60,7 @@ type StillValid = (ctx: ClientContext) => Promise<boolean>;
 export class Gateway implements GatewayPorts {
   readonly nodeId: string;
   readonly events: GatewayEventBus;
-  readonly registry = new LocalConnectionRegistry();
+  readonly registry: LocalConnectionRegistry;
   readonly credentials: CredentialInvalidation;
   readonly metrics: GatewayMetrics;
   private readonly config: FleetMqConfig;
@@ -95,6 +95,8 @@ export class Gateway implements GatewayPorts {
     const { maxInflight, publishRatePerConnection: rate } = this.config.limits;
     const rateLimitedLog = new RateLimitedLog(this.logger, 10_000, this.clock);
     this.boundary = new EngineBoundary(this.states, this.metrics, rateLimitedLog);
+    // Kicks and credential re-checks close connections from the control bridge's Kafka handler.
+    this.registry = new LocalConnectionRegistry((state, reason) => this.boundary.close('control', state, reason));
     this.refusals = new RefusalReporter(this.metrics, rateLimitedLog);
     this.host = {
       onViolation: (state, kind) => this.onViolation(state, kind),

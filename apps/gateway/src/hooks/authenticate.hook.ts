@@ -158,12 +158,8 @@ function scheduleExpiry(deps: HookDeps, state: ConnectionState, expiresAt: numbe
     // Closed before aedes registered it: no 'clientDisconnect' disposed this timer.
     if (state.client.closed) return;
     // A timer callback is outside every aedes call: closing (the will runs) must not throw out of it.
-    try {
-      if (deps.clock() >= expiresAt) state.close('auth-expired');
-      else scheduleExpiry(deps, state, expiresAt);
-    } catch (err) {
-      deps.boundary.contain('authenticate', state.client, err);
-    }
+    if (deps.clock() >= expiresAt) deps.boundary.close('timer', state, 'auth-expired');
+    else scheduleExpiry(deps, state, expiresAt);
   }, Math.min(delay, MAX_TIMER_MS));
   state.expiryTimer.unref();
 }
