@@ -55,6 +55,12 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
           // Settled later, outside aedes' call: a throw here (or in aedes, called back from
           // here) must close this connection, not become an unhandled rejection.
           try {
+            // Its instance was deleted while the lookups ran: as if it had been unknown.
+            if (deps.store.instanceDeleted(auth.instanceId)) {
+              deps.metrics.authFailures.labels('5', 'unknown-instance').inc();
+              deps.logger.warn({ address, clientId: connect.clientId, mode: modeOf(username), code: 5, reason: 'unknown-instance' }, 'connect refused');
+              return done(refuse(5, 'unknown-instance'), false);
+            }
             deps.limiter.recordSuccess(connect.clientId, address);
             if (!willAllowed(deps, state, auth)) return done(refuse(5, 'will-not-authorized'), false);
             accept(deps, state, auth);

@@ -55,6 +55,11 @@ export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
   broker.on('clientReady', boundary.listener(0, (client: Client) => {
     const state = states.get(client);
     if (state?.ctx === undefined || client.closed) return;
+    // Accepted, then its instance was deleted before it got here: dropInstance could not see it.
+    if (deps.store.instanceDeleted(state.ctx.instanceId)) {
+      state.close('auth-expired');
+      return;
+    }
     registry.add(state);
     state.announced = true;
     metrics.connections.inc();
