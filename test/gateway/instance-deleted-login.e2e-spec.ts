@@ -2,7 +2,6 @@
 // arrives must not end up connected: the command closes only connections it can see in the
 // registry. Real gateway, PostgreSQL and MQTT.js; the lookups are held open to make the race
 // happen every time, and the command is applied the way the control bridge applies it.
-import { once } from 'node:events';
 import type { Aedes } from 'aedes';
 import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import type { CredentialLookupRepository } from '#domain/persistence';
@@ -64,8 +63,8 @@ describe('instance deleted while a login is in flight', () => {
     const broker = (gw.gateway as unknown as { broker: Aedes }).broker;
     broker.once('connackSent', () => void gw.gateway.credentials.dropInstance(inst.id));
     const client: MqttClient = mqttConnect(gw.mqttUrl, { ...creds, protocolVersion: 4, reconnectPeriod: 0, clean: true });
-    const closed = once(client, 'close');
-    await once(client, 'connect');
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await closed;
     expect(gw.gateway.registry.get(inst.id, creds.clientId)).toBeUndefined();
     client.end(true);

@@ -46,10 +46,6 @@ export type DisconnectReason =
   | 'error' // socket error, EOF without DISCONNECT, forwarder refused a message
   | 'protocol-violation'; // malformed packet, a limit exceeded, or a PUBLISH the ACL denied
 
-export const DISCONNECT_REASONS: readonly DisconnectReason[] = [
-  'normal', 'keepalive-timeout', 'kicked', 'takeover', 'auth-expired', 'error', 'protocol-violation',
-];
-
 export type Transport = 'tcp' | 'tls' | 'ws';
 
 /** Which stored credential a connection used: lets the bridge find clients to close on revocation. */
@@ -139,8 +135,6 @@ export interface ConnectionRegistry {
   closeWhere(predicate: (ctx: ClientContext) => boolean, reason: DisconnectReason): number;
   /** Snapshot of the connected clients. */
   list(): ClientContext[];
-  /** Connected clients per instance. */
-  countByInstance(): Map<string, number>;
 }
 
 /** 'published': handed to the local subscribers; 'delivered'/'not-connected': P2P outcome. */

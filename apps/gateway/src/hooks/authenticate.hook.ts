@@ -10,6 +10,8 @@ import type { HookDeps } from './hook-deps.js';
 
 // setTimeout fires at once for delays above 2^31-1 ms; long expiries are re-armed instead.
 const MAX_TIMER_MS = 2_147_483_647;
+/** Shared frozen credentials kept (one per access key); cleared whole when full, they are only an allocation saving. */
+const MAX_SHARED_CREDENTIALS = 10_000;
 
 /** Captures what authenticate needs from CONNECT but aedes does not pass it (raw client ID, clean flag, will). */
 export function createPreConnectHook(deps: HookDeps): PreConnectHandler {
@@ -150,7 +152,7 @@ function sharedCredential(credential: CredentialRef): CredentialRef {
   const key = `${credential.mode}|${credential.accessKeyId ?? ''}`;
   let shared = sharedCredentials.get(key);
   if (shared === undefined) {
-    if (sharedCredentials.size >= 10_000) sharedCredentials.clear();
+    if (sharedCredentials.size >= MAX_SHARED_CREDENTIALS) sharedCredentials.clear();
     shared = Object.freeze({ ...credential, tokenHashes: Object.freeze([]) as readonly string[] });
     sharedCredentials.set(key, shared);
   }

@@ -69,15 +69,6 @@ export class LocalConnectionRegistry implements ConnectionRegistry {
     return [...this.byId.values()].map((s) => s.ctx!);
   }
 
-  countByInstance(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const state of this.byId.values()) {
-      const id = state.ctx!.instanceId;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    return counts;
-  }
-
   states(): IterableIterator<ConnectionState> {
     return this.byId.values();
   }
