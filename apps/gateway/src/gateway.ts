@@ -20,7 +20,9 @@ import {
   type QoS,
   type Transport,
 } from './gateway.ports.js';
-import { installPacketGuards, maxPacketBytes, type ParserInternals, type Violation } from './guards/packet-guards.js';
+import type { AedesClientInternals } from './engine/aedes-adapter.js';
+import { checkEngines, type Engines } from './engine/engines.js';
+import { maxPacketBytes, type Violation } from './guards/packet-guards.js';
 import { PublishGate } from './guards/publish-gate.js';
 import { RefusalReporter } from './guards/refusal-reporter.js';
 import { TokenBucket } from './guards/token-bucket.js';
@@ -34,9 +36,8 @@ import type { HookDeps } from './hooks/hook-deps.js';
 import { RateLimitedLog } from './logging/rate-limited-log.js';
 import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners/listeners.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
-import { slimAedesClient } from './session/aedes-client.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
-import { ConnectionState, type AedesClientInternals, type ConnectionHost } from './session/connection-state.js';
+import { ConnectionState, type ConnectionHost } from './session/connection-state.js';
 import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
 import { Namespace } from './tenancy/namespace.js';
 
@@ -73,6 +74,8 @@ export class Gateway implements GatewayPorts {
   private readonly clock: () => number;
   private forwarder: PublishForwarder;
   private broker: Aedes | undefined;
+  /** aedes and mqtt-packet, checked at start (engine/): their patches, or none. */
+  private engines: Engines | undefined;
   private listeners: Listener[] = [];
   private listening: ListeningPorts | undefined;
   private readonly namespaces = new Map<string, Namespace>();
@@ -150,6 +153,7 @@ export class Gateway implements GatewayPorts {
   async start(): Promise<ListeningPorts> {
     if (this.broker !== undefined) throw new Error('gateway already started');
     const { config, deps, boundary } = this;
+    const engines = (this.engines ??= await checkEngines(this.logger));
     const broker = await Aedes.createBroker({
       id: config.nodeId,
       connectTimeout: config.limits.connectTimeoutMs,
@@ -162,7 +166,7 @@ export class Gateway implements GatewayPorts {
       authorizeForward: boundary.authorizeForward(createAuthorizeForwardHook(deps)),
     });
     this.broker = broker;
-    attachBrokerEvents(broker, deps);
+    attachBrokerEvents(broker, engines.aedes, deps);
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
     // Off unless FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS is set: start() does nothing then.
@@ -259,7 +263,8 @@ export class Gateway implements GatewayPorts {
 
   private handleConnection(stream: Duplex, transport: Transport, remoteAddress: string, req?: IncomingMessage): void {
     const broker = this.broker;
-    if (broker === undefined) {
+    const engines = this.engines;
+    if (broker === undefined || engines === undefined) {
       stream.destroy();
       return;
     }
@@ -267,12 +272,12 @@ export class Gateway implements GatewayPorts {
     let client: AedesClientInternals | undefined;
     try {
       client = broker.handle(stream, req) as AedesClientInternals;
-      slimAedesClient(client);
+      engines.aedes.slimClient(client);
       // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
       // (broker-events.ts), and whatever else it holds goes with the client.
       const state = new ConnectionState(client, transport, remoteAddress, this.host);
       this.states.set(client, state);
-      installPacketGuards((client as unknown as { _parser: ParserInternals })._parser, this.config.limits, state);
+      engines.mqttPacket.guardParser(client, this.config.limits, state);
     } catch (err) {
       // The engine boundary of the listeners: this socket goes, the server keeps accepting.
       this.boundary.contain('listener', client, err);
