@@ -102,7 +102,7 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
             return callback(err);
           }
           if (p2p !== null) {
-            deps.deliverP2P(ctx.instanceId, p2p.targetClientId, topic, uplink.payload, qos);
+            deps.deliverP2P({ instanceId: ctx.instanceId, targetClientId: p2p.targetClientId, topic, payload: uplink.payload, qos });
             // aedes still "publishes" it: to a topic no subscription can match.
             (packet as PublishPacket).topic = P2P_SINK_TOPIC;
             packet.retain = false;
