@@ -109,6 +109,7 @@ export class Gateway implements GatewayPorts {
       createGate: () => new PublishGate(maxInflight, rate > 0 ? new TokenBucket(rate, this.clock) : undefined),
       onCrash: (state, err) => this.boundary.contain('parser', state.client, err),
     };
+    const engines = () => this.engines;
     this.deps = {
       config: this.config,
       logger: this.logger,
@@ -133,6 +134,9 @@ export class Gateway implements GatewayPorts {
       deliverP2P: (delivery) => this.delivery.toClient(delivery),
       namespace: (instanceId) => this.namespaces.get(instanceId),
       clock: this.clock,
+      get guardsInstalled() {
+        return engines()?.mqttPacket.patched === true;
+      },
     };
     this.delivery = new LocalDelivery({ broker: () => this.broker, registry: this.registry, namespaces: this.namespaces, metrics: this.metrics });
     this.credentials = new CredentialRevalidation({ store: this.store, registry: this.registry, logger: this.logger, clock: this.clock });

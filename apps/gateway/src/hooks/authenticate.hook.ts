@@ -1,5 +1,6 @@
 import type { AuthenticateError, AuthenticateHandler, PreConnectHandler } from 'aedes';
-import { tokenExpiry } from '#auth';
+import { tokenExpiry, type AclDecision } from '#auth';
+import { validateTopicName } from '#domain';
 import type { Authenticated } from '../auth/authenticator.js';
 import { ConnectRefused, type RefusalCode, type RefusalReason } from '../auth/connect-refused.js';
 import type { ClientContext, CredentialRef } from '../gateway.ports.js';
@@ -8,6 +9,7 @@ import { internalClientId } from '../tenancy/namespace.js';
 import { decidePublish } from './authorize-publish.hook.js';
 import type { HookDeps } from './hook-deps.js';
 
+const INVALID_WILL_TOPIC: AclDecision = Object.freeze({ allowed: false, reason: 'invalid-topic' });
 // setTimeout fires at once for delays above 2^31-1 ms; long expiries are re-armed instead.
 const MAX_TIMER_MS = 2_147_483_647;
 /** Shared frozen credentials kept (one per access key); cleared whole when full, they are only an allocation saving. */
@@ -97,7 +99,10 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
 function willAllowed(deps: HookDeps, state: ConnectionState, auth: Authenticated): boolean {
   const will = state.connect?.will;
   if (will === undefined) return true;
-  const decision = decidePublish(deps, auth.identity, auth.parentTopics, auth.instanceId, will.topic);
+  // The packet guards refuse an invalid will topic before this; without them (engine fallback) it is refused here.
+  const decision = deps.guardsInstalled || validateTopicName(will.topic, deps.config.limits.maxTopicLength) === null
+    ? decidePublish(deps, auth.identity, auth.parentTopics, auth.instanceId, will.topic)
+    : INVALID_WILL_TOPIC;
   if (decision.allowed) return true;
   const action = deps.config.denyAction;
   deps.metrics.publishDenied.labels(decision.reason).inc();

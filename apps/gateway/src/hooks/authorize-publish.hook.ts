@@ -1,5 +1,5 @@
 import type { AuthorizePublishHandler, PublishPacket } from 'aedes';
-import { authorizePublish, type AclDecision, type Identity } from '#auth';
+import { authorizeCheckedPublish, type AclDecision, type Identity } from '#auth';
 import { parseP2PTopic, validateTopicName } from '#domain';
 import type { ParentTopics } from '../auth/credential-store.js';
 import type { QoS, UplinkPublish } from '../gateway.ports.js';
@@ -124,11 +124,13 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
 /**
  * Whether the client may publish to `topic`. '$' topics are reserved; refusing them for
  * anonymous clients too keeps `#` subscribers from seeing them once the namespace prefix is
- * stripped [MQTT-4.7.2-1]. Also used for the will at CONNECT (authenticate.hook.ts).
+ * stripped [MQTT-4.7.2-1]. Also used for the will at CONNECT (authenticate.hook.ts). `topic`
+ * must be a valid topic name (checked once before: the PUBLISH above, the will by the packet
+ * guards); '$' is checked here, once, so the ACL is asked without either check.
  */
 export function decidePublish(deps: HookDeps, identity: Identity, parentTopics: ParentTopics, instanceId: string, topic: string): AclDecision {
   if (topic.charCodeAt(0) === DOLLAR) return RESERVED;
-  return authorizePublish(identity, topic, deps.store.parentTopics(parentTopics, instanceId), deps.clock());
+  return authorizeCheckedPublish(identity, topic, deps.store.parentTopics(parentTopics, instanceId), deps.clock());
 }
 
 /**

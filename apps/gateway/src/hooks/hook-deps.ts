@@ -33,4 +33,6 @@ export interface HookDeps {
   /** The instance's namespace; one object per instance, shared by its connections. */
   namespace(instanceId: string): Namespace;
   clock(): number;
+  /** The packet guards are on every parser (mqtt-packet adapter patched): will topics were validated at CONNECT. */
+  readonly guardsInstalled: boolean;
 }
