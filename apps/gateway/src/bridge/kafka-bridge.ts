@@ -1,10 +1,5 @@
-import type { DataSource } from 'typeorm';
 import type { FleetMqConfig, Logger } from '#config';
-import {
-  TypeOrmClientSessionRepository,
-  TypeOrmGatewayNodeRepository,
-  TypeOrmInstanceTrafficRepository,
-} from '#domain/persistence';
+import type { GatewayStateRepositories } from '#domain/persistence';
 import type { DownlinkSink, Messaging, PresenceSink, UplinkSink } from '#messaging';
 import type { GatewayPorts } from '../gateway.ports.js';
 import { NodeHeartbeat } from '../state/node-heartbeat.js';
@@ -20,7 +15,8 @@ import { PresenceBridge } from './presence.bridge.js';
 export interface KafkaBridgeOptions {
   gateway: GatewayPorts;
   messaging: Messaging;
-  dataSource: DataSource;
+  /** Session, node and traffic rows (createGatewayStateRepositories in #domain/persistence). */
+  state: GatewayStateRepositories;
   config: Pick<FleetMqConfig, 'nodeId' | 'mqttPort' | 'sessionFlushMs' | 'heartbeatMs'>;
   logger: Logger;
   /** Time the uplink gets at shutdown to have its queued records acknowledged. */
@@ -31,7 +27,7 @@ export interface KafkaBridgeOptions {
  * Plugs the gateway core into Kafka and PostgreSQL: uplink forwarder, downlink delivery,
  * presence + session rows, control commands, node heartbeat and traffic rows.
  *
- *   const bridge = new KafkaBridge({ gateway, messaging, dataSource, config, logger });
+ *   const bridge = new KafkaBridge({ gateway, messaging, state: createGatewayStateRepositories(dataSource), config, logger });
  *   await bridge.start();   // before gateway.start(): the forwarder and the node row must be in place
  *   ...
  *   await gateway.stop();   // stop accepting, close clients (their disconnects are recorded)
@@ -56,17 +52,17 @@ export class KafkaBridge {
   private state: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly opts: KafkaBridgeOptions) {
-    const { gateway, messaging, dataSource, config } = opts;
+    const { gateway, messaging, state, config } = opts;
     this.log = opts.logger.child({ component: 'kafka-bridge' });
-    const sessions = new TypeOrmClientSessionRepository(dataSource);
+    const sessions = state.sessions;
     this.tracker = new SessionTracker({ repo: sessions, nodeId: config.nodeId, flushMs: config.sessionFlushMs, logger: this.log });
     this.heartbeat = new NodeHeartbeat({
       nodeId: config.nodeId,
       mqttPort: () => gateway.ports?.mqtt ?? config.mqttPort,
       heartbeatMs: config.heartbeatMs,
-      nodes: new TypeOrmGatewayNodeRepository(dataSource),
+      nodes: state.nodes,
       sessions,
-      traffic: new TypeOrmInstanceTrafficRepository(dataSource),
+      traffic: state.traffic,
       counters: this.traffic,
       tracker: this.tracker,
       logger: this.log,
