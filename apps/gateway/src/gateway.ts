@@ -118,7 +118,7 @@ export class Gateway implements GatewayPorts {
       registry: this.registry,
       events: this.events,
       store: this.store,
-      authenticator: new Authenticator(this.store, this.config.allowAnonymous, this.clock),
+      authenticator: new Authenticator(this.store, { allowAnonymous: this.config.allowAnonymous, clock: this.clock }),
       boundary: this.boundary,
       refusals: this.refusals,
       limiter: new AuthFailureLimiter(

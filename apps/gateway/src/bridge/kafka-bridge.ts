@@ -73,7 +73,15 @@ export class KafkaBridge {
     this.forwarder = new KafkaPublishForwarder(this.uplink, this.metrics, this.traffic, this.log);
     this.p2pRelay = messaging.downlinkSink();
     this.relayingForwarder = new P2PRelayForwarder(this.forwarder, gateway.registry, this.p2pRelay, this.metrics, this.log);
-    this.presence = new PresenceBridge(gateway.events, gateway.registry, this.tracker, this.presenceSink, this.traffic, this.metrics, config.nodeId);
+    this.presence = new PresenceBridge({
+      events: gateway.events,
+      registry: gateway.registry,
+      tracker: this.tracker,
+      presence: this.presenceSink,
+      traffic: this.traffic,
+      metrics: this.metrics,
+      nodeId: config.nodeId,
+    });
     this.downlink = new DownlinkBridge(messaging.downlinkSource(), gateway.deliver, this.traffic, this.metrics, this.log);
     this.control = new ControlBridge(messaging.control(), gateway.registry, gateway.credentials, this.metrics, this.log);
   }
