@@ -13,6 +13,7 @@ import {
   TypeOrmGroupRepository,
   TypeOrmInstanceRepository,
   TypeOrmParentTopicRepository,
+  createGatewayStateRepositories,
   openDataSource,
 } from '#domain/persistence';
 import { createKafka, createMessaging, type Messaging } from '#messaging';
@@ -268,7 +269,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
     credentials: new TypeOrmCredentialLookupRepository(opts.dataSource, (boxed) => box.decrypt(boxed)),
     logger,
   });
-  const bridge = new KafkaBridge({ gateway, messaging, dataSource: opts.dataSource, config, logger, drainTimeoutMs: 5_000 });
+  const bridge = new KafkaBridge({ gateway, messaging, state: createGatewayStateRepositories(opts.dataSource), config, logger, drainTimeoutMs: 5_000 });
   await bridge.start();
   const ports = await gateway.start();
   let stopped = false;

@@ -233,14 +233,14 @@ describe('gateway MQTT behaviour through the hooks', () => {
     const other = await device();
     const otherInbox = new Inbox(other);
     await subscribe(other, 'cmd/#');
-    expect(await gw.gateway.deliver(inst.id, 'cmd/all', Buffer.from('b'), 1, false)).toBe('published');
+    expect(await gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/all', payload: Buffer.from('b'), qos: 1, retain: false })).toBe('published');
     expect((await otherInbox.next()).topic).toBe('cmd/all');
     await targetInbox.none(() => true, 200); // not subscribed
-    expect(await gw.gateway.deliver(inst.id, `cmd/p2p/${id}`, Buffer.from('p'), 1, false, id)).toBe('delivered');
+    expect(await gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${id}`, payload: Buffer.from('p'), qos: 1, retain: false, targetClientId: id })).toBe('delivered');
     const p = await targetInbox.next();
     expect([p.topic, p.payload.toString()]).toEqual([`cmd/p2p/${id}`, 'p']);
     await otherInbox.none((m) => m.topic.includes('p2p'));
-    expect(await gw.gateway.deliver(inst.id, 'cmd/p2p/x', Buffer.from('p'), 1, false, clientIdIn())).toBe('not-connected');
+    expect(await gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/p2p/x', payload: Buffer.from('p'), qos: 1, retain: false, targetClientId: clientIdIn() })).toBe('not-connected');
   });
 
   it('works with mosquitto_pub / mosquitto_sub, and with MQTT 3.1', async () => {

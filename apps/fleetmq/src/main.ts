@@ -9,6 +9,7 @@ import {
   TypeOrmCredentialLookupRepository,
   TypeOrmRuleCounterRepository,
   TypeOrmRuleSourceRepository,
+  createGatewayStateRepositories,
   openDataSource,
 } from '#domain/persistence';
 import { createKafka, createMessaging } from '#messaging';
@@ -68,7 +69,7 @@ async function start(config: FleetMqConfig, logger: Logger, shutdown: Shutdown):
     credentials: new TypeOrmCredentialLookupRepository(dataSource, (boxed) => box.decrypt(boxed)),
     logger,
   });
-  const bridge = new KafkaBridge({ gateway, messaging, dataSource, config: effective, logger });
+  const bridge = new KafkaBridge({ gateway, messaging, state: createGatewayStateRepositories(dataSource), config: effective, logger });
   await bridge.start(); // the forwarder must be in place before the first PUBLISH
   await gateway.start();
   // Stopped in reverse: clients closed first, then the uplink drained, then Kafka.

@@ -9,8 +9,8 @@
  *   gateway.events.on('connected', (ctx) => ...);  // (b)
  *   await gateway.start();                         // listeners up, actual ports in gateway.ports
  *   gateway.registry.close('fmq-abc123', 'GID_a@@@d1', 'kicked');              // (c)
- *   await gateway.deliver('fmq-abc123', 'cmd/x', payload, 1, false);           // (d) broadcast
- *   await gateway.deliver('fmq-abc123', 'cmd/p2p/GID_a@@@d1', payload, 1, false, 'GID_a@@@d1'); // P2P
+ *   await gateway.deliver({ instanceId: 'fmq-abc123', topic: 'cmd/x', payload, qos: 1, retain: false }); // (d) broadcast
+ *   await gateway.deliver({ instanceId, topic: 'cmd/p2p/GID_a@@@d1', payload, qos: 1, retain: false, targetClientId: 'GID_a@@@d1' }); // P2P
  *   await gateway.credentials.invalidateToken(hash);                           // (e)
  *
  * (a) PublishForwarder: called from aedes' authorizePublish hook AFTER the ACL allowed the
@@ -45,10 +45,6 @@ export type DisconnectReason =
   | 'auth-expired' // token expired, credential revoked or disabled while connected
   | 'error' // socket error, EOF without DISCONNECT, forwarder refused a message
   | 'protocol-violation'; // malformed packet, a limit exceeded, or a PUBLISH the ACL denied
-
-export const DISCONNECT_REASONS: readonly DisconnectReason[] = [
-  'normal', 'keepalive-timeout', 'kicked', 'takeover', 'auth-expired', 'error', 'protocol-violation',
-];
 
 export type Transport = 'tcp' | 'tls' | 'ws';
 
@@ -139,21 +135,32 @@ export interface ConnectionRegistry {
   closeWhere(predicate: (ctx: ClientContext) => boolean, reason: DisconnectReason): number;
   /** Snapshot of the connected clients. */
   list(): ClientContext[];
-  /** Connected clients per instance. */
-  countByInstance(): Map<string, number>;
 }
 
 /** 'published': handed to the local subscribers; 'delivered'/'not-connected': P2P outcome. */
 export type DeliveryResult = 'published' | 'delivered' | 'not-connected';
 
-export type DeliverFn = (
-  instanceId: string,
-  topic: string,
-  payload: Buffer,
-  qos: QoS,
-  retain: boolean,
-  targetClientId?: string,
-) => Promise<DeliveryResult>;
+/** A message for one client connected here (P2P): never retained, no subscription needed. */
+export interface P2PDelivery {
+  instanceId: string;
+  targetClientId: string;
+  /** As the client sees it (no namespace prefix). */
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+}
+
+/** A downlink message: to the instance's matching subscribers here, or with `targetClientId` to that client only. */
+export interface Delivery {
+  instanceId: string;
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  targetClientId?: string;
+}
+
+export type DeliverFn = (delivery: Delivery) => Promise<DeliveryResult>;
 
 /** Each returns how many connections it closed. */
 export interface CredentialInvalidation {

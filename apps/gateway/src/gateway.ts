@@ -1,26 +1,28 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import { keyAllowsAction } from '#auth';
 import type { FleetMqConfig, Logger } from '#config';
-import { MAX_CLIENT_ID_LENGTH, validateTopicName } from '#domain';
+import { MAX_CLIENT_ID_LENGTH } from '#domain';
 import type { CredentialLookupRepository } from '#domain/persistence';
 import { AuthFailureLimiter } from './auth/auth-failure-limiter.js';
 import { Authenticator } from './auth/authenticator.js';
+import { CredentialRevalidation } from './auth/credential-revalidation.js';
 import { CredentialStore } from './auth/credential-store.js';
+import { LocalDelivery } from './delivery/local-delivery.js';
 import { GatewayEventBus } from './gateway.events.js';
 import {
   IMMEDIATE_FORWARDER,
-  type ClientContext,
   type CredentialInvalidation,
-  type DeliveryResult,
+  type DeliverFn,
   type GatewayPorts,
   type ListeningPorts,
   type PublishForwarder,
-  type QoS,
   type Transport,
 } from './gateway.ports.js';
-import { installPacketGuards, maxPacketBytes, type ParserInternals, type Violation } from './guards/packet-guards.js';
+import type { AedesClientInternals } from './engine/aedes-adapter.js';
+import { checkEngines, type Engines } from './engine/engines.js';
+import { reportGuardViolation } from './guards/guard-violations.js';
+import { maxPacketBytes } from './guards/packet-guards.js';
 import { PublishGate } from './guards/publish-gate.js';
 import { RefusalReporter } from './guards/refusal-reporter.js';
 import { TokenBucket } from './guards/token-bucket.js';
@@ -32,13 +34,12 @@ import { attachBrokerEvents } from './hooks/broker-events.js';
 import { EngineBoundary } from './hooks/engine-boundary.js';
 import type { HookDeps } from './hooks/hook-deps.js';
 import { RateLimitedLog } from './logging/rate-limited-log.js';
-import { listenTcp, listenTls, listenWebSocket, type Listener } from './listeners/listeners.js';
+import { openListeners, type Listener } from './listeners/listeners.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
-import { slimAedesClient } from './session/aedes-client.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
-import { ConnectionState, type AedesClientInternals, type ConnectionHost } from './session/connection-state.js';
+import { ConnectionState, type ConnectionHost } from './session/connection-state.js';
 import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
-import { Namespace } from './tenancy/namespace.js';
+import { NamespaceCache } from './tenancy/namespace-cache.js';
 
 export interface GatewayOptions {
   config: FleetMqConfig;
@@ -50,8 +51,10 @@ export interface GatewayOptions {
   clock?: () => number;
 }
 
-// After an invalidation, connections are re-checked against fresh data; these mark "still valid".
-type StillValid = (ctx: ClientContext) => Promise<boolean>;
+/** A WebSocket frame carries one MQTT packet plus its own header (at most 14 bytes), rounded up. */
+const WS_FRAME_OVERHEAD_BYTES = 16;
+/** Refusals and internal errors of one kind are logged at most once per this interval (with a count). */
+const RATE_LIMITED_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The MQTT gateway core: one aedes broker shared by all instances (namespaced), its listeners,
@@ -60,7 +63,7 @@ type StillValid = (ctx: ClientContext) => Promise<boolean>;
 export class Gateway implements GatewayPorts {
   readonly nodeId: string;
   readonly events: GatewayEventBus;
-  readonly registry = new LocalConnectionRegistry();
+  readonly registry: LocalConnectionRegistry;
   readonly credentials: CredentialInvalidation;
   readonly metrics: GatewayMetrics;
   private readonly config: FleetMqConfig;
@@ -73,9 +76,12 @@ export class Gateway implements GatewayPorts {
   private readonly clock: () => number;
   private forwarder: PublishForwarder;
   private broker: Aedes | undefined;
+  /** aedes and mqtt-packet, checked at start (engine/): their patches, or none. */
+  private engines: Engines | undefined;
   private listeners: Listener[] = [];
   private listening: ListeningPorts | undefined;
-  private readonly namespaces = new Map<string, Namespace>();
+  private readonly namespaces = new NamespaceCache();
+  private readonly delivery: LocalDelivery;
   private backlogSweep: NodeJS.Timeout | undefined;
   private compactor: HeapCompactor | undefined;
   /** Connections handed to aedes since start (the heap compactor watches it). */
@@ -93,14 +99,17 @@ export class Gateway implements GatewayPorts {
     this.events = new GatewayEventBus(this.logger);
     this.store = new CredentialStore(options.credentials, this.config.authCacheTtlMs, this.logger, this.clock);
     const { maxInflight, publishRatePerConnection: rate } = this.config.limits;
-    const rateLimitedLog = new RateLimitedLog(this.logger, 10_000, this.clock);
+    const rateLimitedLog = new RateLimitedLog(this.logger, RATE_LIMITED_LOG_INTERVAL_MS, this.clock);
     this.boundary = new EngineBoundary(this.states, this.metrics, rateLimitedLog);
+    // Kicks and credential re-checks close connections from the control bridge's Kafka handler.
+    this.registry = new LocalConnectionRegistry((state, reason) => this.boundary.close('control', state, reason));
     this.refusals = new RefusalReporter(this.metrics, rateLimitedLog);
     this.host = {
-      onViolation: (state, kind) => this.onViolation(state, kind),
+      onViolation: (state, kind) => reportGuardViolation(this.metrics, this.refusals, this.config.limits, state, kind),
       createGate: () => new PublishGate(maxInflight, rate > 0 ? new TokenBucket(rate, this.clock) : undefined),
       onCrash: (state, err) => this.boundary.contain('parser', state.client, err),
     };
+    const engines = () => this.engines;
     this.deps = {
       config: this.config,
       logger: this.logger,
@@ -109,7 +118,7 @@ export class Gateway implements GatewayPorts {
       registry: this.registry,
       events: this.events,
       store: this.store,
-      authenticator: new Authenticator(this.store, this.config.allowAnonymous, this.clock),
+      authenticator: new Authenticator(this.store, { allowAnonymous: this.config.allowAnonymous, clock: this.clock }),
       boundary: this.boundary,
       refusals: this.refusals,
       limiter: new AuthFailureLimiter(
@@ -122,19 +131,15 @@ export class Gateway implements GatewayPorts {
         { clock: this.clock },
       ),
       forwarder: () => this.forwarder,
-      deliverP2P: (instanceId, target, topic, payload, qos) => this.deliverP2P(instanceId, target, topic, payload, qos),
-      namespace: (instanceId) => this.namespace(instanceId),
+      deliverP2P: (delivery) => this.delivery.toClient(delivery),
+      namespace: (instanceId) => this.namespaces.get(instanceId),
       clock: this.clock,
+      get guardsInstalled() {
+        return engines()?.mqttPacket.patched === true;
+      },
     };
-    this.credentials = {
-      invalidateToken: (hash) => this.revalidate(() => this.store.invalidateToken(hash), (c) => c.credential.tokenHashes.includes(hash), (c) => this.tokensStillValid(c)),
-      invalidateAccessKey: (id) =>
-        this.revalidate(() => this.store.invalidateAccessKey(id), (c) => c.credential.accessKeyId === id, (c) => this.keyStillValid(c)),
-      invalidateDeviceCredential: (id) =>
-        this.revalidate(() => this.store.invalidateDeviceCredential(id), (c) => c.credential.deviceAccessKeyId === id, (c) => this.deviceStillValid(c)),
-      invalidateInstance: (id) => this.store.invalidateInstance(id),
-      dropInstance: (id) => this.dropInstance(id),
-    };
+    this.delivery = new LocalDelivery({ broker: () => this.broker, registry: this.registry, namespaces: this.namespaces, metrics: this.metrics });
+    this.credentials = new CredentialRevalidation({ store: this.store, registry: this.registry, logger: this.logger, clock: this.clock });
   }
 
   get ports(): ListeningPorts | undefined {
@@ -148,6 +153,7 @@ export class Gateway implements GatewayPorts {
   async start(): Promise<ListeningPorts> {
     if (this.broker !== undefined) throw new Error('gateway already started');
     const { config, deps, boundary } = this;
+    const engines = (this.engines ??= await checkEngines(this.logger));
     const broker = await Aedes.createBroker({
       id: config.nodeId,
       connectTimeout: config.limits.connectTimeoutMs,
@@ -160,40 +166,40 @@ export class Gateway implements GatewayPorts {
       authorizeForward: boundary.authorizeForward(createAuthorizeForwardHook(deps)),
     });
     this.broker = broker;
-    attachBrokerEvents(broker, deps);
+    attachBrokerEvents(broker, engines.aedes, deps);
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
     // Off unless FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS is set: start() does nothing then.
     this.compactor = new HeapCompactor(
       { afterConnects: config.heapCompactAfterConnects },
-      () => this.accepted,
-      () => this.registry.size,
-      memoryReducingCollection,
-      this.logger,
-      this.clock,
+      {
+        acceptedConnections: () => this.accepted,
+        openConnections: () => this.registry.size,
+        collect: memoryReducingCollection,
+        logger: this.logger,
+        clock: this.clock,
+      },
     );
     this.compactor.start();
     broker.on('closed', () => this.logger.debug('broker closed'));
 
     const handle = (stream: Duplex, transport: Transport, address: string, req?: IncomingMessage) => this.handleConnection(stream, transport, address, req);
-    const host = config.bindHost;
     try {
-      const mqtt = await listenTcp(config.mqttPort, host, handle);
-      this.listeners.push(mqtt);
-      let mqtts: Listener | undefined;
-      if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
-        mqtts = await listenTls(config.mqttsPort, host, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }, config.limits.connectTimeoutMs, handle);
-        this.listeners.push(mqtts);
-      }
-      const frame = Math.max(maxPacketBytes(config.limits), config.limits.preConnectMaxBytes) + 16;
-      const ws = await listenWebSocket(config.wsPort, host, config.wsPath, frame, handle);
-      this.listeners.push(ws);
-      this.listening = { mqtt: mqtt.port, mqtts: mqtts?.port, ws: ws.port };
+      const opened = await openListeners(
+        {
+          ...config,
+          connectTimeoutMs: config.limits.connectTimeoutMs,
+          maxFrameBytes: Math.max(maxPacketBytes(config.limits), config.limits.preConnectMaxBytes) + WS_FRAME_OVERHEAD_BYTES,
+        },
+        handle,
+      );
+      this.listeners = opened.listeners;
+      this.listening = opened.ports;
     } catch (err) {
       await this.stop();
       throw err;
     }
-    this.logger.info({ host, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
+    this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
     return this.listening;
   }
 
@@ -212,52 +218,12 @@ export class Gateway implements GatewayPorts {
   }
 
   /** Downlink from Kafka: see gateway.ports.ts (d). */
-  readonly deliver = async (
-    instanceId: string,
-    topic: string,
-    payload: Buffer,
-    qos: QoS,
-    retain: boolean,
-    targetClientId?: string,
-  ): Promise<DeliveryResult> => {
-    const broker = this.broker;
-    if (broker === undefined) throw new Error('gateway not started');
-    if (validateTopicName(topic, 65535) !== null || topic.charCodeAt(0) === 0x24) throw new Error(`invalid downlink topic: ${topic}`);
-    if (targetClientId !== undefined) {
-      return this.deliverP2P(instanceId, targetClientId, topic, payload, qos) ? 'delivered' : 'not-connected';
-    }
-    const ns = this.namespace(instanceId);
-    await new Promise<void>((resolve, reject) => {
-      broker.publish({ cmd: 'publish', topic: ns.wrap(topic), payload, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
-    });
-    this.metrics.deliveries.labels('broadcast').inc();
-    return 'published';
-  };
-
-  private deliverP2P(instanceId: string, targetClientId: string, topic: string, payload: Buffer, qos: QoS): boolean {
-    const target = this.registry.state(instanceId, targetClientId);
-    if (target === undefined || target.client.closed) {
-      this.metrics.deliveries.labels('p2p-not-connected').inc();
-      return false;
-    }
-    target.client.publish({ cmd: 'publish', topic: this.namespace(instanceId).wrap(topic), payload, qos, retain: false, dup: false }, noop);
-    this.metrics.deliveries.labels('p2p').inc();
-    return true;
-  }
-
-  private namespace(instanceId: string): Namespace {
-    let ns = this.namespaces.get(instanceId);
-    if (ns === undefined) {
-      ns = new Namespace(instanceId);
-      if (this.namespaces.size > 10_000) this.namespaces.clear();
-      this.namespaces.set(instanceId, ns);
-    }
-    return ns;
-  }
+  readonly deliver: DeliverFn = (delivery) => this.delivery.deliver(delivery);
 
   private handleConnection(stream: Duplex, transport: Transport, remoteAddress: string, req?: IncomingMessage): void {
     const broker = this.broker;
-    if (broker === undefined) {
+    const engines = this.engines;
+    if (broker === undefined || engines === undefined) {
       stream.destroy();
       return;
     }
@@ -265,84 +231,17 @@ export class Gateway implements GatewayPorts {
     let client: AedesClientInternals | undefined;
     try {
       client = broker.handle(stream, req) as AedesClientInternals;
-      slimAedesClient(client);
+      engines.aedes.slimClient(client);
       // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
       // (broker-events.ts), and whatever else it holds goes with the client.
       const state = new ConnectionState(client, transport, remoteAddress, this.host);
       this.states.set(client, state);
-      installPacketGuards((client as unknown as { _parser: ParserInternals })._parser, this.config.limits, state);
+      engines.mqttPacket.guardParser(client, this.config.limits, state);
     } catch (err) {
       // The engine boundary of the listeners: this socket goes, the server keeps accepting.
       this.boundary.contain('listener', client, err);
       stream.destroy();
     }
-  }
-
-  private onViolation(state: ConnectionState, kind: Violation): void {
-    this.metrics.protocolViolations.labels(kind).inc();
-    const limits = this.config.limits;
-    if (kind === 'oversize' || kind === 'will-oversize') {
-      this.metrics.oversize.inc();
-      // Before CONNACK the lower pre-CONNECT cap applies to every packet (packet-guards.ts).
-      if (kind === 'oversize' && !state.connected()) this.refusals.report('oversize', 'FLEETMQ_PRECONNECT_MAX_BYTES', state, { limitValue: limits.preConnectMaxBytes });
-      else this.refusals.report('oversize', 'FLEETMQ_MAX_PAYLOAD_BYTES', state, { limitValue: limits.maxPayloadBytes });
-    } else if (kind === 'pre-connect-bytes') {
-      this.refusals.report('pre-connect-bytes', 'FLEETMQ_PRECONNECT_MAX_BYTES', state, { limitValue: limits.preConnectMaxBytes });
-    } else {
-      this.refusals.violation(kind, state);
-    }
-  }
-
-  private async revalidate(drop: () => void, uses: (ctx: ClientContext) => boolean, stillValid: StillValid): Promise<number> {
-    drop();
-    const affected = this.registry.list().filter(uses);
-    let closed = 0;
-    for (const ctx of affected) {
-      let valid: boolean;
-      try {
-        valid = await stillValid(ctx);
-      } catch (err) {
-        // Database down: keep the connection; the next invalidation or the token expiry will decide.
-        this.logger.warn({ err, instanceId: ctx.instanceId, clientId: ctx.clientId }, 'credential re-check failed');
-        continue;
-      }
-      if (!valid && this.registry.close(ctx.instanceId, ctx.clientId, 'auth-expired')) closed++;
-    }
-    if (closed > 0) this.logger.info({ closed }, 'closed connections after a credential change');
-    return closed;
-  }
-
-  private dropInstance(instanceId: string): number {
-    this.store.forgetInstance(instanceId);
-    const closed = this.registry.closeWhere((ctx) => ctx.instanceId === instanceId, 'auth-expired');
-    if (closed > 0) this.logger.info({ instanceId, closed }, 'closed connections of a deleted instance');
-    return closed;
-  }
-
-  private async keyStillValid(ctx: ClientContext): Promise<boolean> {
-    const key = await this.store.accessKey(ctx.instanceId, ctx.credential.accessKeyId!);
-    if (key === null || !key.enabled) return false;
-    const identity = ctx.identity;
-    if (identity.kind === 'access-key') return identity.permission === key.permission;
-    // A token connection keeps only the actions its key still has (authenticator.ts intersects them).
-    if (identity.kind === 'token') {
-      return (identity.read === undefined || keyAllowsAction(key.permission, 'R')) && (identity.write === undefined || keyAllowsAction(key.permission, 'W'));
-    }
-    return true;
-  }
-
-  private async tokensStillValid(ctx: ClientContext): Promise<boolean> {
-    const now = this.clock();
-    for (const hash of ctx.credential.tokenHashes) {
-      const token = await this.store.token(hash);
-      if (token === null || token.revoked || token.expiresAt <= now) return false;
-    }
-    return this.keyStillValid(ctx);
-  }
-
-  private async deviceStillValid(ctx: ClientContext): Promise<boolean> {
-    const dc = await this.store.deviceCredential(ctx.credential.deviceAccessKeyId!);
-    return dc !== null && dc.instanceId === ctx.instanceId && dc.clientId === ctx.clientId;
   }
 }
 
@@ -350,4 +249,3 @@ export function createGateway(options: GatewayOptions): Gateway {
   return new Gateway(options);
 }
 
-function noop(): void {}

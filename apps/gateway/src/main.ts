@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { collectDefaultMetrics } from 'prom-client';
 import { SecretBox, parseMasterKey } from '#auth';
 import { createLogger, loadConfigOrExit } from '#config';
-import { TypeOrmCredentialLookupRepository, TypeOrmDatabaseHealth, openDataSource } from '#domain/persistence';
+import { TypeOrmCredentialLookupRepository, TypeOrmDatabaseHealth, createGatewayStateRepositories, openDataSource } from '#domain/persistence';
 import { createMessaging } from '#messaging';
 import { KafkaBridge } from './bridge/kafka-bridge.js';
 import { createGateway } from './gateway.js';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     credentials: new TypeOrmCredentialLookupRepository(dataSource, (boxed) => box.decrypt(boxed)),
     logger,
   });
-  const bridge = new KafkaBridge({ gateway, messaging, dataSource, config, logger });
+  const bridge = new KafkaBridge({ gateway, messaging, state: createGatewayStateRepositories(dataSource), config, logger });
   // The forwarder must be in place before the first PUBLISH can arrive.
   await bridge.start();
   await gateway.start();

@@ -1,4 +1,5 @@
-import { authorizePublish, authorizeReceive, authorizeSubscribe, tokenExpiry } from './acl.js';
+import { validateTopicName } from '#domain';
+import { authorizeCheckedPublish, authorizePublish, authorizeReceive, authorizeSubscribe, tokenExpiry } from './acl.js';
 import type { Identity, TokenGrant } from './identity.js';
 
 const NOW = 1_700_000_000_000;
@@ -76,6 +77,12 @@ describe('authorizePublish', () => {
 
   it.each(cases)('%s', (_name, identity, topic, reason) => {
     expect(decisionOf(authorizePublish(identity, topic, PARENTS, NOW))).toBe(reason);
+  });
+
+  // The gateway validates the topic and refuses '$' itself, then asks authorizeCheckedPublish.
+  const checkedCases = cases.filter(([, , topic]) => validateTopicName(topic, 65535) === null && !topic.startsWith('$'));
+  it.each(checkedCases)('authorizeCheckedPublish decides as authorizePublish: %s', (_name, identity, topic, reason) => {
+    expect(decisionOf(authorizeCheckedPublish(identity, topic, PARENTS, NOW))).toBe(reason);
   });
 
   it('checks parents against the set it is given, per instance', () => {

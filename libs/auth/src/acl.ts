@@ -39,6 +39,21 @@ export function authorizePublish(identity: Identity, topic: string, parentTopics
   if (isUnderP2P(topic) && parseP2PTopic(topic) === null) return DENY['p2p-malformed'];
   if (identity.kind === 'anonymous') return ALLOW;
   if (topic.charCodeAt(0) === DOLLAR) return DENY['reserved-topic'];
+  return publishGrant(identity, topic, parentTopics, now);
+}
+
+/**
+ * authorizePublish for a topic its caller has already validated and found not reserved ('$'):
+ * the gateway's PUBLISH path makes both checks once, before the ACL, and this does the rest.
+ * Same decision as authorizePublish for every such topic (acl.spec.ts compares them).
+ */
+export function authorizeCheckedPublish(identity: Identity, topic: string, parentTopics: ReadonlySet<string>, now: number): AclDecision {
+  if (isUnderP2P(topic) && parseP2PTopic(topic) === null) return DENY['p2p-malformed'];
+  if (identity.kind === 'anonymous') return ALLOW;
+  return publishGrant(identity, topic, parentTopics, now);
+}
+
+function publishGrant(identity: Exclude<Identity, { kind: 'anonymous' }>, topic: string, parentTopics: ReadonlySet<string>, now: number): AclDecision {
   if (!parentTopics.has(parentTopicOf(topic))) return DENY['unknown-parent-topic'];
   switch (identity.kind) {
     case 'access-key':

@@ -8,5 +8,5 @@ export { SecretBoxError, InvalidMasterKeyError } from './errors.js';
 export type { Identity, TokenGrant } from './identity.js';
 export { actionsBeyondKey, keyAllowsAction } from './permission.js';
 export type { TokenActionLetter } from './permission.js';
-export { authorizePublish, authorizeReceive, authorizeSubscribe, tokenExpiry, DENY_REASONS } from './acl.js';
+export { authorizeCheckedPublish, authorizePublish, authorizeReceive, authorizeSubscribe, tokenExpiry, DENY_REASONS } from './acl.js';
 export type { AclDecision, DenyReason } from './acl.js';

@@ -31,11 +31,16 @@ const NO_TOPICS: ParentTopics = Object.freeze({ names: new Set<string>() });
  * nothing cached become code 3.
  */
 export class Authenticator {
+  private readonly allowAnonymous: boolean;
+  private readonly clock: () => number;
+
   constructor(
     private readonly store: CredentialStore,
-    private readonly allowAnonymous: boolean,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: { allowAnonymous: boolean; clock?: () => number },
+  ) {
+    this.allowAnonymous = options.allowAnonymous;
+    this.clock = options.clock ?? Date.now;
+  }
 
   async authenticate(attempt: ConnectAttempt): Promise<Authenticated> {
     try {

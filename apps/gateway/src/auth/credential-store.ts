@@ -21,6 +21,8 @@ interface TopicsHolder extends ParentTopics {
 
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_ENTRIES = 200_000;
+/** Deleted instance IDs remembered for logins already past the lookup; IDs are never reused, oldest forgotten first. */
+const MAX_DELETED_INSTANCES = 10_000;
 
 /**
  * Credential lookups cached for `ttlMs` (config.authCacheTtlMs), "not found" for at most two
@@ -30,6 +32,7 @@ const MAX_ENTRIES = 200_000;
 export class CredentialStore {
   private readonly cache: TtlCache<unknown>;
   private readonly topics = new Map<string, TopicsHolder>();
+  private readonly deleted = new Set<string>();
   private readonly clock: Clock;
 
   constructor(
@@ -121,6 +124,17 @@ export class CredentialStore {
     // Keys, tokens and device credentials carry their instance; cache keys do not all name it.
     this.cache.deleteWhereValue((value) => (value as { instanceId?: unknown } | null)?.instanceId === instanceId);
     this.topics.delete(instanceId);
+    if (this.deleted.size >= MAX_DELETED_INSTANCES) this.deleted.delete(this.deleted.values().next().value!);
+    this.deleted.add(instanceId);
+  }
+
+  /**
+   * The instance was deleted while this node ran (forgetInstance). A login whose lookups
+   * finished before the instance-deleted command arrived is checked against this when it is
+   * accepted and again when it is registered.
+   */
+  instanceDeleted(instanceId: string): boolean {
+    return this.deleted.has(instanceId);
   }
 
   private refreshIfStale(instanceId: string, holder: TopicsHolder): void {

@@ -51,12 +51,6 @@ export class TtlCache<V> {
     }
   }
 
-  /** Loads fresh data now, bypassing what is cached (used after an invalidation). */
-  refresh(key: string, load: () => Promise<V | null>): Promise<V | null> {
-    this.delete(key);
-    return this.get(key, load);
-  }
-
   delete(key: string): boolean {
     this.invalidated();
     return this.entries.delete(key);

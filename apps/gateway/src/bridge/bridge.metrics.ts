@@ -25,7 +25,6 @@ export class BridgeMetrics {
   readonly kafkaUp = gauge('fleetmq_kafka_up', '1 when the last produce to Kafka succeeded, 0 while it fails');
   private readonly downlink = counter('fleetmq_downlink_delivered_total', 'Downlink records handed to devices on this node', ['mode', 'result']);
   private readonly presence = counter('fleetmq_presence_events_total', 'Presence events produced', ['event']);
-  readonly presenceFailed = counter('fleetmq_presence_failed_total', 'Presence events Kafka did not take');
   readonly control = counter('fleetmq_control_commands_total', 'Control commands handled', ['type']);
   readonly p2pRelayed = counter('fleetmq_p2p_relayed_total', "Devices' P2P messages sent through fleetmq.downlink because the target is not connected to this node");
   readonly p2pRelayFailed = counter('fleetmq_p2p_relay_failed_total', 'P2P relays Kafka did not take (QoS 1/2: the device gets no PUBACK)');

@@ -35,7 +35,14 @@ export class DownlinkBridge {
     try {
       const target = downlinkTarget(msg.topic, msg.targetClientId, true);
       if (!target.ok) throw new Error(`refused downlink target: ${target.detail}`);
-      const result = await this.deliver(msg.instanceId, msg.topic, msg.payload, msg.qos, msg.retain, target.targetClientId);
+      const result = await this.deliver({
+        instanceId: msg.instanceId,
+        topic: msg.topic,
+        payload: msg.payload,
+        qos: msg.qos,
+        retain: msg.retain,
+        targetClientId: target.targetClientId,
+      });
       if (result === 'not-connected') {
         this.metrics.downlinkP2PAbsent.inc();
         return;

@@ -1,10 +1,5 @@
-import type { DataSource } from 'typeorm';
 import type { FleetMqConfig, Logger } from '#config';
-import {
-  TypeOrmClientSessionRepository,
-  TypeOrmGatewayNodeRepository,
-  TypeOrmInstanceTrafficRepository,
-} from '#domain/persistence';
+import type { GatewayStateRepositories } from '#domain/persistence';
 import type { DownlinkSink, Messaging, PresenceSink, UplinkSink } from '#messaging';
 import type { GatewayPorts } from '../gateway.ports.js';
 import { NodeHeartbeat } from '../state/node-heartbeat.js';
@@ -20,7 +15,8 @@ import { PresenceBridge } from './presence.bridge.js';
 export interface KafkaBridgeOptions {
   gateway: GatewayPorts;
   messaging: Messaging;
-  dataSource: DataSource;
+  /** Session, node and traffic rows (createGatewayStateRepositories in #domain/persistence). */
+  state: GatewayStateRepositories;
   config: Pick<FleetMqConfig, 'nodeId' | 'mqttPort' | 'sessionFlushMs' | 'heartbeatMs'>;
   logger: Logger;
   /** Time the uplink gets at shutdown to have its queued records acknowledged. */
@@ -31,7 +27,7 @@ export interface KafkaBridgeOptions {
  * Plugs the gateway core into Kafka and PostgreSQL: uplink forwarder, downlink delivery,
  * presence + session rows, control commands, node heartbeat and traffic rows.
  *
- *   const bridge = new KafkaBridge({ gateway, messaging, dataSource, config, logger });
+ *   const bridge = new KafkaBridge({ gateway, messaging, state: createGatewayStateRepositories(dataSource), config, logger });
  *   await bridge.start();   // before gateway.start(): the forwarder and the node row must be in place
  *   ...
  *   await gateway.stop();   // stop accepting, close clients (their disconnects are recorded)
@@ -56,17 +52,17 @@ export class KafkaBridge {
   private state: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly opts: KafkaBridgeOptions) {
-    const { gateway, messaging, dataSource, config } = opts;
+    const { gateway, messaging, state, config } = opts;
     this.log = opts.logger.child({ component: 'kafka-bridge' });
-    const sessions = new TypeOrmClientSessionRepository(dataSource);
+    const sessions = state.sessions;
     this.tracker = new SessionTracker({ repo: sessions, nodeId: config.nodeId, flushMs: config.sessionFlushMs, logger: this.log });
     this.heartbeat = new NodeHeartbeat({
       nodeId: config.nodeId,
       mqttPort: () => gateway.ports?.mqtt ?? config.mqttPort,
       heartbeatMs: config.heartbeatMs,
-      nodes: new TypeOrmGatewayNodeRepository(dataSource),
+      nodes: state.nodes,
       sessions,
-      traffic: new TypeOrmInstanceTrafficRepository(dataSource),
+      traffic: state.traffic,
       counters: this.traffic,
       tracker: this.tracker,
       logger: this.log,
@@ -77,7 +73,15 @@ export class KafkaBridge {
     this.forwarder = new KafkaPublishForwarder(this.uplink, this.metrics, this.traffic, this.log);
     this.p2pRelay = messaging.downlinkSink();
     this.relayingForwarder = new P2PRelayForwarder(this.forwarder, gateway.registry, this.p2pRelay, this.metrics, this.log);
-    this.presence = new PresenceBridge(gateway.events, gateway.registry, this.tracker, this.presenceSink, this.traffic, this.metrics, config.nodeId);
+    this.presence = new PresenceBridge({
+      events: gateway.events,
+      registry: gateway.registry,
+      tracker: this.tracker,
+      presence: this.presenceSink,
+      traffic: this.traffic,
+      metrics: this.metrics,
+      nodeId: config.nodeId,
+    });
     this.downlink = new DownlinkBridge(messaging.downlinkSource(), gateway.deliver, this.traffic, this.metrics, this.log);
     this.control = new ControlBridge(messaging.control(), gateway.registry, gateway.credentials, this.metrics, this.log);
   }

@@ -4,6 +4,16 @@ import type { SessionTracker } from '../state/session-tracker.js';
 import type { TrafficCounters } from '../state/traffic-counters.js';
 import type { BridgeMetrics } from './bridge.metrics.js';
 
+export interface PresenceBridgeDeps {
+  events: GatewayEvents;
+  registry: ConnectionRegistry;
+  tracker: SessionTracker;
+  presence: PresenceSink;
+  traffic: TrafficCounters;
+  metrics: BridgeMetrics;
+  nodeId: string;
+}
+
 /**
  * Client events -> `client_sessions` rows and `fleetmq.presence` records. The connect epoch
  * comes from the session upsert (monotonic across nodes); both events of a connection wait for
@@ -11,16 +21,23 @@ import type { BridgeMetrics } from './bridge.metrics.js';
  */
 export class PresenceBridge {
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly events: GatewayEvents;
+  private readonly registry: ConnectionRegistry;
+  private readonly tracker: SessionTracker;
+  private readonly presence: PresenceSink;
+  private readonly traffic: TrafficCounters;
+  private readonly metrics: BridgeMetrics;
+  private readonly nodeId: string;
 
-  constructor(
-    private readonly events: GatewayEvents,
-    private readonly registry: ConnectionRegistry,
-    private readonly tracker: SessionTracker,
-    private readonly presence: PresenceSink,
-    private readonly traffic: TrafficCounters,
-    private readonly metrics: BridgeMetrics,
-    private readonly nodeId: string,
-  ) {}
+  constructor(deps: PresenceBridgeDeps) {
+    this.events = deps.events;
+    this.registry = deps.registry;
+    this.tracker = deps.tracker;
+    this.presence = deps.presence;
+    this.traffic = deps.traffic;
+    this.metrics = deps.metrics;
+    this.nodeId = deps.nodeId;
+  }
 
   attach(): void {
     this.unsubscribe.push(

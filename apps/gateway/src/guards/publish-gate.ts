@@ -24,10 +24,6 @@ export class PublishGate {
     return this.queue.length;
   }
 
-  get active(): number {
-    return this.inflight;
-  }
-
   /** Runs `start` now or when admitted; `start` must lead to exactly one release(). */
   submit(start: () => void): void {
     if (this.closed) return;

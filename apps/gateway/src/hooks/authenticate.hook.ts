@@ -1,5 +1,6 @@
 import type { AuthenticateError, AuthenticateHandler, PreConnectHandler } from 'aedes';
-import { tokenExpiry } from '#auth';
+import { tokenExpiry, type AclDecision } from '#auth';
+import { validateTopicName } from '#domain';
 import type { Authenticated } from '../auth/authenticator.js';
 import { ConnectRefused, type RefusalCode, type RefusalReason } from '../auth/connect-refused.js';
 import type { ClientContext, CredentialRef } from '../gateway.ports.js';
@@ -8,8 +9,11 @@ import { internalClientId } from '../tenancy/namespace.js';
 import { decidePublish } from './authorize-publish.hook.js';
 import type { HookDeps } from './hook-deps.js';
 
+const INVALID_WILL_TOPIC: AclDecision = Object.freeze({ allowed: false, reason: 'invalid-topic' });
 // setTimeout fires at once for delays above 2^31-1 ms; long expiries are re-armed instead.
 const MAX_TIMER_MS = 2_147_483_647;
+/** Shared frozen credentials kept (one per access key); cleared whole when full, they are only an allocation saving. */
+const MAX_SHARED_CREDENTIALS = 10_000;
 
 /** Captures what authenticate needs from CONNECT but aedes does not pass it (raw client ID, clean flag, will). */
 export function createPreConnectHook(deps: HookDeps): PreConnectHandler {
@@ -55,6 +59,12 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
           // Settled later, outside aedes' call: a throw here (or in aedes, called back from
           // here) must close this connection, not become an unhandled rejection.
           try {
+            // Its instance was deleted while the lookups ran: as if it had been unknown.
+            if (deps.store.instanceDeleted(auth.instanceId)) {
+              deps.metrics.authFailures.labels('5', 'unknown-instance').inc();
+              deps.logger.warn({ address, clientId: connect.clientId, mode: modeOf(username), code: 5, reason: 'unknown-instance' }, 'connect refused');
+              return done(refuse(5, 'unknown-instance'), false);
+            }
             deps.limiter.recordSuccess(connect.clientId, address);
             if (!willAllowed(deps, state, auth)) return done(refuse(5, 'will-not-authorized'), false);
             accept(deps, state, auth);
@@ -89,7 +99,10 @@ export function createAuthenticateHook(deps: HookDeps): AuthenticateHandler {
 function willAllowed(deps: HookDeps, state: ConnectionState, auth: Authenticated): boolean {
   const will = state.connect?.will;
   if (will === undefined) return true;
-  const decision = decidePublish(deps, auth.identity, auth.parentTopics, auth.instanceId, will.topic);
+  // The packet guards refuse an invalid will topic before this; without them (engine fallback) it is refused here.
+  const decision = deps.guardsInstalled || validateTopicName(will.topic, deps.config.limits.maxTopicLength) === null
+    ? decidePublish(deps, auth.identity, auth.parentTopics, auth.instanceId, will.topic)
+    : INVALID_WILL_TOPIC;
   if (decision.allowed) return true;
   const action = deps.config.denyAction;
   deps.metrics.publishDenied.labels(decision.reason).inc();
@@ -144,7 +157,7 @@ function sharedCredential(credential: CredentialRef): CredentialRef {
   const key = `${credential.mode}|${credential.accessKeyId ?? ''}`;
   let shared = sharedCredentials.get(key);
   if (shared === undefined) {
-    if (sharedCredentials.size >= 10_000) sharedCredentials.clear();
+    if (sharedCredentials.size >= MAX_SHARED_CREDENTIALS) sharedCredentials.clear();
     shared = Object.freeze({ ...credential, tokenHashes: Object.freeze([]) as readonly string[] });
     sharedCredentials.set(key, shared);
   }
@@ -158,12 +171,8 @@ function scheduleExpiry(deps: HookDeps, state: ConnectionState, expiresAt: numbe
     // Closed before aedes registered it: no 'clientDisconnect' disposed this timer.
     if (state.client.closed) return;
     // A timer callback is outside every aedes call: closing (the will runs) must not throw out of it.
-    try {
-      if (deps.clock() >= expiresAt) state.close('auth-expired');
-      else scheduleExpiry(deps, state, expiresAt);
-    } catch (err) {
-      deps.boundary.contain('authenticate', state.client, err);
-    }
+    if (deps.clock() >= expiresAt) deps.boundary.close('timer', state, 'auth-expired');
+    else scheduleExpiry(deps, state, expiresAt);
   }, Math.min(delay, MAX_TIMER_MS));
   state.expiryTimer.unref();
 }

@@ -34,7 +34,10 @@ export function createAuthorizeForwardHook(deps: HookDeps): AuthorizeForwardHand
     const conn = client.conn as { writableLength?: number };
     const queued = conn.writableLength ?? 0;
     if (queued > maxOutgoing) {
-      closeSlowConsumer(deps, state);
+      if (!state.client.closed) {
+        deps.metrics.slowConsumers.inc();
+        state.close('error');
+      }
       return null;
     }
     // aedes downgrades to the subscription's QoS by looking the topic up among the client's
@@ -74,16 +77,12 @@ function watchBacklog(deps: HookDeps, state: ConnectionState, conn: { writableLe
     last = queued;
     if (queued > 0 && !state.client.closed) {
       if (queued <= maxOutgoing && now - progressAt < STALLED_WRITE_MS) return;
-      closeSlowConsumer(deps, state);
+      // A timer is outside every aedes call: closing (the will runs) goes through the engine boundary.
+      deps.metrics.slowConsumers.inc();
+      deps.boundary.close('timer', state, 'error');
     }
     clearInterval(state.backlogTimer);
     state.backlogTimer = undefined;
   }, BACKLOG_CHECK_MS);
   state.backlogTimer.unref();
-}
-
-function closeSlowConsumer(deps: HookDeps, state: ConnectionState): void {
-  if (state.client.closed) return;
-  deps.metrics.slowConsumers.inc();
-  state.close('error');
 }

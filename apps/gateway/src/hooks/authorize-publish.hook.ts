@@ -1,9 +1,8 @@
 import type { AuthorizePublishHandler, PublishPacket } from 'aedes';
-import { authorizePublish, type AclDecision, type Identity } from '#auth';
+import { authorizeCheckedPublish, type AclDecision, type Identity } from '#auth';
 import { parseP2PTopic, validateTopicName } from '#domain';
 import type { ParentTopics } from '../auth/credential-store.js';
 import type { QoS, UplinkPublish } from '../gateway.ports.js';
-import type { ConnectionState } from '../session/connection-state.js';
 import { P2P_SINK_TOPIC } from '../tenancy/namespace.js';
 import type { HookDeps } from './hook-deps.js';
 
@@ -70,9 +69,10 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
       }
       // Through the gate like any PUBLISH: the rate limit holds, and its PUBACK is not written
       // ahead of earlier PUBLISHes still waiting there [MQTT-4.6.0-2].
-      if (state.gate === undefined) return acknowledgeAndDrop(packet, callback);
-      return admit(state, (release) => {
-        release();
+      const gate = state.gate;
+      if (gate === undefined) return acknowledgeAndDrop(packet, callback);
+      return gate.submit(() => {
+        gate.release();
         acknowledgeAndDrop(packet, callback);
       });
     }
@@ -91,21 +91,27 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
     };
     metrics.publishesByQos[qos].inc();
 
-    const forward = (release: () => void): void => {
+    // Wills bypass the gate: the connection is gone and nothing else is coming.
+    const gate = isWill ? undefined : state.gate;
+    // Produce, then acknowledge: the forwarder calls back once Kafka has the record, and aedes
+    // writes the PUBACK/PUBREC and delivers when this calls it back.
+    const produce = (): void => {
       deps.forwarder().forward(ctx, uplink, (err) => {
         // Runs later, from the forwarder (Kafka acknowledgements): a throw here must end this
         // connection, not the forwarder's batch or the process.
         try {
-          release();
+          gate?.release();
           if (err) {
             state.markClosing('error');
             return callback(err);
           }
           if (p2p !== null) {
-            deps.deliverP2P(ctx.instanceId, p2p.targetClientId, topic, uplink.payload, qos);
-            // aedes still "publishes" it: to a topic no subscription can match.
+            deps.deliverP2P({ instanceId: ctx.instanceId, targetClientId: p2p.targetClientId, topic, payload: uplink.payload, qos });
+            // Delivered once, above; aedes still "publishes" it (for the QoS exchange) to a
+            // topic no subscription can match, with nothing in it.
             (packet as PublishPacket).topic = P2P_SINK_TOPIC;
             packet.retain = false;
+            packet.payload = NOTHING;
           } else {
             packet.topic = state.ns!.wrap(topic);
           }
@@ -115,20 +121,21 @@ export function createAuthorizePublishHook(deps: HookDeps): AuthorizePublishHand
         }
       });
     };
-    // Wills bypass the gate: the connection is gone and nothing else is coming.
-    if (isWill || state.gate === undefined) forward(noop);
-    else admit(state, forward);
+    if (gate === undefined) produce();
+    else gate.submit(produce);
   };
 }
 
 /**
  * Whether the client may publish to `topic`. '$' topics are reserved; refusing them for
  * anonymous clients too keeps `#` subscribers from seeing them once the namespace prefix is
- * stripped [MQTT-4.7.2-1]. Also used for the will at CONNECT (authenticate.hook.ts).
+ * stripped [MQTT-4.7.2-1]. Also used for the will at CONNECT (authenticate.hook.ts). `topic`
+ * must be a valid topic name (checked once before: the PUBLISH above, the will by the packet
+ * guards); '$' is checked here, once, so the ACL is asked without either check.
  */
 export function decidePublish(deps: HookDeps, identity: Identity, parentTopics: ParentTopics, instanceId: string, topic: string): AclDecision {
   if (topic.charCodeAt(0) === DOLLAR) return RESERVED;
-  return authorizePublish(identity, topic, deps.store.parentTopics(parentTopics, instanceId), deps.clock());
+  return authorizeCheckedPublish(identity, topic, deps.store.parentTopics(parentTopics, instanceId), deps.clock());
 }
 
 /**
@@ -144,9 +151,3 @@ function acknowledgeAndDrop(packet: PublishPacket, callback: (error?: Error | nu
   callback(null);
 }
 
-function admit(state: ConnectionState, forward: (release: () => void) => void): void {
-  const gate = state.gate!;
-  gate.submit(() => forward(() => gate.release()));
-}
-
-function noop(): void {}

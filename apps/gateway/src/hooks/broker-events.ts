@@ -1,13 +1,7 @@
 import type { Aedes, Client, ConnackPacket, Subscription } from 'aedes';
+import type { AedesAdapter, AedesClientInternals } from '../engine/aedes-adapter.js';
 import type { DisconnectReason, GrantedSubscription, QoS } from '../gateway.ports.js';
-import type { AedesClientInternals } from '../session/connection-state.js';
 import type { HookDeps } from './hook-deps.js';
-
-/** aedes members the gateway needs that its typings leave out. */
-interface AedesInternals {
-  clients: Record<string, Client>;
-  registerClient(client: Client): void;
-}
 
 // Errors aedes' handlers raise for packets that break the protocol (as opposed to socket trouble).
 const PROTOCOL_ERRORS = [
@@ -32,18 +26,12 @@ function classify(err: Error): DisconnectReason {
  * aedes emits them synchronously from its own code: each listener is wrapped at the engine
  * boundary, so a throw closes that client instead of unwinding through aedes.
  */
-export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
+export function attachBrokerEvents(broker: Aedes, aedes: AedesAdapter, deps: HookDeps): void {
   const { states, registry, events, metrics, logger, boundary } = deps;
 
   // Takeover [MQTT-3.1.4-2]: aedes closes the old connection inside registerClient; mark it
   // first so its 'disconnected' says why.
-  const internals = broker as unknown as AedesInternals;
-  const register = internals.registerClient.bind(broker);
-  internals.registerClient = (client: Client): void => {
-    const old = internals.clients[client.id];
-    if (old !== undefined && old !== client) states.get(old)?.markClosing('takeover');
-    register(client);
-  };
+  aedes.watchTakeovers(broker, (old) => states.get(old)?.markClosing('takeover'));
 
   broker.on(
     'connackSent',
@@ -55,6 +43,11 @@ export function attachBrokerEvents(broker: Aedes, deps: HookDeps): void {
   broker.on('clientReady', boundary.listener(0, (client: Client) => {
     const state = states.get(client);
     if (state?.ctx === undefined || client.closed) return;
+    // Accepted, then its instance was deleted before it got here: dropInstance could not see it.
+    if (deps.store.instanceDeleted(state.ctx.instanceId)) {
+      state.close('auth-expired');
+      return;
+    }
     registry.add(state);
     state.announced = true;
     metrics.connections.inc();

@@ -64,6 +64,26 @@ describe('EngineBoundary', () => {
     expect(await count('broker-event')).toBe(before + 1);
   });
 
+  it('close() from a timer or the control bridge contains a throwing close and counts it where it happened', async () => {
+    const states = new WeakMap<Client, ConnectionState>();
+    const closes: string[] = [];
+    const client = { conn: { destroy: () => closes.push('socket') } } as unknown as Client;
+    // The first close throws (its will hook failed); the boundary's own close then succeeds.
+    const state = {
+      client,
+      close: (reason: string) => {
+        closes.push(reason);
+        if (closes.length === 1) boom();
+      },
+    } as unknown as ConnectionState;
+    states.set(client, state);
+    const boundary = new EngineBoundary(states, gatewayMetrics(), new RateLimitedLog(pino({ level: 'silent' })));
+    const before = await count('control');
+    expect(() => boundary.close('control', state, 'kicked')).not.toThrow();
+    expect(closes).toEqual(['kicked', 'error']);
+    expect(await count('control')).toBe(before + 1);
+  });
+
   it('destroys the socket when closing itself throws (a will hook failing again)', () => {
     const states = new WeakMap<Client, ConnectionState>();
     const destroyed: boolean[] = [];

@@ -8,6 +8,7 @@ import type {
 } from 'aedes';
 import type { RateLimitedLog } from '../logging/rate-limited-log.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import type { DisconnectReason } from '../gateway.ports.js';
 import type { ConnectionState } from '../session/connection-state.js';
 
 /** Where FleetMQ code meets the engine (aedes, mqtt-packet, the socket servers); a metric label. */
@@ -20,6 +21,10 @@ export const BOUNDARIES = [
   'authorize-subscribe',
   'authorize-forward',
   'broker-event',
+  /** FleetMQ's own timers (token expiry, backlog watch): outside every aedes call. */
+  'timer',
+  /** Commands from the control bridge (kicks, credential re-checks), run by the Kafka consumer. */
+  'control',
 ] as const;
 export type Boundary = (typeof BOUNDARIES)[number];
 
@@ -63,6 +68,19 @@ export class EngineBoundary {
       this.metrics.internalErrors.labels(where).inc();
       this.log.error(`${where}|close`, { where, err: closeErr }, 'internal error while closing a connection');
       destroySocket(client);
+    }
+  }
+
+  /**
+   * Closes a connection from FleetMQ code that runs outside any aedes call (a timer, a Kafka
+   * consumer handler). Closing runs the will through FleetMQ's hooks and aedes: a throw there
+   * is contained like any other and never reaches the timer or the consumer.
+   */
+  close(where: Boundary, state: ConnectionState, reason: DisconnectReason): void {
+    try {
+      state.close(reason);
+    } catch (err) {
+      this.contain(where, state.client, err);
     }
   }
 

@@ -5,7 +5,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { CredentialStore } from '../auth/credential-store.js';
 import type { GatewayEventBus } from '../gateway.events.js';
 import type { RefusalReporter } from '../guards/refusal-reporter.js';
-import type { PublishForwarder, QoS } from '../gateway.ports.js';
+import type { P2PDelivery, PublishForwarder } from '../gateway.ports.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { LocalConnectionRegistry } from '../session/connection-registry.js';
 import type { ConnectionState } from '../session/connection-state.js';
@@ -29,8 +29,10 @@ export interface HookDeps {
   readonly refusals: RefusalReporter;
   forwarder(): PublishForwarder;
   /** Hands a P2P message to the target if it is connected here; false otherwise. */
-  deliverP2P(instanceId: string, targetClientId: string, topic: string, payload: Buffer, qos: QoS): boolean;
+  deliverP2P(delivery: P2PDelivery): boolean;
   /** The instance's namespace; one object per instance, shared by its connections. */
   namespace(instanceId: string): Namespace;
   clock(): number;
+  /** The packet guards are on every parser (mqtt-packet adapter patched): will topics were validated at CONNECT. */
+  readonly guardsInstalled: boolean;
 }

@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import type { Transport } from '../gateway.ports.js';
+import type { ListeningPorts, Transport } from '../gateway.ports.js';
 
 export type ConnectionHandler = (stream: Duplex, transport: Transport, remoteAddress: string, req?: IncomingMessage) => void;
 
@@ -142,4 +142,39 @@ export async function listenWebSocket(
       await closeServer(http, sockets);
     },
   };
+}
+
+/** What openListeners needs from the gateway config. */
+export interface ListenerSettings {
+  bindHost: string;
+  mqttPort: number;
+  mqttsPort: number;
+  wsPort: number;
+  wsPath: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  connectTimeoutMs: number;
+  /** Largest WebSocket frame accepted (the largest MQTT packet the guards let through, plus framing). */
+  maxFrameBytes: number;
+}
+
+/** TCP, TLS (when a certificate is configured) and WebSocket; if one fails, those already open are closed. */
+export async function openListeners(settings: ListenerSettings, handle: ConnectionHandler): Promise<{ listeners: Listener[]; ports: ListeningPorts }> {
+  const host = settings.bindHost;
+  const listeners: Listener[] = [];
+  try {
+    const mqtt = await listenTcp(settings.mqttPort, host, handle);
+    listeners.push(mqtt);
+    let mqtts: Listener | undefined;
+    if (settings.tlsCertFile !== undefined && settings.tlsKeyFile !== undefined) {
+      mqtts = await listenTls(settings.mqttsPort, host, { certFile: settings.tlsCertFile, keyFile: settings.tlsKeyFile }, settings.connectTimeoutMs, handle);
+      listeners.push(mqtts);
+    }
+    const ws = await listenWebSocket(settings.wsPort, host, settings.wsPath, settings.maxFrameBytes, handle);
+    listeners.push(ws);
+    return { listeners, ports: { mqtt: mqtt.port, mqtts: mqtts?.port, ws: ws.port } };
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    throw err;
+  }
 }

@@ -2,9 +2,16 @@ import type { ClientContext, ConnectionRegistry, DisconnectReason, GrantedSubscr
 import { internalClientId } from '../tenancy/namespace.js';
 import type { ConnectionState } from './connection-state.js';
 
+/** How the registry closes a connection; the gateway passes EngineBoundary.close so a throw stays with that connection. */
+export type CloseConnection = (state: ConnectionState, reason: DisconnectReason) => void;
+
+const closeDirectly: CloseConnection = (state, reason) => state.close(reason);
+
 /** Clients connected to this node, by instance and client ID. */
 export class LocalConnectionRegistry implements ConnectionRegistry {
   private readonly byId = new Map<string, ConnectionState>();
+
+  constructor(private readonly closeConnection: CloseConnection = closeDirectly) {}
 
   get size(): number {
     return this.byId.size;
@@ -43,7 +50,7 @@ export class LocalConnectionRegistry implements ConnectionRegistry {
   close(instanceId: string, clientId: string, reason: DisconnectReason): boolean {
     const state = this.state(instanceId, clientId);
     if (state === undefined) return false;
-    state.close(reason);
+    this.closeConnection(state, reason);
     return true;
   }
 
@@ -51,7 +58,7 @@ export class LocalConnectionRegistry implements ConnectionRegistry {
     let closed = 0;
     for (const state of [...this.byId.values()]) {
       if (predicate(state.ctx!)) {
-        state.close(reason);
+        this.closeConnection(state, reason);
         closed++;
       }
     }
@@ -60,15 +67,6 @@ export class LocalConnectionRegistry implements ConnectionRegistry {
 
   list(): ClientContext[] {
     return [...this.byId.values()].map((s) => s.ctx!);
-  }
-
-  countByInstance(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const state of this.byId.values()) {
-      const id = state.ctx!.instanceId;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    return counts;
   }
 
   states(): IterableIterator<ConnectionState> {

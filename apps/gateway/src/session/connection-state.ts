@@ -1,19 +1,9 @@
-import type { Client } from 'aedes';
 import type { ParentTopics } from '../auth/credential-store.js';
+import type { AedesClientInternals } from '../engine/aedes-adapter.js';
 import type { ClientContext, DisconnectReason, Transport } from '../gateway.ports.js';
 import type { GuardTarget, ParsedPacket, Violation } from '../guards/packet-guards.js';
 import type { PublishGate } from '../guards/publish-gate.js';
 import type { Namespace } from '../tenancy/namespace.js';
-
-/** The parts of aedes' Client the gateway reads that its typings do not declare. */
-export interface AedesClientInternals extends Client {
-  subscriptions: Record<string, { qos: number }>;
-  connackSent: boolean;
-  _disconnected: boolean;
-  will: unknown;
-  /** The CONNECT's will until aedes stores it (after authenticate); null drops it. */
-  _will: unknown;
-}
 
 /** Facts of the CONNECT packet, captured in preConnect (authenticate only gets username/password). */
 export interface ConnectFacts {

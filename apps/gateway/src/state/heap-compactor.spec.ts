@@ -9,7 +9,7 @@ function setup(afterConnects = 100) {
   let open = 0;
   let now = 1_000_000;
   const collect = jest.fn<() => Promise<void>>(async () => {});
-  const compactor = new HeapCompactor({ afterConnects, quietConnectsPerTick: 5, quietTicks: 1, minIntervalMs: 30_000 }, () => accepted, () => open, collect, logger, () => now);
+  const compactor = new HeapCompactor({ afterConnects, quietConnectsPerTick: 5, quietTicks: 1, minIntervalMs: 30_000 }, { acceptedConnections: () => accepted, openConnections: () => open, collect, logger, clock: () => now });
   const tick = (newConnects: number, ms = 1000): boolean => {
     accepted += newConnects;
     now += ms;
@@ -50,7 +50,7 @@ describe('HeapCompactor', () => {
     let accepted = 0;
     let now = 0;
     const collect = jest.fn<() => Promise<void>>(async () => {});
-    const compactor = new HeapCompactor({ afterConnects: 100, quietConnectsPerTick: 5, quietTicks: 3, minIntervalMs: 0 }, () => accepted, () => 0, collect, logger, () => now);
+    const compactor = new HeapCompactor({ afterConnects: 100, quietConnectsPerTick: 5, quietTicks: 3, minIntervalMs: 0 }, { acceptedConnections: () => accepted, openConnections: () => 0, collect, logger, clock: () => now });
     const tick = (n: number): boolean => {
       accepted += n;
       now += 1000;
@@ -79,7 +79,7 @@ describe('HeapCompactor', () => {
     let accepted = 0;
     let now = 0;
     const collect = jest.fn<() => Promise<void>>(() => new Promise<void>((resolve) => (finish = resolve)));
-    const compactor = new HeapCompactor({ afterConnects: 10, quietConnectsPerTick: 0, quietTicks: 1, minIntervalMs: 0 }, () => accepted, () => 0, collect, logger, () => now);
+    const compactor = new HeapCompactor({ afterConnects: 10, quietConnectsPerTick: 0, quietTicks: 1, minIntervalMs: 0 }, { acceptedConnections: () => accepted, openConnections: () => 0, collect, logger, clock: () => now });
     accepted = 20;
     now = 1;
     compactor.tick(); // the storm tick
@@ -98,7 +98,7 @@ describe('HeapCompactor', () => {
 
   it('does not start when turned off', () => {
     const collect = jest.fn<() => Promise<void>>(async () => {});
-    const compactor = new HeapCompactor({ afterConnects: 0 }, () => 1e9, () => 0, collect, logger);
+    const compactor = new HeapCompactor({ afterConnects: 0 }, { acceptedConnections: () => 1e9, openConnections: () => 0, collect, logger });
     compactor.start();
     compactor.stop();
     expect(collect).not.toHaveBeenCalled();

@@ -21,6 +21,18 @@ export interface HeapCompactorOptions {
   minIntervalMs?: number;
 }
 
+/** What the compactor watches and does; named so the call sites read. */
+export interface HeapCompactorDeps {
+  /** Connections handed to the broker since start. */
+  acceptedConnections: () => number;
+  /** Connections open now. */
+  openConnections: () => number;
+  /** One memory-reducing full collection (memoryReducingCollection in production). */
+  collect: () => Promise<void>;
+  logger: Logger;
+  clock?: () => number;
+}
+
 /**
  * After a connect storm the heap holds tens of megabytes of dead connect-path objects that
  * survived two scavenges (they live across the CONNECT's async steps) and were promoted; V8
@@ -42,14 +54,21 @@ export class HeapCompactor {
   private compactedAt = -Infinity;
   private running = false;
 
+  private readonly acceptedConnections: () => number;
+  private readonly openConnections: () => number;
+  private readonly collect: () => Promise<void>;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+
   constructor(
     private readonly options: HeapCompactorOptions,
-    private readonly acceptedConnections: () => number,
-    private readonly openConnections: () => number,
-    private readonly collect: () => Promise<void>,
-    private readonly logger: Logger,
-    private readonly clock: () => number = Date.now,
+    deps: HeapCompactorDeps,
   ) {
+    this.acceptedConnections = deps.acceptedConnections;
+    this.openConnections = deps.openConnections;
+    this.collect = deps.collect;
+    this.logger = deps.logger;
+    this.clock = deps.clock ?? Date.now;
     this.quiet = options.quietConnectsPerTick ?? 20;
     this.quietTicks = options.quietTicks ?? 3;
     this.tickMs = options.tickMs ?? 1_000;

@@ -131,10 +131,6 @@ export class SessionTracker {
     return state.epochPromise();
   }
 
-  epochOf(conn: object): Promise<number> {
-    return this.live.get(conn)?.epochPromise() ?? Promise.resolve(0);
-  }
-
   /** After the database was unreachable (another node may have marked us offline): rewrite every live row. */
   resyncAll(): void {
     for (const state of this.live.values()) this.dirty.add(state);

@@ -21,10 +21,6 @@ export class Namespace {
   unwrap(internal: string): string | null {
     return internal.startsWith(this.prefix) ? internal.slice(this.prefix.length) : null;
   }
-
-  owns(internal: string): boolean {
-    return internal.startsWith(this.prefix);
-  }
 }
 
 /** aedes keys sessions, wills and takeover by client ID: two instances may use the same one. */

@@ -11,6 +11,8 @@ export interface OutgoingRecord {
   key: string | Buffer | null;
   value: Buffer | null;
   headers: Record<string, string | Buffer | (string | Buffer)[]>;
+  /** murmur2 of `key` when already known, so the partitioner does not hash it again (kafka/partitioner.ts). */
+  keyHash?: number;
 }
 
 export interface IncomingRecord {

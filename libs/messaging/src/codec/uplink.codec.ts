@@ -59,8 +59,10 @@ export interface UplinkRecordBuilderOptions {
 /**
  * The uplink hot path's version of buildUplinkRecord: the same record, but the key and the
  * header values that do not change per message (instance, client, node, qos, retain) are
- * Buffers encoded once, and the timestamp text once per millisecond, so that kafkajs copies
- * bytes instead of measuring and encoding strings for every record. Origins are cached in two
+ * Buffers encoded once, and the timestamp text once per millisecond, so that the produce
+ * encoder (kafka/produce-request.ts) copies bytes instead of measuring and encoding strings
+ * for every record; the key's murmur2 is computed once per client too (`keyHash`: the lane and
+ * the partition both come from it). Origins are cached in two
  * generations (the older one is dropped when the newer fills), which bounds memory however
  * many clients come and go.
  */
@@ -101,6 +103,7 @@ export class UplinkRecordBuilder {
   build(msg: UplinkMessage, origin: UplinkOrigin = this.origin(msg.instanceId, msg.clientId)): OutgoingRecord {
     return {
       key: origin.key,
+      keyHash: origin.hash,
       value: msg.payload,
       headers: {
         [HEADERS.instance]: origin.instance,

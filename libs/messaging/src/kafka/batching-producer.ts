@@ -5,6 +5,10 @@ import { MessagingStoppedError, QueueFullError, RecordRejectedError } from '../e
 import { PRODUCER_EVENTS } from '../messaging.events.js';
 import { createBackoff, type BackoffOptions, type BackoffPolicy } from '../retry/backoff.js';
 import type { Done } from '../types.js';
+import { Backpressure } from './batching/backpressure.js';
+import { Lane, finish, sizeOf, type Entry } from './batching/lane.js';
+import { isRecordRejection, messageOf, produceOnce } from './batching/produce-attempt.js';
+import { ProducerHealth } from './batching/producer-health.js';
 import type { ProducerFactory, ProducerLike } from './producer-like.js';
 import { ProducerSlot } from './producer-slot.js';
 
@@ -56,33 +60,13 @@ export interface ProducerCounters {
   batches: number;
 }
 
-interface Entry {
-  record: Message;
-  bytes: number;
-  droppable: boolean;
-  done: Done | undefined;
-}
-
-/** One ordered stream of records: a queue, and at most one batch in flight (or waiting to be retried). */
-class Lane {
-  queue: Entry[] = [];
-  head = 0;
-  bytes = 0;
-  inFlight: Entry[] | null = null;
-  attempt = 0;
-  /** The last attempt failed: counts towards the producer's "unavailable" state. */
-  failing = false;
-  retryTimer: NodeJS.Timeout | undefined;
-
-  get size(): number {
-    return this.queue.length - this.head;
-  }
-}
-
 type State = 'new' | 'running' | 'stopping' | 'stopped';
 
-/** kafkajs error types that say the records themselves are refused: retrying the same request cannot help. */
-const REJECTING_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+/** Defaults of the optional BatchingProducerOptions. */
+const DEFAULT_MAX_BATCH_BYTES = 512 * 1024;
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
+const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
 /**
  * Accumulates records and produces them with `sendBatch`, acks=all, one batch per lane at a
@@ -93,6 +77,10 @@ const REJECTING_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', '
  * is not) and a callback fires only after Kafka's acknowledgement. Guaranteed records are never
  * dropped; past `maxQueuedRecords` (all lanes) the producer reports saturation so that callers
  * stop reading.
+ *
+ * This file batches and sequences; the pieces live in batching/: a lane's queue (lane.ts), one
+ * produce attempt and what its errors mean (produce-attempt.ts), saturation and the droppable
+ * limit (backpressure.ts), and the unavailable/recovered state (producer-health.ts).
  */
 export class BatchingProducer extends EventEmitter {
   readonly counters: ProducerCounters = { produced: 0, failedAttempts: 0, dropped: 0, rejected: 0, queued: 0, inFlight: 0, batches: 0 };
@@ -103,16 +91,12 @@ export class BatchingProducer extends EventEmitter {
   private readonly log: Logger;
   private readonly lanes: Lane[];
   private readonly queueFull: QueueFullError;
+  private readonly pressure: Backpressure;
+  private readonly health: ProducerHealth;
   private state: State = 'new';
-  private queuedDroppable = 0;
-  /** Guaranteed (non-droppable) records queued or in flight: what saturation counts. */
-  private pendingGuaranteed = 0;
-  private failingLanes = 0;
   private readonly producer: ProducerSlot;
   private lingerTimer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
-  private unavailableSince = 0;
-  private saturated = false;
   private drainWaiters: Array<() => void> = [];
 
   constructor(options: BatchingProducerOptions) {
@@ -121,15 +105,17 @@ export class BatchingProducer extends EventEmitter {
     this.queueFull = new QueueFullError(options.name);
     this.opts = {
       ...rest,
-      maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
-      attemptTimeoutMs: options.attemptTimeoutMs ?? 30_000,
-      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+      maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+      ackTimeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
     };
     this.laneCount = Math.max(1, Math.floor(lanes ?? 1));
     this.lanes = Array.from({ length: this.laneCount }, () => new Lane());
     this.backoff = createBackoff(backoff);
     this.log = options.logger;
     this.producer = new ProducerSlot(options.createProducer);
+    this.pressure = new Backpressure(options, (saturated) => this.emit(saturated ? PRODUCER_EVENTS.saturated : PRODUCER_EVENTS.resumed));
+    this.health = new ProducerHealth(options.name, options.logger, (available) => this.emit(available ? PRODUCER_EVENTS.recovered : PRODUCER_EVENTS.unavailable));
   }
 
   /** Connects once; if Kafka is not there yet, records are held and retried until it is. */
@@ -139,46 +125,32 @@ export class BatchingProducer extends EventEmitter {
     try {
       await this.producer.get();
     } catch (error) {
-      this.markUnavailable(error);
+      this.health.failed(error, this.holding());
     }
     this.flushAll();
   }
 
   /**
-   * Queues a record in `lane` (0 .. lanes-1; the same lane for every record that must stay in
-   * order); `done` fires once Kafka acknowledged it, or with an error if it never will be.
+   * Queues a record that must reach Kafka in `lane` (0 .. lanes-1; the same lane for every record
+   * that must stay in order); `done` fires once Kafka acknowledged it, or with an error if it
+   * never will be.
    */
-  enqueue(record: Message, droppable: boolean, done: Done | undefined, lane = 0): void {
-    if (this.state === 'stopping' || this.state === 'stopped') {
-      if (done) process.nextTick(done, new MessagingStoppedError(`${this.opts.name} producer`));
-      return;
-    }
-    if (droppable && this.queuedDroppable >= this.opts.maxQueuedDroppable) {
-      this.counters.dropped++;
-      // One shared error: a new one per dropped record (stack capture) cost a quarter of the CPU at QoS 0 saturation.
-      if (done) process.nextTick(done, this.queueFull);
-      return;
-    }
-    const l = this.lanes[lane] ?? this.lanes[0]!;
-    const bytes = sizeOf(record.key) + sizeOf(record.value);
-    l.queue.push({ record, bytes, droppable, done });
-    l.bytes += bytes;
-    this.counters.queued++;
-    if (droppable) this.queuedDroppable++;
-    else if (++this.pendingGuaranteed >= this.opts.maxQueuedRecords && !this.saturated) {
-      this.saturated = true;
-      this.emit(PRODUCER_EVENTS.saturated);
-    }
-    this.schedule(l);
+  enqueueGuaranteed(record: Message, done: Done | undefined, lane = 0): void {
+    this.enqueue(record, false, done, lane);
+  }
+
+  /** Like enqueueGuaranteed, but refused (QueueFullError, counted) while `maxQueuedDroppable` of them wait. */
+  enqueueDroppable(record: Message, done: Done | undefined, lane = 0): void {
+    this.enqueue(record, true, done, lane);
   }
 
   isSaturated(): boolean {
-    return this.saturated;
+    return this.pressure.saturated;
   }
 
   /** True while Kafka failed the last attempt and records are being held. */
   isUnavailable(): boolean {
-    return this.unavailableSince !== 0;
+    return this.health.unavailable;
   }
 
   /**
@@ -186,7 +158,7 @@ export class BatchingProducer extends EventEmitter {
    * would drop in-flight retries), then disconnects. Records still unacknowledged after
    * `timeoutMs` get MessagingStoppedError: never acknowledged, so their senders retry.
    */
-  async stop(timeoutMs = 30_000): Promise<void> {
+  async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<void> {
     if (this.state === 'stopped') return;
     const wasStarted = this.state !== 'new';
     this.state = 'stopping';
@@ -206,16 +178,7 @@ export class BatchingProducer extends EventEmitter {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
     const left: Entry[] = [];
-    for (const lane of this.lanes) {
-      if (lane.retryTimer) clearTimeout(lane.retryTimer);
-      lane.retryTimer = undefined;
-      if (lane.inFlight) left.push(...lane.inFlight);
-      left.push(...lane.queue.slice(lane.head));
-      lane.inFlight = null;
-      lane.queue = [];
-      lane.head = 0;
-      lane.bytes = 0;
-    }
+    for (const lane of this.lanes) left.push(...lane.clear());
     this.counters.queued = 0;
     this.counters.inFlight = 0;
     if (left.length > 0) {
@@ -224,6 +187,24 @@ export class BatchingProducer extends EventEmitter {
       for (const e of left) finish(e, error, this.log);
     }
     await this.producer.close();
+  }
+
+  private enqueue(record: Message, droppable: boolean, done: Done | undefined, lane: number): void {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      if (done) process.nextTick(done, new MessagingStoppedError(`${this.opts.name} producer`));
+      return;
+    }
+    if (droppable && !this.pressure.admitDroppable()) {
+      this.counters.dropped++;
+      // One shared error: a new one per dropped record (stack capture) cost a quarter of the CPU at QoS 0 saturation.
+      if (done) process.nextTick(done, this.queueFull);
+      return;
+    }
+    const l = this.lanes[lane] ?? this.lanes[0]!;
+    l.push({ record, bytes: sizeOf(record.key) + sizeOf(record.value), droppable, done });
+    this.counters.queued++;
+    if (!droppable) this.pressure.addGuaranteed();
+    this.schedule(l);
   }
 
   // ------------------------------------------------------------------ batching
@@ -258,19 +239,9 @@ export class BatchingProducer extends EventEmitter {
   /** Takes the lane's next batch off its queue and sends it, if nothing of the lane is in flight. */
   private flush(lane: Lane): void {
     if (lane.inFlight !== null || lane.size === 0 || this.state === 'new' || this.state === 'stopped') return;
-    const batch: Entry[] = [];
-    let bytes = 0;
-    while (lane.head < lane.queue.length && batch.length < this.opts.maxBatchRecords) {
-      const e = lane.queue[lane.head]!;
-      if (batch.length > 0 && bytes + e.bytes > this.opts.maxBatchBytes) break;
-      batch.push(e);
-      bytes += e.bytes;
-      lane.head++;
-      if (e.droppable) this.queuedDroppable--;
-    }
-    lane.bytes -= bytes;
+    const batch = lane.take(this.opts.maxBatchRecords, this.opts.maxBatchBytes);
+    for (const e of batch) if (e.droppable) this.pressure.queuedDroppable--;
     this.counters.queued -= batch.length;
-    compact(lane);
     lane.inFlight = batch;
     lane.attempt = 0;
     this.counters.inFlight += batch.length;
@@ -278,24 +249,16 @@ export class BatchingProducer extends EventEmitter {
   }
 
   private async produce(lane: Lane, batch: Entry[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     let producer: ProducerLike | undefined;
     try {
       producer = await this.producer.get();
       const messages = new Array<Message>(batch.length);
       for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.record;
-      await Promise.race([
-        producer.sendBatch({ acks: -1, timeout: this.opts.ackTimeoutMs, topicMessages: [{ topic: this.opts.topic, messages }] }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`produce did not settle in ${this.opts.attemptTimeoutMs} ms`)), this.opts.attemptTimeoutMs);
-        }),
-      ]);
+      await produceOnce(producer, { topic: this.opts.topic, messages, ackTimeoutMs: this.opts.ackTimeoutMs, attemptTimeoutMs: this.opts.attemptTimeoutMs });
     } catch (error) {
-      clearTimeout(timer);
       if (lane.inFlight === batch) this.onFailure(lane, batch, error, producer);
       return;
     }
-    clearTimeout(timer);
     if (lane.inFlight === batch) this.onSuccess(lane, batch);
   }
 
@@ -305,18 +268,7 @@ export class BatchingProducer extends EventEmitter {
     this.counters.inFlight -= batch.length;
     this.counters.produced += batch.length;
     this.counters.batches++;
-    if (lane.failing) {
-      lane.failing = false;
-      this.failingLanes--;
-    }
-    if (this.unavailableSince !== 0 && this.failingLanes === 0) {
-      this.log.info(
-        { downMs: Date.now() - this.unavailableSince, failedAttempts: this.counters.failedAttempts },
-        `${this.opts.name}: kafka recovered`,
-      );
-      this.unavailableSince = 0;
-      this.emit(PRODUCER_EVENTS.recovered);
-    }
+    this.health.succeeded(lane, this.counters.failedAttempts);
     this.release(batch);
     for (const e of batch) finish(e, undefined, this.log);
     this.afterBatch(lane);
@@ -330,11 +282,7 @@ export class BatchingProducer extends EventEmitter {
     }
     // Only the producer this attempt used: another lane may already have replaced it.
     if (producer !== undefined) this.producer.drop(producer);
-    if (!lane.failing) {
-      lane.failing = true;
-      this.failingLanes++;
-    }
-    this.markUnavailable(error);
+    this.health.failed(error, this.holding(), lane);
     if (this.state === 'stopped') return;
     lane.retryTimer = setTimeout(() => {
       lane.retryTimer = undefined;
@@ -349,11 +297,8 @@ export class BatchingProducer extends EventEmitter {
       const rest = batch.slice(half);
       const first = batch.slice(0, half);
       // The second half goes back to the head of its lane, ahead of newer records.
-      lane.queue.splice(lane.head, 0, ...rest);
-      for (const e of rest) {
-        lane.bytes += e.bytes;
-        if (e.droppable) this.queuedDroppable++;
-      }
+      lane.putBack(rest);
+      for (const e of rest) if (e.droppable) this.pressure.queuedDroppable++;
       this.counters.queued += rest.length;
       this.counters.inFlight -= rest.length;
       lane.inFlight = first;
@@ -371,11 +316,9 @@ export class BatchingProducer extends EventEmitter {
   }
 
   private release(batch: Entry[]): void {
-    for (const e of batch) if (!e.droppable) this.pendingGuaranteed--;
-    if (this.saturated && this.pendingGuaranteed <= this.opts.maxQueuedRecords / 2) {
-      this.saturated = false;
-      this.emit(PRODUCER_EVENTS.resumed);
-    }
+    let guaranteed = 0;
+    for (const e of batch) if (!e.droppable) guaranteed++;
+    this.pressure.releaseGuaranteed(guaranteed);
   }
 
   private afterBatch(lane: Lane): void {
@@ -393,53 +336,7 @@ export class BatchingProducer extends EventEmitter {
     return true;
   }
 
-  private markUnavailable(error: unknown): void {
-    if (this.unavailableSince !== 0) return;
-    this.unavailableSince = Date.now();
-    const holding = this.counters.queued + this.counters.inFlight;
-    this.log.warn({ err: error, holding }, `${this.opts.name}: kafka unavailable, holding ${holding} records`);
-    this.emit(PRODUCER_EVENTS.unavailable);
+  private holding(): number {
+    return this.counters.queued + this.counters.inFlight;
   }
-}
-
-function compact(lane: Lane): void {
-  if (lane.head === lane.queue.length) {
-    lane.queue = [];
-    lane.head = 0;
-  } else if (lane.head > 4096 && lane.head * 2 > lane.queue.length) {
-    lane.queue = lane.queue.slice(lane.head);
-    lane.head = 0;
-  }
-}
-
-function finish(e: Entry, error: Error | undefined, log: Logger): void {
-  const done = e.done;
-  if (done === undefined) return;
-  e.done = undefined;
-  try {
-    done(error);
-  } catch (thrown) {
-    // A throwing callback is the caller's bug; it must not stall the records behind it.
-    log.error({ err: thrown }, 'producer callback threw');
-  }
-}
-
-function sizeOf(v: Message['key'] | Message['value']): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Walks kafkajs's wrapping (`cause`, `originalError`) looking for a record-level refusal. */
-function isRecordRejection(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
-    const type = (e as { type?: unknown }).type;
-    if (typeof type === 'string' && REJECTING_TYPES.has(type)) return true;
-    const inner = e as { cause?: unknown; originalError?: unknown };
-    e = inner.cause ?? inner.originalError;
-  }
-  return false;
 }

@@ -8,7 +8,9 @@ import { GroupConsumer } from './group-consumer.js';
  * reliability suite, test/reliability/kafka-kill.e2e-spec.ts). The lookup is retried now.
  */
 describe('GroupConsumer start offsets', () => {
-  function fakeKafka(failures: unknown[]) {
+  /** `joinAfterRestart`: run() resolves before any group exists (kafkajs's join crashed and restarts later). */
+  function fakeKafka(failures: unknown[], options: { joinAfterRestart?: boolean } = {}) {
+    let groupExists = false;
     let offsetFetches = 0;
     const seeks: Array<{ partition: number; offset: string }> = [];
     let onJoin: (() => void) | undefined;
@@ -31,9 +33,20 @@ describe('GroupConsumer start offsets', () => {
       connect: async () => {},
       subscribe: async () => {},
       run: async () => {
-        setImmediate(() => onJoin?.());
+        // kafkajs makes the consumer group inside run(); after a crashed join it is gone until the restart.
+        groupExists = !options.joinAfterRestart;
+        const join = () => {
+          groupExists = true;
+          onJoin?.();
+        };
+        if (options.joinAfterRestart) setTimeout(join, 20);
+        else setImmediate(join);
       },
-      seek: (s: { partition: number; offset: string }) => seeks.push(s),
+      seek: (s: { partition: number; offset: string }) => {
+        // kafkajs's consumer#seek without a consumer group (run() not called, or its join crashed).
+        if (!groupExists) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        seeks.push(s);
+      },
       disconnect: async () => {},
     };
     const kafka = { admin: () => admin, consumer: () => consumer } as unknown as Kafka;
@@ -47,6 +60,14 @@ describe('GroupConsumer start offsets', () => {
     const gc = new GroupConsumer({ kafka: fake.kafka, groupId: 'g', topic: 't', logger: createLogger('silent'), autoCommit: true, joinTimeoutMs: 1000 });
     await gc.start(async () => {});
     expect(fake.fetches()).toBe(3);
+    expect(fake.seeks).toEqual([{ topic: 't', partition: 0, offset: '7' }]);
+    await gc.stop();
+  });
+
+  it('pins the end offsets once the group exists when run() resolved before the join (coordinator loading)', async () => {
+    const fake = fakeKafka([], { joinAfterRestart: true });
+    const gc = new GroupConsumer({ kafka: fake.kafka, groupId: 'g', topic: 't', logger: createLogger('silent'), autoCommit: true, joinTimeoutMs: 5000 });
+    await gc.start(async () => {});
     expect(fake.seeks).toEqual([{ topic: 't', partition: 0, offset: '7' }]);
     await gc.stop();
   });

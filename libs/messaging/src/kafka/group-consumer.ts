@@ -49,20 +49,23 @@ export class GroupConsumer {
     consumer.on(consumer.events.CRASH, (e) => {
       logger.error({ groupId, topic, err: e.payload.error, restart: e.payload.restart }, 'kafka consumer crashed');
     });
+    const startAt = await startOffsetsRetry(() => this.startOffsets());
+    // kafkajs resolves "latest" only at the first fetch after the join, so a record produced
+    // between start() and that fetch would be skipped; pinning the end offsets seen before the
+    // join makes "everything produced after start() resolved" a guarantee. The seek goes in the
+    // first join, not after run(): run() also resolves when the join failed (coordinator still
+    // loading) and kafkajs restarts later, and seek() throws "Consumer group was not
+    // initialized" until a group exists. GROUP_JOIN fires before the first fetch is scheduled.
     const joined = new Promise<void>((resolve) => {
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
+        for (const [partition, offset] of startAt) consumer.seek({ topic, partition, offset });
         resolve();
       });
     });
-    const startAt = await startOffsetsRetry(() => this.startOffsets());
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({ autoCommit: this.opts.autoCommit, eachMessage });
-    // kafkajs resolves "latest" only at the first fetch after the join, so a record produced
-    // between start() and that fetch would be skipped; pinning the end offsets seen before the
-    // join makes "everything produced after start() resolved" a guarantee.
-    for (const [partition, offset] of startAt) consumer.seek({ topic, partition, offset });
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.opts.joinTimeoutMs ?? 30_000;
     await Promise.race([

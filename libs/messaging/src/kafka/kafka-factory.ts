@@ -2,7 +2,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka, LogEntry, logCreator } from 'kafkajs';
 import type { Logger } from '#config';
 import { kafkaLogLevel } from './kafkajs-log-policy.js';
-import { installProduceEncoder } from './kafkajs-produce-encoder.js';
+import { patchKafkajs } from './kafkajs-adapter.js';
 import { fastDefaultPartitioner } from './partitioner.js';
 import type { ProducerFactory } from './producer-like.js';
 
@@ -35,12 +35,11 @@ export function kafkaLogCreator(logger: Logger, now: () => number = Date.now): l
 /**
  * A kafkajs client with short client-level retries: FleetMQ's producers retry whole batches
  * themselves (kafkajs#628), so kafkajs should report failure soon instead of retrying for minutes.
- * Produce requests are encoded by FleetMQ's encoder (same bytes, a fraction of the CPU).
+ * Produce requests are encoded by FleetMQ's encoder (same bytes, a fraction of the CPU) once
+ * kafkajs-adapter.ts has checked it; a failed check is logged there and kafkajs keeps its own.
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
-  if (!installProduceEncoder()) {
-    options.logger.warn('kafkajs internals are not as expected: produce requests keep kafkajs\'s own (slower) encoder');
-  }
+  void patchKafkajs(options.logger);
   return new KafkaClient({
     clientId: options.clientId,
     brokers: [...options.brokers],

@@ -1,6 +1,6 @@
 /**
  * The kafkajs internals FleetMQ touches (kafkajs has no "exports" map, so deep imports resolve).
- * Pinned by kafkajs-produce-encoder.spec.ts against the version in package-lock.json.
+ * Used only by kafkajs-adapter.ts, which checks the installed version and shapes at start.
  */
 declare module 'kafkajs/src/protocol/requests/produce/index.js' {
   interface KafkajsRequest {

@@ -35,6 +35,6 @@ export class PresencePublisher extends BatchingProducer implements PresenceSink 
   }
 
   publish(event: PresenceEvent): void {
-    this.enqueue(buildPresenceRecord(event), true, undefined);
+    this.enqueueDroppable(buildPresenceRecord(event), undefined);
   }
 }

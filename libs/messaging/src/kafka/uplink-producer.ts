@@ -62,7 +62,10 @@ export class UplinkProducer extends BatchingProducer implements UplinkSink {
   send(msg: UplinkMessage, done: Done): void {
     const origin = this.records.origin(msg.instanceId, msg.clientId);
     const lane = this.laneCount === 1 ? 0 : (origin.hash & 0x7fffffff) % this.laneCount;
-    this.enqueue(this.records.build(msg, origin), msg.qos === 0, done, lane);
+    const record = this.records.build(msg, origin);
+    // QoS 0 is at most once: it may be dropped when its queue is full; QoS 1 and 2 never are.
+    if (msg.qos === 0) this.enqueueDroppable(record, done, lane);
+    else this.enqueueGuaranteed(record, done, lane);
   }
 
   get uplinkCounters(): UplinkCounters {

@@ -16,3 +16,5 @@ export { InstanceTrafficRepository, TypeOrmInstanceTrafficRepository } from './i
 export type { TrafficTotals } from './instance-traffic.repository.js';
 export { GatewayNodeRepository, TypeOrmGatewayNodeRepository } from './gateway-node.repository.js';
 export { DatabaseHealth, TypeOrmDatabaseHealth } from './database-health.js';
+export { createGatewayStateRepositories } from './gateway-state.js';
+export type { GatewayStateRepositories } from './gateway-state.js';

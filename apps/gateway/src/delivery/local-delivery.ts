@@ -1,0 +1,56 @@
+import type { Aedes } from 'aedes';
+import { MAX_MQTT_STRING_BYTES, validateTopicName } from '#domain';
+import type { Delivery, DeliveryResult, P2PDelivery } from '../gateway.ports.js';
+import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
+import type { LocalConnectionRegistry } from '../session/connection-registry.js';
+import type { NamespaceCache } from '../tenancy/namespace-cache.js';
+
+const DOLLAR = 0x24;
+
+export interface LocalDeliveryDeps {
+  /** The running broker; undefined before start and after stop. */
+  broker(): Aedes | undefined;
+  registry: LocalConnectionRegistry;
+  namespaces: NamespaceCache;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * Hands messages to clients connected to this node: downlink from Kafka (broadcast to the
+ * instance's subscribers, or P2P to one client) and a device's P2P message whose target is here.
+ * P2P goes straight to the target's connection, never through subscriptions, never retained.
+ */
+export class LocalDelivery {
+  constructor(private readonly deps: LocalDeliveryDeps) {}
+
+  /** Downlink: see gateway.ports.ts (d). */
+  async deliver(delivery: Delivery): Promise<DeliveryResult> {
+    const broker = this.deps.broker();
+    if (broker === undefined) throw new Error('gateway not started');
+    const { instanceId, topic, payload, qos, retain, targetClientId } = delivery;
+    // Downlink topics come from Kafka, not from a guarded parser: checked here, once.
+    if (validateTopicName(topic, MAX_MQTT_STRING_BYTES) !== null || topic.charCodeAt(0) === DOLLAR) throw new Error(`invalid downlink topic: ${topic}`);
+    if (targetClientId !== undefined) return this.toClient({ instanceId, targetClientId, topic, payload, qos }) ? 'delivered' : 'not-connected';
+    const internal = this.deps.namespaces.get(instanceId).wrap(topic);
+    await new Promise<void>((resolve, reject) => {
+      broker.publish({ cmd: 'publish', topic: internal, payload, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+    });
+    this.deps.metrics.deliveries.labels('broadcast').inc();
+    return 'published';
+  }
+
+  /** A P2P message to one client, if it is connected here; false otherwise. */
+  toClient(delivery: P2PDelivery): boolean {
+    const target = this.deps.registry.state(delivery.instanceId, delivery.targetClientId);
+    if (target === undefined || target.client.closed) {
+      this.deps.metrics.deliveries.labels('p2p-not-connected').inc();
+      return false;
+    }
+    const topic = this.deps.namespaces.get(delivery.instanceId).wrap(delivery.topic);
+    target.client.publish({ cmd: 'publish', topic, payload: delivery.payload, qos: delivery.qos, retain: false, dup: false }, noop);
+    this.deps.metrics.deliveries.labels('p2p').inc();
+    return true;
+  }
+}
+
+function noop(): void {}

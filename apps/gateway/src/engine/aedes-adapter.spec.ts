@@ -1,0 +1,134 @@
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import type { Aedes } from 'aedes';
+import { pino } from 'pino';
+import { AEDES_VERSION, LazyIdSet, checkAedes, slimAedesClient } from './aedes-adapter.js';
+import { withProbeClient } from './engine-version.js';
+
+function fakeClient() {
+  const client = new EventEmitter() as EventEmitter & Record<string, unknown>;
+  const parser = new EventEmitter();
+  client.on('error', () => undefined);
+  parser.on('packet', () => undefined);
+  Object.assign(client, { _parser: parser, duplicates: Object.create(null), _inboundInflight: new Set<number>() });
+  return { client, parser };
+}
+
+describe('slimAedesClient', () => {
+  it('keeps listeners working and tables free of inherited names', () => {
+    const { client, parser } = fakeClient();
+    slimAedesClient(client);
+    const seen: string[] = [];
+    client.on('connected', () => seen.push('connected'));
+    parser.on('error', () => seen.push('parser-error'));
+    client.emit('connected');
+    parser.emit('error', new Error('x'));
+    parser.emit('packet', {});
+    expect(seen).toEqual(['connected', 'parser-error']);
+    expect(client.listenerCount('error')).toBe(1);
+    client.removeAllListeners('connected');
+    expect(client.eventNames()).toEqual(['error']);
+
+    const duplicates = client.duplicates as Record<string, number>;
+    expect(duplicates['constructor']).toBeUndefined();
+    expect(duplicates['__proto__']).toBeUndefined();
+    expect('toString' in duplicates).toBe(false);
+    duplicates['broker-1'] = 3;
+    expect(duplicates['broker-1']).toBe(3);
+  });
+
+  it('makes the inbound QoS 2 set lazily', () => {
+    const { client } = fakeClient();
+    slimAedesClient(client);
+    expect(client._inboundInflight).toBeInstanceOf(LazyIdSet);
+  });
+});
+
+describe('LazyIdSet', () => {
+  it('behaves like the Set aedes uses', () => {
+    const ids = new LazyIdSet();
+    expect(ids.size).toBe(0);
+    expect(ids.has(1)).toBe(false);
+    expect(ids.delete(1)).toBe(false);
+    ids.add(1).add(2).add(1);
+    expect(ids.size).toBe(2);
+    expect(ids.has(2)).toBe(true);
+    expect(ids.delete(2)).toBe(true);
+    expect(ids.size).toBe(1);
+  });
+});
+
+describe('checkAedes', () => {
+  function capture() {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        callback();
+      },
+    });
+    return { logger: pino({ level: 'info' }, sink), lines };
+  }
+
+  /** A broker double with aedes' registerClient/clients, and a client made for it. */
+  function brokerWithClients() {
+    const registered: string[] = [];
+    const broker = {
+      clients: {} as Record<string, unknown>,
+      registerClient(client: { id: string }) {
+        registered.push(client.id);
+        this.clients[client.id] = client;
+      },
+    };
+    return { broker, registered };
+  }
+
+  it('is patched with the installed aedes: slims clients and reports takeovers before aedes closes the old client', async () => {
+    const log = capture();
+    const adapter = await withProbeClient((probe) => checkAedes({ logger: log.logger, probe }));
+    expect(adapter.state).toEqual({ engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: AEDES_VERSION, patched: true });
+    expect(log.lines).toEqual([]);
+
+    const { client } = fakeClient();
+    adapter.slimClient(client);
+    expect(client._inboundInflight).toBeInstanceOf(LazyIdSet);
+
+    const { broker, registered } = brokerWithClients();
+    const taken: string[] = [];
+    adapter.watchTakeovers(broker as unknown as Aedes, (old) => taken.push(`${old.id}:${registered.length}`));
+    const first = { id: 'c' };
+    broker.registerClient(first);
+    broker.registerClient({ id: 'c' });
+    // The old client is reported before the second registration reaches aedes.
+    expect(taken).toEqual(['c:1']);
+  });
+
+  it('falls back with a warning naming aedes, the expected and the found version when the version differs', async () => {
+    const log = capture();
+    const adapter = await withProbeClient((probe) => checkAedes({ logger: log.logger, probe, foundVersion: '1.3.0' }));
+    expect(adapter.patched).toBe(false);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: '1.3.0', reason: 'version differs' });
+    expect(String(log.lines[0]!.lost)).toMatch(/heap/);
+
+    const { client } = fakeClient();
+    adapter.slimClient(client);
+    expect(client._inboundInflight).toBeInstanceOf(Set);
+    const { broker } = brokerWithClients();
+    const original = broker.registerClient;
+    adapter.watchTakeovers(broker as unknown as Aedes, () => undefined);
+    expect(broker.registerClient).toBe(original);
+  });
+
+  it('falls back when the self-test finds an internal member missing', async () => {
+    const log = capture();
+    const adapter = await withProbeClient((probe) => {
+      const client = { ...(probe.client as object) } as Record<string, unknown>;
+      delete client.duplicates;
+      return checkAedes({ logger: log.logger, probe: { broker: probe.broker, client } });
+    });
+    expect(adapter.patched).toBe(false);
+    expect(adapter.state.reason).toBe('self-test: aedes lacks client.duplicates');
+    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'aedes', foundVersion: AEDES_VERSION, patched: false });
+  });
+});

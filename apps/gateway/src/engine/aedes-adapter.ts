@@ -1,0 +1,181 @@
+import type { Aedes, Client } from 'aedes';
+import type { Logger } from '#config';
+import { engineVersion, type EngineCheck, type EngineProbe } from './engine-version.js';
+
+/**
+ * Every place FleetMQ reaches into aedes beyond its typed API, in one file: the members it
+ * reads (AedesClientInternals, AedesBrokerInternals) and the two patches it makes. Both
+ * patches touch only FleetMQ's own broker and the clients it creates (instance properties,
+ * never a prototype):
+ *
+ * 1. Takeover marking: `registerClient` of the gateway's broker instance is wrapped, because
+ *    aedes closes the old connection of a client ID inside it [MQTT-3.1.4-2] without saying
+ *    why; the wrapper lets the gateway mark it 'takeover' first.
+ * 2. Heap slimming of each client, right after `broker.handle()` made it (found with heap
+ *    snapshots of idle connections; the connections scenario of `npm run bench` measures it):
+ *    - `Object.create(null)` and EventEmitter's `{ __proto__: null }` make V8 dictionary-mode
+ *      objects, large even when empty. A client has three (its listener table, its
+ *      parser's, `duplicates`); each becomes an object whose prototype is one shared, frozen,
+ *      null-prototype object: still no inherited names (`constructor`, `__proto__`) to collide
+ *      with keys, but V8 keeps it in fast mode with a shared hidden class. `subscriptions` stays
+ *      a dictionary: its keys are per-client topic filters, which would give every client its
+ *      own hidden class.
+ *    - `_inboundInflight` (a Set used only for inbound QoS 2) is made when first used.
+ *
+ * Guarded: `checkAedes()` runs once at gateway start (engines.ts). The patches are applied only when the
+ * installed aedes is exactly AEDES_VERSION and a probe client on a throwaway broker has every
+ * member listed here; otherwise a warning names the engine, both versions and what is lost.
+ * The members FleetMQ only reads are needed either way (the gateway cannot work without them),
+ * so a shape mismatch is reported, not hidden. mqtt-packet's parser is patched separately
+ * (mqtt-packet-adapter.ts).
+ */
+
+/** The aedes version these patches and reads were written for (lib/client.js, aedes.js, lib/handlers/connect.js). */
+export const AEDES_VERSION = '1.2.0';
+
+const LOST = 'idle connections use more heap (aedes client tables not slimmed); a connection closed by a takeover is reported as error, not takeover';
+
+/** Members of aedes' Client (lib/client.js) the gateway uses that its typings leave out. */
+export interface AedesClientInternals extends Client {
+  /** Granted filters by topic: authorize-forward.hook.ts downgrades QoS, the registry lists them. */
+  subscriptions: Record<string, { qos: number }>;
+  /** CONNACK written: the packet guards and authorize-subscribe tell pre- and post-CONNECT apart. */
+  connackSent: boolean;
+  /** The client sent DISCONNECT: the disconnect reason is 'normal'. */
+  _disconnected: boolean;
+  will: unknown;
+  /** The CONNECT's will until aedes stores it (after authenticate); null drops it (authenticate.hook.ts). */
+  _will: unknown;
+}
+
+/** aedes.js members the takeover patch uses. */
+interface AedesBrokerInternals {
+  clients: Record<string, Client>;
+  registerClient(client: Client): void;
+}
+
+/** The aedes Client fields the heap slimming replaces. */
+interface SlimmableClient {
+  _events: object;
+  duplicates: Record<string, number>;
+  _inboundInflight: IdSet;
+  _parser: { _events: object };
+}
+
+/** The part of Set aedes uses for `_inboundInflight` (lib/handlers/publish.js, pubrel.js). */
+interface IdSet {
+  readonly size: number;
+  has(id: number): boolean;
+  add(id: number): unknown;
+  delete(id: number): boolean;
+}
+
+export interface AedesCheckOptions {
+  logger: Logger;
+  /** A client of a throwaway broker (engine-version.ts withProbeClient). */
+  probe: EngineProbe;
+  /** For tests: the installed version as read from aedes's package.json otherwise. */
+  foundVersion?: string;
+}
+
+/** What checkAedes decided: the patches to apply. */
+export class AedesAdapter {
+  constructor(readonly state: EngineCheck) {}
+
+  get patched(): boolean {
+    return this.state.patched;
+  }
+
+  /** Patch 1 on FleetMQ's own broker: `onTakeover(old)` runs before aedes closes the replaced connection. */
+  watchTakeovers(broker: Aedes, onTakeover: (old: Client) => void): void {
+    if (!this.patched) return;
+    const internals = broker as unknown as AedesBrokerInternals;
+    const register = internals.registerClient.bind(broker);
+    internals.registerClient = (client: Client): void => {
+      const old = internals.clients[client.id];
+      if (old !== undefined && old !== client) onTakeover(old);
+      register(client);
+    };
+  }
+
+  /** Patch 2: call right after `broker.handle()` created the client, before it reads anything. */
+  slimClient(client: object): void {
+    if (this.patched) slimAedesClient(client);
+  }
+}
+
+/** Checks the installed aedes once (gateway start) and logs a warning when its patches are not applied. */
+export function checkAedes(options: AedesCheckOptions): AedesAdapter {
+  const foundVersion = options.foundVersion ?? engineVersion('aedes');
+  const state: EngineCheck = { engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion, patched: false };
+  const missing = missingMembers(options.probe);
+  if (foundVersion !== AEDES_VERSION) state.reason = 'version differs';
+  else if (missing.length > 0) state.reason = `self-test: aedes lacks ${missing.join(', ')}`;
+  else state.patched = true;
+  if (!state.patched) options.logger.warn({ ...state, lost: LOST }, `aedes ${foundVersion} (patches written for ${AEDES_VERSION}): engine patches not applied`);
+  return new AedesAdapter(state);
+}
+
+function missingMembers({ client, broker }: EngineProbe): string[] {
+  const missing: string[] = [];
+  const c = client as Record<string, unknown>;
+  const b = broker as Record<string, unknown>;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+  if (!isObject(c.subscriptions)) missing.push('client.subscriptions');
+  if (typeof c.connackSent !== 'boolean') missing.push('client.connackSent');
+  if (typeof c._disconnected !== 'boolean') missing.push('client._disconnected');
+  if (!('_will' in c)) missing.push('client._will');
+  if (!isObject(c._events)) missing.push('client._events');
+  if (!isObject(c.duplicates)) missing.push('client.duplicates');
+  if (!(c._inboundInflight instanceof Set)) missing.push('client._inboundInflight');
+  if (!isObject(c._parser) || !isObject((c._parser as Record<string, unknown>)._events)) missing.push('client._parser._events');
+  if (!isObject(b.clients)) missing.push('broker.clients');
+  if (typeof b.registerClient !== 'function') missing.push('broker.registerClient');
+  return missing;
+}
+
+const NO_NAMES: object = Object.freeze(Object.create(null) as object);
+
+/**
+ * A fast-mode copy of a null-prototype dictionary (see above). `lastKey` goes last: deleting
+ * any other key turns the object back into a dictionary, deleting the last one does not.
+ */
+function fastTable<T extends object>(table: T, lastKey?: string): T {
+  const from = table as Record<string | symbol, unknown>;
+  const fast = Object.create(NO_NAMES) as Record<string | symbol, unknown>;
+  for (const key of Reflect.ownKeys(from)) if (key !== lastKey) fast[key] = from[key];
+  if (lastKey !== undefined && Object.hasOwn(from, lastKey)) fast[lastKey] = from[lastKey];
+  return fast as T;
+}
+
+/** A Set of packet identifiers that allocates its Set on the first add. */
+export class LazyIdSet implements IdSet {
+  private ids: Set<number> | null = null;
+
+  get size(): number {
+    return this.ids === null ? 0 : this.ids.size;
+  }
+
+  has(id: number): boolean {
+    return this.ids !== null && this.ids.has(id);
+  }
+
+  add(id: number): this {
+    (this.ids ??= new Set()).add(id);
+    return this;
+  }
+
+  delete(id: number): boolean {
+    return this.ids !== null && this.ids.delete(id);
+  }
+}
+
+/** The heap slimming itself (patch 2); exported for its unit test. */
+export function slimAedesClient(client: object): void {
+  const c = client as SlimmableClient;
+  // aedes' once('connected') listener is the one removed (at CONNACK).
+  c._events = fastTable(c._events, 'connected');
+  c._parser._events = fastTable(c._parser._events);
+  c.duplicates = fastTable(c.duplicates);
+  if (c._inboundInflight.size === 0) c._inboundInflight = new LazyIdSet();
+}
