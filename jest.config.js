@@ -6,6 +6,7 @@ const common = {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: {
     '^#domain/persistence$': '<rootDir>/libs/domain/src/persistence/index.ts',
+    '^#messaging/testing$': '<rootDir>/libs/messaging/src/testing/index.ts',
     '^#(config|domain|auth|messaging)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,6 +1,6 @@
-import type { DataSource } from 'typeorm';
 import type { FleetMqConfig, Logger } from '#config';
 import {
+  type DataSource,
   TypeOrmClientSessionRepository,
   TypeOrmGatewayNodeRepository,
   TypeOrmInstanceTrafficRepository,

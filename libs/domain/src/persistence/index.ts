@@ -1,5 +1,7 @@
 export { createDataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
 export { ensureSchema, openDataSource } from './open-data-source.js';
+// The connection handle apps pass around (opened by openDataSource): the one TypeORM name they see.
+export type { DataSource } from 'typeorm';
 export type { DataSourceSettings } from './data-source.js';
 export { AccessKeyEntity } from './entities/access-key.entity.js';
 export { ClientSessionEntity } from './entities/client-session.entity.js';

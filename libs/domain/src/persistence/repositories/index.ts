@@ -16,3 +16,5 @@ export { InstanceTrafficRepository, TypeOrmInstanceTrafficRepository } from './i
 export type { TrafficTotals } from './instance-traffic.repository.js';
 export { GatewayNodeRepository, TypeOrmGatewayNodeRepository } from './gateway-node.repository.js';
 export { DatabaseHealth, TypeOrmDatabaseHealth } from './database-health.js';
+export { CONSOLE_REPOSITORIES } from './console-repositories.js';
+export type { RepositoryBinding } from './console-repositories.js';
