@@ -1,5 +1,4 @@
-import type { Batch, EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
-import { buildDlqRecord, DLQ_TOPIC, type RecordOrigin } from '#messaging';
+import { buildDlqRecord, DLQ_TOPIC, type ConsumedBatch, type ConsumedRecord, type ProducedRecord, type RecordOrigin } from '#messaging';
 import type { RuleCounters } from './rule-counters.js';
 import type { Flow, RouterMetrics } from './router-metrics.js';
 import { TopicBatches, type ProduceContext, type RouterProducer } from './produce.js';
@@ -10,7 +9,7 @@ import type { TopicProvisioner } from './topic-provisioner.js';
 export interface Route {
   ruleId: string;
   topic: string;
-  message: Message;
+  message: ProducedRecord;
   /** Marks (rule, msgId) as routed once acknowledged (duplicate detection). */
   msgId?: string;
   /** Gateway timestamp, for the latency histogram. */
@@ -25,7 +24,7 @@ export type Plan =
   /** The rule this consumer serves is gone: stop before this record, leave it uncommitted. */
   | { kind: 'halt' };
 
-export type Planner = (message: KafkaMessage, origin: RecordOrigin) => Plan;
+export type Planner = (message: ConsumedRecord, origin: RecordOrigin) => Plan;
 
 export interface PipelineDeps {
   flow: Flow;
@@ -57,7 +56,7 @@ export type DlqReason =
   | 'invalid-target-client';
 
 interface DlqEntry {
-  message: KafkaMessage;
+  message: ConsumedRecord;
   reason: DlqReason;
   detail: string;
   ruleId?: string;
@@ -76,7 +75,7 @@ const NO_TOPICS: ReadonlySet<string> = new Set();
 export class BatchPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async run(payload: EachBatchPayload, planner: Planner): Promise<void> {
+  async run(payload: ConsumedBatch, planner: Planner): Promise<void> {
     const { batch } = payload;
     const ctx: ProduceContext = {
       abandon: () => {
@@ -101,11 +100,11 @@ export class BatchPipeline {
   }
 
   /** Returns the offset to resolve, or null when nothing may be resolved. */
-  private async chunk(batch: Batch, messages: KafkaMessage[], planner: Planner, ctx: ProduceContext): Promise<string | null> {
+  private async chunk(batch: ConsumedBatch['batch'], messages: ConsumedRecord[], planner: Planner, ctx: ProduceContext): Promise<string | null> {
     const { flow, counters, metrics } = this.deps;
-    const origin = (m: KafkaMessage): RecordOrigin => ({ topic: batch.topic, partition: batch.partition, offset: m.offset });
+    const origin = (m: ConsumedRecord): RecordOrigin => ({ topic: batch.topic, partition: batch.partition, offset: m.offset });
     const routes: Route[] = [];
-    const owners = new Map<Route, KafkaMessage>();
+    const owners = new Map<Route, ConsumedRecord>();
     const dlq: DlqEntry[] = [];
     let last: string | null = null;
     for (const message of messages) {
@@ -186,7 +185,7 @@ export class BatchPipeline {
     }
   }
 
-  private dlqMessage(batch: Batch, entry: DlqEntry): Message {
+  private dlqMessage(batch: ConsumedBatch['batch'], entry: DlqEntry): ProducedRecord {
     const { message } = entry;
     const record = buildDlqRecord(message, { topic: batch.topic, partition: batch.partition, offset: message.offset }, entry.reason);
     record.headers[DLQ_DETAIL_HEADER] = entry.detail;

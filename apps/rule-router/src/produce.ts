@@ -1,5 +1,4 @@
-import type { Message, TopicMessages } from 'kafkajs';
-import { createBackoff, type BackoffPolicy, type ProducerFactory, type ProducerLike } from '#messaging';
+import { createBackoff, type BackoffPolicy, type ProducedRecord, type ProducerFactory, type ProducerLike, type TopicRecords } from '#messaging';
 
 /** What a produce loop consults while it waits for Kafka. */
 export interface ProduceContext {
@@ -82,7 +81,7 @@ export class RouterProducer {
     void producer.disconnect().catch(() => undefined);
   }
 
-  async send(batches: TopicMessages[], ctx: ProduceContext): Promise<ProduceOutcome> {
+  async send(batches: TopicRecords[], ctx: ProduceContext): Promise<ProduceOutcome> {
     const rejected = new Map<string, Error>();
     if (batches.length === 0) return { kind: 'acknowledged', rejected };
     const all = await this.attempt(batches, ctx);
@@ -101,7 +100,7 @@ export class RouterProducer {
   }
 
   /** null = acknowledged; an Error = permanently refused. */
-  private async attempt(batches: TopicMessages[], ctx: ProduceContext): Promise<Error | null | 'abandoned'> {
+  private async attempt(batches: TopicRecords[], ctx: ProduceContext): Promise<Error | null | 'abandoned'> {
     for (let attempt = 0; ; attempt++) {
       let producer: ProducerLike | null = null;
       try {
@@ -123,9 +122,9 @@ export class RouterProducer {
 
 /** Groups messages by topic, keeping their order within each topic. */
 export class TopicBatches {
-  private readonly byTopic = new Map<string, Message[]>();
+  private readonly byTopic = new Map<string, ProducedRecord[]>();
 
-  add(topic: string, message: Message): void {
+  add(topic: string, message: ProducedRecord): void {
     const list = this.byTopic.get(topic);
     if (list === undefined) this.byTopic.set(topic, [message]);
     else list.push(message);
@@ -135,7 +134,7 @@ export class TopicBatches {
     return this.byTopic.size;
   }
 
-  toArray(): TopicMessages[] {
+  toArray(): TopicRecords[] {
     return [...this.byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
 }
