@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { freePort } from '../reliability/harness.js';
 
 // The all-in-one start with FLEETMQ_ADMIN_TOKEN given: the operator's own secret must not be

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { waitFor } from '../helpers/wait.js';
 
 // `npm start`'s embedded mode as a user runs it: no DATABASE_URL, so a real embedded PostgreSQL
 // is initialised in a fresh data dir; Kafka is the test broker (KAFKA_BROKERS from the global setup).
@@ -33,7 +34,7 @@ describe('embedded all-in-one start (npm start)', () => {
     child = spawn(process.execPath, ['dist/apps/fleetmq/src/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await waitFor(() => output.includes('FleetMQ ready') || child.exitCode !== null, 90_000, () => output);
+    await waitFor(() => output.includes('FleetMQ ready') || child.exitCode !== null, { timeoutMs: 90_000, intervalMs: 200, what: () => `FleetMQ ready; process output:\n${output}` });
     if (child.exitCode !== null) throw new Error(`FleetMQ exited with ${child.exitCode}:\n${output}`);
   }, 120_000);
 
@@ -85,12 +86,4 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out; process output:\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -6,6 +6,7 @@ import type { MqttClient } from 'mqtt';
 import type { ClientContext, PublishForwarder, UplinkPublish } from '../../apps/gateway/src/index.js';
 import { clientIdIn, startTestGateway, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
 import { connectClient, endAllClients, publish, sleep } from '../helpers/mqtt.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RATE = 20;
 const MAX_INFLIGHT = 3;
@@ -24,14 +25,6 @@ class HoldingForwarder implements PublishForwarder {
 
   release(): void {
     for (const ack of this.held.splice(0)) ack();
-  }
-}
-
-async function waitFor(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(20);
   }
 }
 

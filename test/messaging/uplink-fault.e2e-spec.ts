@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { createKafka, producerFactory, UplinkProducer } from '#messaging';
-import { consumeRecords, createTopic, describeWithKafka, PrivateKafka, testKafka, waitFor } from '../helpers/kafka.js';
+import { consumeRecords, createTopic, describeWithKafka, PrivateKafka, testKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { waitFor } from '../helpers/wait.js';
 
 /** Brokers of the test Kafka: the jest global setup sets KAFKA_BROKERS; else the tools/kafka broker of this checkout. */
 export function testKafkaBrokers(): string[] {
@@ -16,16 +17,6 @@ export function testKafkaBrokers(): string[] {
 
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
-
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export const header = (m: KafkaMessage, name: string): string | undefined => {
@@ -99,6 +90,6 @@ export class Collector {
   }
 
   waitForCount(n: number, timeoutMs = 15_000): Promise<KafkaMessage[]> {
-    return waitFor(() => this.messages.length >= n && this.messages, timeoutMs, `${n} records on ${this.topic} (have ${this.messages.length})`);
+    return waitFor(() => this.messages.length >= n && this.messages, { timeoutMs, what: `${n} records on ${this.topic} (have ${this.messages.length})` });
   }
 }

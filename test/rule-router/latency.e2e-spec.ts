@@ -9,7 +9,8 @@ import { createLogger } from '#config';
 import { InstanceEntity, openDataSource, RuleEntity } from '#domain/persistence';
 import { buildUplinkRecord, createKafka, ensureTopics, HEADERS, INTERNAL_TOPICS, UPLINK_TOPIC } from '#messaging';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { header, startGroupAtEnd, testKafkaBrokers, unique, waitFor } from './kafka-kit.js';
+import { header, startGroupAtEnd, testKafkaBrokers, unique } from './kafka-kit.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const enabled = process.env.FLEETMQ_ROUTER_LATENCY === '1';
@@ -78,7 +79,7 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
         if (header(message, HEADERS.instance) === instanceId) direct.push(Date.now() - Number(header(message, HEADERS.ts)));
       },
     });
-    await waitFor(() => joined, 60_000, 'router joined');
+    await waitFor(() => joined, { timeoutMs: 60_000, what: 'router joined' });
 
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
@@ -97,7 +98,7 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
       const due = t0 + ((sent + perTick) / RATE) * 1000;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
     }
-    await waitFor(() => latencies.length >= total, 60_000, `all ${total} routed (have ${latencies.length})`);
+    await waitFor(() => latencies.length >= total, { timeoutMs: 60_000, what: `all ${total} routed (have ${latencies.length})` });
     const sorted = [...latencies].sort((a, b) => a - b);
     const line = `router latency at ${RATE} msg/s for ${SECONDS} s (${total} records, 100 clients): median ${percentile(sorted, 50)} ms, p90 ${percentile(sorted, 90)} ms, p99 ${percentile(sorted, 99)} ms, max ${sorted[sorted.length - 1]} ms`;
     const tapped = [...direct].sort((a, b) => a - b);
