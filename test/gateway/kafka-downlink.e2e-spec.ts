@@ -7,13 +7,14 @@ import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
 import { RecordCollector, createTenant, header, type TestNode } from './kafka-harness.js';
 import { sleep } from '../helpers/mqtt.js';
 import { waitFor } from '../helpers/wait.js';
+import { describeWithKafka } from '../helpers/kafka.js';
 
 interface Received {
   topic: string;
   payload: string;
 }
 
-describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', () => {
+describeWithKafka('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', () => {
   const fixture = useKafkaGatewayFixture({ schemaPrefix: 'kdl', markerPrefix: 'd', producer: true });
   const { kafka, marker } = fixture;
   let ds: DataSource;

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
@@ -22,18 +21,6 @@ import { testDatabaseUrl } from '../helpers/database.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const quietLogger = createLogger('silent');
-
-/** Brokers of the shared test Kafka: from the jest global setup, else the running tools/kafka broker. */
-export function testKafkaBrokers(): string[] {
-  const fromEnv = process.env.KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  const state = path.join(REPO, '.tools/kafka/state.env');
-  if (existsSync(state)) {
-    const m = /KAFKA_BROKERS=(\S+)/.exec(readFileSync(state, 'utf8'));
-    if (m) return m[1]!.split(',');
-  }
-  throw new Error('no Kafka for the tests: set KAFKA_BROKERS or run tools/kafka/start.sh');
-}
 
 export function testKafka(brokers: string[]): Kafka {
   return createKafka({ brokers, clientId: `fleetmq-test-${randomBytes(3).toString('hex')}`, logger: quietLogger });

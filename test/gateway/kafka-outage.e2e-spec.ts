@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { HEADERS, UPLINK_TOPIC } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { RecordCollector, header, openTestDataSource, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
-import { PrivateKafka } from '../helpers/kafka.js';
+import { PrivateKafka, describeWithKafka } from '../helpers/kafka.js';
 import { sleep } from '../helpers/mqtt.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/wait.js';
  */
 const gauge = async (name: string) => (await register.getSingleMetric(name)!.get()).values[0]?.value;
 
-describe('uplink while Kafka stops and restarts (private broker)', () => {
+describeWithKafka('uplink while Kafka stops and restarts (private broker)', () => {
   const schema = uniqueSchema('kout');
   const broker = new PrivateKafka();
   const clientId = uniqueId('outage-');

@@ -13,8 +13,9 @@ import { CONTROL_TOPIC, PRESENCE_TOPIC, buildControlRecord, parsePresenceRecord,
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
 import { MASTER_KEY, RecordCollector, createTenant, startNode, type TestNode } from './kafka-harness.js';
 import { waitFor } from '../helpers/wait.js';
+import { describeWithKafka } from '../helpers/kafka.js';
 
-describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
+describeWithKafka('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
   const fixture = useKafkaGatewayFixture({
     schemaPrefix: 'kpr',
     markerPrefix: 'p',

@@ -16,7 +16,8 @@ import { createConsoleApp } from '../../apps/console/src/create-console-app.js';
 import { startConsoleMessaging } from '../../apps/console/src/messaging/console-messaging.js';
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { createTenant, MASTER_KEY, openTestDataSource, rawProducer, startNode, testKafka, testKafkaBrokers, uniqueId, type TestNode } from './kafka-harness.js';
+import { createTenant, MASTER_KEY, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADMIN_TOKEN = 'p2p-privacy-admin-token-0123456789';
@@ -27,7 +28,7 @@ interface Device {
   got: Array<{ topic: string; payload: string; retain: boolean }>;
 }
 
-describe('P2P reaches its target alone, whichever way it enters (gateway, console, router, Kafka)', () => {
+describeWithKafka('P2P reaches its target alone, whichever way it enters (gateway, console, router, Kafka)', () => {
   const schema = uniqueSchema('p2ppriv');
   const brokers = testKafkaBrokers();
   const kafka = testKafka(brokers);

@@ -13,7 +13,8 @@ import { startConsoleMessaging } from '../../apps/console/src/messaging/console-
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { clientIdIn, deviceCredentials, signatureCredentials, tokenCredentials, type Credentials } from '../helpers/gateway.js';
 import { connackCode, connectClient, endAllClients, waitForClose } from '../helpers/mqtt.js';
-import { MASTER_KEY, openTestDataSource, startNode, testKafkaBrokers, type TestNode } from './kafka-harness.js';
+import { MASTER_KEY, openTestDataSource, startNode, type TestNode } from './kafka-harness.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADMIN = 'revocation-admin-token-0123456789';
@@ -21,7 +22,7 @@ const bearer = { Authorization: `Bearer ${ADMIN}` };
 /** "Within seconds": generous for a loaded 2-core machine, far below the 30 s credential cache. */
 const CLOSE_WITHIN_MS = 10_000;
 
-describe('deletions and revocations close live sessions on every node and refuse reconnects', () => {
+describeWithKafka('deletions and revocations close live sessions on every node and refuse reconnects', () => {
   const schema = uniqueSchema('revoke');
   let ds: DataSource;
   let nodes: TestNode[] = [];

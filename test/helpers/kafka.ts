@@ -22,11 +22,12 @@ export function kafkaBrokers(): string[] | undefined {
 export const describeWithKafka: jest.Describe = kafkaBrokers() ? describe : describe.skip;
 
 /** A quiet kafkajs client for test code (assertions, setup), not the code under test. */
-export function testKafka(brokers: string[] = requireBrokers(), clientId = 'fleetmq-e2e'): Kafka {
+export function testKafka(brokers: string[] = testKafkaBrokers(), clientId = 'fleetmq-e2e'): Kafka {
   return new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
 }
 
-function requireBrokers(): string[] {
+/** The test Kafka's brokers; throws outside a Kafka run (specs that need it use describeWithKafka). */
+export function testKafkaBrokers(): string[] {
   const brokers = kafkaBrokers();
   if (!brokers) throw new Error('KAFKA_BROKERS is not set (is test/global-setup.ts running?)');
   return brokers;

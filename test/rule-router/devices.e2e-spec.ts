@@ -11,10 +11,11 @@ import { ensureTopics, HEADERS, PRESENCE_TOPIC, UPLINK_TOPIC } from '#messaging'
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { createTenant, openTestDataSource, startNode, testKafka, type TestNode } from '../gateway/kafka-harness.js';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, testKafkaBrokers, unique } from './kafka-kit.js';
+import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
-describe('rule router with real devices through the gateway', () => {
+describeWithKafka('rule router with real devices through the gateway', () => {
   const schema = uniqueSchema('rrdev');
   const tag = unique('rrd');
   const telemetry = `${tag}.telemetry`;

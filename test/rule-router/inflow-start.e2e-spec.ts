@@ -6,7 +6,8 @@ import { InstanceEntity, openDataSource, RuleEntity, TypeOrmRuleCounterRepositor
 import { buildUplinkRecord, createKafka, DOWNLINK_TOPIC, ensureTopics, HEADERS, UPLINK_TOPIC } from '#messaging';
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, testKafkaBrokers, unique } from './kafka-kit.js';
+import { Collector, header, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = createLogger('silent');
@@ -18,7 +19,7 @@ const PARTITIONS = 3;
  * a router restart, a rebalance between two routers, and when the rule was created (and its
  * topic filled, or even created) while no router ran. Each case has its own topics and rule.
  */
-describe('inflow rules keep every record produced after their creation (real Kafka)', () => {
+describeWithKafka('inflow rules keep every record produced after their creation (real Kafka)', () => {
   const schema = uniqueSchema('inflowstart');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}${Math.floor(Math.random() * 1e4)}`;
   const tag = unique('is');

@@ -1,19 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { waitFor } from '../helpers/wait.js';
-
-/** Brokers of the test Kafka: the jest global setup sets KAFKA_BROKERS; else the tools/kafka broker of this checkout. */
-export function testKafkaBrokers(): string[] {
-  const fromEnv = process.env.KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  const state = new URL('../../.tools/kafka/state.env', import.meta.url);
-  if (existsSync(state)) {
-    const line = readFileSync(state, 'utf8').split('\n').find((l) => l.startsWith('KAFKA_BROKERS='));
-    if (line) return line.slice('KAFKA_BROKERS='.length).trim().split(',');
-  }
-  throw new Error('no Kafka for tests: set KAFKA_BROKERS or run `bash tools/kafka/start.sh`');
-}
 
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

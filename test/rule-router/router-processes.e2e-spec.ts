@@ -9,7 +9,8 @@ import { createLogger } from '#config';
 import { InstanceEntity, openDataSource, RuleCounterEntity, RuleEntity } from '#domain/persistence';
 import { buildUplinkRecord, createKafka, DLQ_TOPIC, ensureTopics, HEADERS, INTERNAL_TOPICS, UPLINK_TOPIC } from '#messaging';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, testKafkaBrokers, unique } from './kafka-kit.js';
+import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,7 +62,7 @@ class RouterProcess {
   }
 }
 
-describe('rule router processes: crash, restart and scale-out (real Kafka and PostgreSQL)', () => {
+describeWithKafka('rule router processes: crash, restart and scale-out (real Kafka and PostgreSQL)', () => {
   const schema = uniqueSchema('rrproc');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}p${Math.floor(Math.random() * 1e4)}`;
   const tag = unique('rrp');

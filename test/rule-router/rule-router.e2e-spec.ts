@@ -26,12 +26,13 @@ import {
 } from '#messaging';
 import { RuleRouter, type RuleRouterOptions } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, testKafkaBrokers, unique } from './kafka-kit.js';
+import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = createLogger('silent');
 
-describe('rule router (real Kafka and PostgreSQL)', () => {
+describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
   const schema = uniqueSchema('rrouter');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}${Math.floor(Math.random() * 1e4)}`;
   const tag = unique('rr');
