@@ -64,6 +64,12 @@ interface DlqEntry {
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long a halted pipeline waits before its batch is fetched again (keeps it from spinning). */
+const HALTED_PAUSE_MS = 100;
+/** Waits between topic checks while Kafka cannot tell whether a target exists: doubling from the first to the longest. */
+const TOPIC_CHECK_FIRST_WAIT_MS = 100;
+const TOPIC_CHECK_LONGEST_WAIT_MS = 2_000;
+
 const NO_TOPICS: ReadonlySet<string> = new Set();
 
 /**
@@ -92,7 +98,7 @@ export class BatchPipeline {
       const done = await this.chunk(batch, chunk, planner, ctx);
       // Unresolved records are fetched again (kafkajs fetches from the last resolved offset);
       // a short pause keeps a halted consumer from spinning until it is stopped.
-      if (done === null) return void (await pause(100));
+      if (done === null) return void (await pause(HALTED_PAUSE_MS));
       payload.resolveOffset(done);
       await payload.commitOffsetsIfNecessary();
       await payload.heartbeat();
@@ -179,7 +185,7 @@ export class BatchPipeline {
         return await this.deps.provisioner.unavailable(targets);
       } catch {
         if (ctx.abandon()) return null;
-        await pause(Math.min(2_000, 100 * 2 ** attempt));
+        await pause(Math.min(TOPIC_CHECK_LONGEST_WAIT_MS, TOPIC_CHECK_FIRST_WAIT_MS * 2 ** attempt));
         await ctx.heartbeat().catch(() => undefined);
       }
     }

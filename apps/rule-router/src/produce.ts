@@ -28,6 +28,9 @@ export function isPermanentProduceError(error: unknown): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Retry waits of a send Kafka did not acknowledge (jittered, doubling). */
+const PRODUCE_RETRY_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const;
+
 /**
  * Sends with acks=all and retries transient failures until acknowledged or abandoned. A record
  * acknowledged is never reported as failed; a batch that fails permanently is split per topic
@@ -43,7 +46,7 @@ export class RouterProducer {
     private readonly onRetry: () => void,
     backoff?: BackoffPolicy,
   ) {
-    this.backoff = backoff ?? createBackoff({ initialMs: 100, maxMs: 2_000 });
+    this.backoff = backoff ?? createBackoff(PRODUCE_RETRY_BACKOFF);
   }
 
   async start(): Promise<void> {

@@ -93,7 +93,7 @@ export interface RuleRouterDeps {
 /**
  * The rule router: outflow (fleetmq.uplink -> backend topics), inflow (backend topics ->
  * fleetmq.downlink) and status (fleetmq.presence -> backend topics), with rules reloaded live.
- * Runs standalone (main.ts) or inside the all-in-one process (RuleRouterModule).
+ * Runs standalone (main.ts) or inside the all-in-one process (apps/fleetmq, constructed directly).
  */
 export class RuleRouter {
   readonly options: RuleRouterOptions;

@@ -24,8 +24,6 @@ export interface RuleTotals {
 export abstract class RuleRepository {
   abstract find(instanceId: string, ruleId: string): Promise<RuleEntity | null>;
   abstract list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleEntity>>;
-  /** Every enabled rule of every instance: what a router loads. */
-  abstract listEnabled(): Promise<RuleEntity[]>;
   abstract create(rule: NewRule): Promise<RuleEntity>;
   abstract update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleEntity | null>;
   abstract delete(instanceId: string, ruleId: string): Promise<boolean>;
@@ -54,10 +52,6 @@ export class TypeOrmRuleRepository extends RuleRepository {
       take: limit + 1,
     });
     return toPage(rows, limit, (r) => r.id);
-  }
-
-  listEnabled(): Promise<RuleEntity[]> {
-    return this.repo.find({ where: { enabled: true }, order: { createdAt: 'ASC' } });
   }
 
   async create(rule: NewRule): Promise<RuleEntity> {
