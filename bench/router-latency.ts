@@ -12,11 +12,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { createLogger } from '#config';
 import { InstanceEntity, openDataSource, RuleEntity } from '#domain/persistence';
 import { buildUplinkRecord, createKafka, ensureTopics, HEADERS, headerText, INTERNAL_TOPICS, UPLINK_TOPIC } from '#messaging';
+import { startGroupAtEnd } from './lib/group-offsets.js';
 import { benchKafkaBrokers } from './lib/local-kafka.js';
 import { REPO_ROOT } from './lib/repo.js';
 
@@ -37,18 +38,6 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 const log = (line: string): void => {
   process.stderr.write(`[router-latency] ${line}\n`);
 };
-
-/** Commits the current end offsets of `topic` for a new group, so it starts there. */
-async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Resolves once `count()` reaches `n`, checking after each arrival (`onArrival` is called per record). */
 function arrivals(): { onArrival: () => void; reach: (n: () => boolean, timeoutMs: number) => Promise<void> } {
