@@ -5,8 +5,7 @@ import type { DataSource } from 'typeorm';
 import { DLQ_TOPIC, DOWNLINK_TOPIC, HEADERS, buildDownlinkRecord, type DownlinkInput } from '#messaging';
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
 import { RecordCollector, createTenant, header, type TestNode } from './kafka-harness.js';
-import { sleep } from '../helpers/mqtt.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
 import { describeWithKafka } from '../helpers/kafka.js';
 
 interface Received {
@@ -74,7 +73,7 @@ describeWithKafka('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT cli
     await waitFor(() => target.got.some((m) => m.payload === 'p2p-2'), { timeoutMs: 10_000, what: 'p2p' });
     expect(target.got.at(-1)).toEqual({ topic: `cmd/p2p/t-${marker}`, payload: 'p2p-2' });
     // A '#' subscriber of the same instance never sees somebody else's P2P message.
-    await sleep(200);
+    await quietWindow(200, 'a P2P message leaking to a bystander');
     expect(bystander.got.filter((m) => m.topic.includes('/p2p/'))).toHaveLength(0);
   });
 
@@ -84,7 +83,7 @@ describeWithKafka('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT cli
     const own = await device(clientId, ['cmd/all'], tenant.credentials(clientId));
     const anon = await device(`n-${marker}`, ['cmd/all']);
     await sendUntil({ instanceId: tenant.instanceId, topic: 'cmd/all', qos: 0, retain: false, payload: Buffer.from('tenant only') }, () => own.got.length > 0);
-    await sleep(200);
+    await quietWindow(200, 'the tenant record reaching the default instance');
     expect(own.got[0]).toEqual({ topic: 'cmd/all', payload: 'tenant only' });
     expect(anon.got.filter((m) => m.payload === 'tenant only')).toHaveLength(0);
   });
@@ -96,7 +95,7 @@ describeWithKafka('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT cli
     sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       await waitFor(() => node.gateway.registry.get('default', clientId) !== undefined || undefined, { timeoutMs: 10_000, what: 'mosquitto_sub connected' });
-      await sleep(100); // its SUBSCRIBE follows the CONNECT
+      await waitFor(() => node.gateway.registry.subscriptions('default', clientId)?.length, { what: 'the mosquitto_sub subscription' });
       await sendUntil({ instanceId: 'default', topic: 'cmd/mosq', qos: 1, retain: false, payload: Buffer.from('hi mosquitto') }, () => out.includes('hi mosquitto'));
       expect(out.trim()).toBe('hi mosquitto');
     } finally {

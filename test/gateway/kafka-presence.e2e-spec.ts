@@ -12,7 +12,7 @@ import { SecretBox, computeSignature, parseMasterKey } from '#auth';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, buildControlRecord, parsePresenceRecord, type ControlCommand, type PresenceEvent } from '#messaging';
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
 import { MASTER_KEY, RecordCollector, createTenant, startNode, type TestNode } from './kafka-harness.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
 import { describeWithKafka } from '../helpers/kafka.js';
 
 describeWithKafka('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
@@ -105,7 +105,7 @@ describeWithKafka('presence, client_sessions and control (real Kafka, PostgreSQL
     expect(disconnect).toMatchObject({ reason: 'takeover', epoch: c1!.epoch });
     expect(second.epoch).toBe(c1!.epoch + 1);
     // The row belongs to the newer connection: the old one's offline write must not win.
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'a late offline write of the replaced connection');
     expect(await session('default', clientId)).toMatchObject({ online: true, epoch: second.epoch });
   });
 
@@ -124,7 +124,7 @@ describeWithKafka('presence, client_sessions and control (real Kafka, PostgreSQL
       return r?.online && r.epoch >= 2 ? r : undefined;
     }, { timeoutMs: 10_000, what: 'online again' });
     // Restored by the broker without a SUBSCRIBE: the row still lists it.
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'a write that empties the restored subscriptions');
     expect((await session('default', clientId))!.subscriptions).toEqual([{ topic: 'jobs/+', qos: 1 }]);
     expect(row.epoch).toBeGreaterThanOrEqual(2);
   });

@@ -26,3 +26,13 @@ export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitOptio
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
+
+/**
+ * The window of a "nothing happens" check: gives an event that must not come (a late write, a
+ * message leaking to a bystander) `ms` to arrive before the test asserts its absence. `absence`
+ * names what is waited out. Never use it to wait for something that should happen: use waitFor.
+ */
+export function quietWindow(ms: number, absence: string): Promise<void> {
+  void absence;
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

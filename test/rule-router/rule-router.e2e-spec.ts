@@ -28,7 +28,7 @@ import { RuleRouter, type RuleRouterOptions } from '../../apps/rule-router/src/i
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
 import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
 
 const logger = createLogger('silent');
 
@@ -163,7 +163,7 @@ describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
       ts: 1_764_072_000_000,
       msgId: `${tag}-m1`,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'more records than the rules route');
     expect(raw.messages).toHaveLength(2);
     expect(json.messages).toHaveLength(1);
     expect(router.counters.get(rules.raw!)).toEqual({ matched: 2, routed: 2, failed: 0 });
@@ -263,7 +263,7 @@ describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
     await waitFor(() => router.inflowConsumer(rules.p2p!) === undefined, { timeoutMs: 10_000, what: 'inflow consumer stopped' });
     await uplink([{ topic: 'telemetry/d1/temp', msgId: `${tag}-d1` }]);
     await json.waitForCount(1);
-    await new Promise((r) => setTimeout(r, 500));
+    await quietWindow(500, 'a record routed by the disabled rule');
     expect(raw.messages).toHaveLength(0);
 
     await setEnabled('raw', true);
@@ -299,7 +299,7 @@ describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
     await raw.waitForCount(1);
     await uplink([{ topic: 'telemetry/dup', msgId: `${tag}-dup` }, { topic: 'telemetry/after', msgId: `${tag}-after` }]);
     await raw.waitForCount(2);
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'the duplicate routed a second time');
     expect(raw.messages.map((m) => header(m, HEADERS.msgId))).toEqual([`${tag}-dup`, `${tag}-after`]);
     expect(router.counters.get(rules.raw!)).toEqual({ matched: before.matched + 3, routed: before.routed + 2, failed: 0 });
     const metric = await router.metrics.duplicates.get();
