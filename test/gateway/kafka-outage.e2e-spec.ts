@@ -15,6 +15,13 @@ import { waitFor } from '../helpers/wait.js';
  */
 const gauge = async (name: string) => (await register.getSingleMetric(name)!.get()).values[0]?.value;
 
+/** The outage itself: how long no broker runs while the client keeps publishing. */
+const OUTAGE_MS = 4_000;
+/** Publishing goes on this long after the restart, so records sent to a recovering broker are covered. */
+const PUBLISHING_AFTER_RESTART_MS = 500;
+/** Pace of the publishing device (about 250 PUBLISHes/s). */
+const PUBLISH_INTERVAL_MS = 4;
+
 describeWithKafka('uplink while Kafka stops and restarts (private broker)', () => {
   const schema = uniqueSchema('kout');
   const broker = new PrivateKafka();
@@ -51,7 +58,7 @@ describeWithKafka('uplink while Kafka stops and restarts (private broker)', () =
           () => ackedAt.set(seq, Date.now()),
           (err: unknown) => failures.push(err),
         );
-        await sleep(4);
+        await sleep(PUBLISH_INTERVAL_MS);
       }
     })();
 
@@ -59,14 +66,14 @@ describeWithKafka('uplink while Kafka stops and restarts (private broker)', () =
     await broker.stop();
     const downAt = Date.now();
     const ackedBeforeDown = ackedAt.size;
-    await sleep(4_000);
+    await sleep(OUTAGE_MS);
     const kafkaUpWhileDown = await gauge('fleetmq_kafka_up');
     const restartAt = Date.now();
     // Nothing may be acknowledged while no broker runs (a grace of 200 ms for acks already on the wire).
     const ackedWhileDown = [...ackedAt.values()].filter((t) => t > downAt + 200 && t < restartAt).length;
     const sentWhileDown = sent;
     await broker.start();
-    await sleep(500);
+    await sleep(PUBLISHING_AFTER_RESTART_MS);
     publishing = false;
     await pump;
     const total = sent;

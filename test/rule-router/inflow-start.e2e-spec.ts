@@ -19,6 +19,9 @@ const PARTITIONS = 3;
  * a router restart, a rebalance between two routers, and when the rule was created (and its
  * topic filled, or even created) while no router ran. Each case has its own topics and rule.
  */
+/** Separates 'before the rule' from 'after' by more than the producer and database clocks differ. */
+const CLOCK_MARGIN_MS = 1_000;
+
 describeWithKafka('inflow rules keep every record produced after their creation (real Kafka)', () => {
   const schema = uniqueSchema('inflowstart');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}${Math.floor(Math.random() * 1e4)}`;
@@ -183,7 +186,7 @@ describeWithKafka('inflow rules keep every record produced after their creation 
     const topic = await newTopic('offline');
     const before = await produceEach(topic, 'before-rule');
     // Record timestamps and the rule's created_at come from different clocks (producer, database).
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, CLOCK_MARGIN_MS));
     const ruleId = await addRule('offline', topic);
     const values = await produceEach(topic, 'after-rule');
     // This rule's source topic is created only after the rule, still with no router running.
