@@ -25,6 +25,8 @@ describe('checkFile', () => {
     ['apps/rule-router/src/x.ts', "import type { Admin } from 'kafkajs';", 'kafkajs type in an app', 'kafkajs-in-messaging'],
     ['apps/gateway/src/x.ts', "const k = require('kafkajs/src/protocol');", 'kafkajs deep require in an app', 'kafkajs-in-messaging'],
     ['libs/messaging/src/kafka/x.ts', "import { Kafka } from 'kafkajs';", 'kafkajs in messaging', null],
+    ['apps/console/src/x.ts', "import { InstanceRepository, type InstanceEntity } from '#domain/persistence';", 'entity class in an app', 'entity-in-persistence'],
+    ['apps/console/src/x.ts', "import { InstanceRepository, type InstanceRow } from '#domain/persistence';", 'row type in an app', null],
   ];
 
   it.each(cases)('%s: %s (%s)', (file, line, _why, rule) => {

@@ -10,7 +10,7 @@ export interface BoundaryViolation {
   message: string;
 }
 
-export type BoundaryRuleName = 'lib-through-index' | 'app-to-app' | 'lib-to-app' | 'typeorm-in-persistence' | 'kafkajs-in-messaging';
+export type BoundaryRuleName = 'lib-through-index' | 'app-to-app' | 'lib-to-app' | 'typeorm-in-persistence' | 'entity-in-persistence' | 'kafkajs-in-messaging';
 
 /** Third-party engines and the one folder each may be imported from. */
 const CONFINED_PACKAGES: ReadonlyArray<{ packages: readonly string[]; home: string; rule: BoundaryRuleName }> = [
@@ -59,6 +59,11 @@ export function checkFile(file: string, source: string): BoundaryViolation[] {
       continue;
     }
     const pkg = packageName(specifier);
+    if (owner.kind === 'apps' && specifier === PERSISTENCE_INDEX) {
+      for (const name of entityNamesImported(source, specifier)) {
+        report(specifier, 'entity-in-persistence', `imports the TypeORM entity ${name}; apps use the repositories' rows (${name.replace(/Entity$/, 'Row')})`);
+      }
+    }
     for (const confined of CONFINED_PACKAGES) {
       if (confined.packages.includes(pkg) && !file.startsWith(confined.home)) {
         report(specifier, confined.rule, `${pkg} may only be imported inside ${confined.home}`);
@@ -66,6 +71,21 @@ export function checkFile(file: string, source: string): BoundaryViolation[] {
     }
   }
   return violations;
+}
+
+const PERSISTENCE_INDEX = '#domain/persistence';
+
+/** Names ending in `Entity` in the import/export clauses of `source` that come from `specifier`. */
+function entityNamesImported(source: string, specifier: string): string[] {
+  const names: string[] = [];
+  const clause = new RegExp(`(?:import|export)\\s+(?:type\\s+)?\\{([^}]*)\\}\\s*from\\s*['"]${specifier.replace(/[/]/g, '\\/')}['"]`, 'g');
+  for (const m of source.matchAll(clause)) {
+    for (const part of m[1]!.split(',')) {
+      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!;
+      if (/Entity$/.test(name)) names.push(name);
+    }
+  }
+  return names;
 }
 
 function isPublicModule(target: string, app: string): boolean {

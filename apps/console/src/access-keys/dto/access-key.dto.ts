@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { PERMISSIONS, type Permission } from '#domain';
-import type { AccessKeyEntity } from '#domain/persistence';
+import type { AccessKeyRow } from '#domain/persistence';
 import { OptionalDescription } from '../../common/description.field.js';
 
 export class CreateAccessKeyDto {
@@ -31,7 +31,7 @@ export class AccessKeyDto {
   @ApiProperty() description!: string;
   @ApiProperty() createdAt!: string;
 
-  static from(e: AccessKeyEntity): AccessKeyDto {
+  static from(e: AccessKeyRow): AccessKeyDto {
     return {
       accessKeyId: e.accessKeyId,
       instanceId: e.instanceId,

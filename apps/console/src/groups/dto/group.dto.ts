@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
-import type { GroupEntity } from '#domain/persistence';
+import type { GroupRow } from '#domain/persistence';
 import { OptionalDescription } from '../../common/description.field.js';
 
 export class CreateGroupDto {
@@ -19,7 +19,7 @@ export class GroupDto {
   @ApiProperty() description!: string;
   @ApiProperty() createdAt!: string;
 
-  static from(e: GroupEntity): GroupDto {
+  static from(e: GroupRow): GroupDto {
     return { groupId: e.groupId, description: e.description, createdAt: e.createdAt.toISOString() };
   }
 }

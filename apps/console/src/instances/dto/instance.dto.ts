@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import type { InstanceEntity } from '#domain/persistence';
+import type { InstanceRow } from '#domain/persistence';
 import { OptionalDescription } from '../../common/description.field.js';
 
 const NAME = /^\S(.*\S)?$/;
@@ -38,7 +38,7 @@ export class InstanceDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
-  static from(e: InstanceEntity): InstanceDto {
+  static from(e: InstanceRow): InstanceDto {
     return {
       id: e.id,
       name: e.name,

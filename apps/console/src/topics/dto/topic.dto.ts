@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import type { ParentTopicEntity } from '#domain/persistence';
+import type { ParentTopicRow } from '#domain/persistence';
 import { OptionalDescription } from '../../common/description.field.js';
 
 export class CreateTopicDto {
@@ -18,7 +18,7 @@ export class TopicDto {
   @ApiProperty() description!: string;
   @ApiProperty() createdAt!: string;
 
-  static from(e: ParentTopicEntity): TopicDto {
+  static from(e: ParentTopicRow): TopicDto {
     return { name: e.name, description: e.description, createdAt: e.createdAt.toISOString() };
   }
 }

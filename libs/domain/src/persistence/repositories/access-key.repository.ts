@@ -2,6 +2,7 @@ import { type DataSource, MoreThan, type Repository } from 'typeorm';
 import type { Permission } from '../../index.js';
 import { AccessKeyEntity } from '../entities/access-key.entity.js';
 import { toPage, type Page } from './page.js';
+import type { AccessKeyRow } from '../rows.js';
 
 export interface NewAccessKey {
   accessKeyId: string;
@@ -13,10 +14,10 @@ export interface NewAccessKey {
 
 export abstract class AccessKeyRepository {
   /** Looks a key up by its globally unique ID, whatever its instance. */
-  abstract find(accessKeyId: string): Promise<AccessKeyEntity | null>;
-  abstract list(instanceId: string, limit: number, afterKeyId?: string): Promise<Page<AccessKeyEntity>>;
-  abstract create(key: NewAccessKey): Promise<AccessKeyEntity>;
-  abstract update(accessKeyId: string, patch: { enabled?: boolean; description?: string }): Promise<AccessKeyEntity | null>;
+  abstract find(accessKeyId: string): Promise<AccessKeyRow | null>;
+  abstract list(instanceId: string, limit: number, afterKeyId?: string): Promise<Page<AccessKeyRow>>;
+  abstract create(key: NewAccessKey): Promise<AccessKeyRow>;
+  abstract update(accessKeyId: string, patch: { enabled?: boolean; description?: string }): Promise<AccessKeyRow | null>;
   abstract delete(accessKeyId: string): Promise<boolean>;
 }
 

@@ -1,5 +1,6 @@
 import type { DataSource, Repository } from 'typeorm';
 import { DeviceCredentialEntity } from '../entities/device-credential.entity.js';
+import type { DeviceCredentialRow } from '../rows.js';
 
 export interface DeviceKey {
   deviceAccessKeyId: string;
@@ -7,11 +8,11 @@ export interface DeviceKey {
 }
 
 export abstract class DeviceCredentialRepository {
-  abstract find(instanceId: string, clientId: string): Promise<DeviceCredentialEntity | null>;
-  abstract findByKeyId(deviceAccessKeyId: string): Promise<DeviceCredentialEntity | null>;
-  abstract create(credential: { instanceId: string; clientId: string } & DeviceKey): Promise<DeviceCredentialEntity>;
+  abstract find(instanceId: string, clientId: string): Promise<DeviceCredentialRow | null>;
+  abstract findByKeyId(deviceAccessKeyId: string): Promise<DeviceCredentialRow | null>;
+  abstract create(credential: { instanceId: string; clientId: string } & DeviceKey): Promise<DeviceCredentialRow>;
   /** Swaps the key pair; null when the credential does not exist. */
-  abstract replaceKey(instanceId: string, clientId: string, key: DeviceKey): Promise<DeviceCredentialEntity | null>;
+  abstract replaceKey(instanceId: string, clientId: string, key: DeviceKey): Promise<DeviceCredentialRow | null>;
   abstract delete(instanceId: string, clientId: string): Promise<boolean>;
 }
 

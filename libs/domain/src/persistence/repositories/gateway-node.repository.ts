@@ -1,5 +1,6 @@
 import type { DataSource, Repository } from 'typeorm';
 import { GatewayNodeEntity } from '../entities/gateway-node.entity.js';
+import type { GatewayNodeRow } from '../rows.js';
 
 export interface NodeHeartbeat {
   nodeId: string;
@@ -9,7 +10,7 @@ export interface NodeHeartbeat {
 }
 
 export abstract class GatewayNodeRepository {
-  abstract list(): Promise<GatewayNodeEntity[]>;
+  abstract list(): Promise<GatewayNodeRow[]>;
   /** Creates or refreshes the node's row; heartbeat_at is the database clock, so nodes' clocks need not agree. */
   abstract heartbeat(node: NodeHeartbeat): Promise<void>;
   /** Graceful shutdown: the node leaves the list at once instead of going stale. */

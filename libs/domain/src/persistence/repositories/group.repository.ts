@@ -1,11 +1,12 @@
 import { type DataSource, MoreThan, type Repository } from 'typeorm';
 import { GroupEntity } from '../entities/group.entity.js';
 import { toPage, type Page } from './page.js';
+import type { GroupRow } from '../rows.js';
 
 export abstract class GroupRepository {
-  abstract find(instanceId: string, groupId: string): Promise<GroupEntity | null>;
-  abstract list(instanceId: string, limit: number, afterGroupId?: string): Promise<Page<GroupEntity>>;
-  abstract create(group: { instanceId: string; groupId: string; description: string }): Promise<GroupEntity>;
+  abstract find(instanceId: string, groupId: string): Promise<GroupRow | null>;
+  abstract list(instanceId: string, limit: number, afterGroupId?: string): Promise<Page<GroupRow>>;
+  abstract create(group: { instanceId: string; groupId: string; description: string }): Promise<GroupRow>;
   abstract delete(instanceId: string, groupId: string): Promise<boolean>;
 }
 

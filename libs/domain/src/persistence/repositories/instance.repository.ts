@@ -1,6 +1,7 @@
 import { type DataSource, MoreThan, type Repository } from 'typeorm';
 import { InstanceEntity } from '../entities/instance.entity.js';
 import { toPage, type Page } from './page.js';
+import type { InstanceRow } from '../rows.js';
 
 export interface NewInstance {
   id: string;
@@ -15,13 +16,13 @@ export interface InstancePatch {
 
 /** Port for the console; tests bind an in-memory class to this token. */
 export abstract class InstanceRepository {
-  abstract findById(id: string): Promise<InstanceEntity | null>;
-  abstract findByName(name: string): Promise<InstanceEntity | null>;
+  abstract findById(id: string): Promise<InstanceRow | null>;
+  abstract findByName(name: string): Promise<InstanceRow | null>;
   /** Ordered by ID; `afterId` continues after that ID. */
-  abstract list(limit: number, afterId?: string): Promise<Page<InstanceEntity>>;
-  abstract create(instance: NewInstance): Promise<InstanceEntity>;
+  abstract list(limit: number, afterId?: string): Promise<Page<InstanceRow>>;
+  abstract create(instance: NewInstance): Promise<InstanceRow>;
   /** null when the instance does not exist. */
-  abstract update(id: string, patch: InstancePatch): Promise<InstanceEntity | null>;
+  abstract update(id: string, patch: InstancePatch): Promise<InstanceRow | null>;
   /** Removes the instance and, through FK cascades, all its children in one statement. */
   abstract delete(id: string): Promise<boolean>;
 }

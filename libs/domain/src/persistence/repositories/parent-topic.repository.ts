@@ -1,13 +1,14 @@
 import { type DataSource, MoreThan, type Repository } from 'typeorm';
 import { ParentTopicEntity } from '../entities/parent-topic.entity.js';
 import { toPage, type Page } from './page.js';
+import type { ParentTopicRow } from '../rows.js';
 
 export abstract class ParentTopicRepository {
-  abstract find(instanceId: string, name: string): Promise<ParentTopicEntity | null>;
+  abstract find(instanceId: string, name: string): Promise<ParentTopicRow | null>;
   /** Every parent topic name of the instance (small: a handful per instance). */
   abstract names(instanceId: string): Promise<string[]>;
-  abstract list(instanceId: string, limit: number, afterName?: string): Promise<Page<ParentTopicEntity>>;
-  abstract create(topic: { instanceId: string; name: string; description: string }): Promise<ParentTopicEntity>;
+  abstract list(instanceId: string, limit: number, afterName?: string): Promise<Page<ParentTopicRow>>;
+  abstract create(topic: { instanceId: string; name: string; description: string }): Promise<ParentTopicRow>;
   abstract delete(instanceId: string, name: string): Promise<boolean>;
 }
 

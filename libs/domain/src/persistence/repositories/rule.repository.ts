@@ -3,6 +3,7 @@ import type { RuleKind } from '../../index.js';
 import { RuleCounterEntity } from '../entities/rule-counter.entity.js';
 import { RuleEntity } from '../entities/rule.entity.js';
 import { toPage, type Page } from './page.js';
+import type { RuleRow } from '../rows.js';
 
 export interface NewRule {
   instanceId: string;
@@ -22,10 +23,10 @@ export interface RuleTotals {
 }
 
 export abstract class RuleRepository {
-  abstract find(instanceId: string, ruleId: string): Promise<RuleEntity | null>;
-  abstract list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleEntity>>;
-  abstract create(rule: NewRule): Promise<RuleEntity>;
-  abstract update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleEntity | null>;
+  abstract find(instanceId: string, ruleId: string): Promise<RuleRow | null>;
+  abstract list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleRow>>;
+  abstract create(rule: NewRule): Promise<RuleRow>;
+  abstract update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleRow | null>;
   abstract delete(instanceId: string, ruleId: string): Promise<boolean>;
   /** Counters of every router summed. */
   abstract totals(ruleId: string): Promise<RuleTotals>;

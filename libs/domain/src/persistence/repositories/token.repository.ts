@@ -1,6 +1,7 @@
 import { type DataSource, IsNull, type Repository } from 'typeorm';
 import type { TokenAction } from '../../index.js';
 import { TokenEntity } from '../entities/token.entity.js';
+import type { TokenRow } from '../rows.js';
 
 export interface NewToken {
   tokenHash: string;
@@ -12,8 +13,8 @@ export interface NewToken {
 }
 
 export abstract class TokenRepository {
-  abstract create(token: NewToken): Promise<TokenEntity>;
-  abstract findByHash(tokenHash: string): Promise<TokenEntity | null>;
+  abstract create(token: NewToken): Promise<TokenRow>;
+  abstract findByHash(tokenHash: string): Promise<TokenRow | null>;
   /** Marks the token revoked (once); false when it does not exist. */
   abstract revoke(tokenHash: string, at: Date): Promise<boolean>;
 }
