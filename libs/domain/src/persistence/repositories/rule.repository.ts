@@ -1,18 +1,10 @@
 import { type DataSource, MoreThan, type Repository } from 'typeorm';
-import type { RuleKind } from '../../index.js';
 import { RuleCounterEntity } from '../entities/rule-counter.entity.js';
 import { RuleEntity } from '../entities/rule.entity.js';
 import { toPage, type Page } from './page.js';
 import type { RuleRow } from '../rows.js';
 
-export interface NewRule {
-  instanceId: string;
-  kind: RuleKind;
-  name: string;
-  source: Record<string, unknown>;
-  target: Record<string, unknown>;
-  enabled: boolean;
-}
+export type NewRule = Omit<RuleRow, 'id' | 'createdAt' | 'updatedAt'>;
 
 export type RulePatch = Partial<Pick<NewRule, 'name' | 'source' | 'target' | 'enabled'>>;
 

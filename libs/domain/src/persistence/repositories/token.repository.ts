@@ -1,16 +1,8 @@
 import { type DataSource, IsNull, type Repository } from 'typeorm';
-import type { TokenAction } from '../../index.js';
 import { TokenEntity } from '../entities/token.entity.js';
 import type { TokenRow } from '../rows.js';
 
-export interface NewToken {
-  tokenHash: string;
-  instanceId: string;
-  accessKeyId: string;
-  resources: string[];
-  actions: TokenAction;
-  expiresAt: Date;
-}
+export type NewToken = Omit<TokenRow, 'revokedAt' | 'createdAt'>;
 
 export abstract class TokenRepository {
   abstract create(token: NewToken): Promise<TokenRow>;
