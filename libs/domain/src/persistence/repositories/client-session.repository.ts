@@ -3,6 +3,7 @@ import { ClientSessionEntity } from '../entities/client-session.entity.js';
 import { GatewayNodeEntity } from '../entities/gateway-node.entity.js';
 import { InstanceEntity } from '../entities/instance.entity.js';
 import type { ClientSessionRow } from '../rows.js';
+import { toRowOrNull } from './row-mapper.js';
 
 export interface SessionSubscription {
   topic: string;
@@ -148,8 +149,8 @@ export class TypeOrmClientSessionRepository extends ClientSessionRepository {
     return result[1];
   }
 
-  find(instanceId: string, clientId: string): Promise<ClientSessionEntity | null> {
-    return this.repo.findOneBy({ instanceId, clientId });
+  find(instanceId: string, clientId: string): Promise<ClientSessionRow | null> {
+    return this.repo.findOneBy({ instanceId, clientId }).then(toRowOrNull);
   }
 
   async markNodeOffline(nodeId: string): Promise<number> {

@@ -1,6 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { GatewayNodeEntity } from '../entities/gateway-node.entity.js';
 import type { GatewayNodeRow } from '../rows.js';
+import { toRow } from './row-mapper.js';
 
 export interface NodeHeartbeat {
   nodeId: string;
@@ -25,8 +26,8 @@ export class TypeOrmGatewayNodeRepository extends GatewayNodeRepository {
     this.repo = dataSource.getRepository(GatewayNodeEntity);
   }
 
-  list(): Promise<GatewayNodeEntity[]> {
-    return this.repo.find({ order: { nodeId: 'ASC' } });
+  list(): Promise<GatewayNodeRow[]> {
+    return this.repo.find({ order: { nodeId: 'ASC' } }).then((rows) => rows.map(toRow));
   }
 
   async heartbeat(node: NodeHeartbeat): Promise<void> {

@@ -1,6 +1,7 @@
 import { type DataSource, IsNull, type Repository } from 'typeorm';
 import { TokenEntity } from '../entities/token.entity.js';
 import type { TokenRow } from '../rows.js';
+import { toRow, toRowOrNull } from './row-mapper.js';
 
 export type NewToken = Omit<TokenRow, 'revokedAt' | 'createdAt'>;
 
@@ -19,13 +20,13 @@ export class TypeOrmTokenRepository extends TokenRepository {
     this.repo = dataSource.getRepository(TokenEntity);
   }
 
-  async create(token: NewToken): Promise<TokenEntity> {
+  async create(token: NewToken): Promise<TokenRow> {
     await this.repo.insert({ ...token, revokedAt: null });
-    return this.repo.findOneByOrFail({ tokenHash: token.tokenHash });
+    return this.repo.findOneByOrFail({ tokenHash: token.tokenHash }).then(toRow);
   }
 
-  findByHash(tokenHash: string): Promise<TokenEntity | null> {
-    return this.repo.findOneBy({ tokenHash });
+  findByHash(tokenHash: string): Promise<TokenRow | null> {
+    return this.repo.findOneBy({ tokenHash }).then(toRowOrNull);
   }
 
   async revoke(tokenHash: string, at: Date): Promise<boolean> {
