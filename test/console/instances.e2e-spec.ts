@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { GroupEntity, ParentTopicEntity, AccessKeyEntity } from '#domain/persistence';
+import { GroupEntity, InstanceEntity, ParentTopicEntity, AccessKeyEntity } from '#domain/persistence';
 import { bearer, startConsole, type ConsoleTestApp } from './console-test-app.js';
 
 describe('console: instances, auth, errors, operations (real PostgreSQL)', () => {
@@ -119,6 +119,9 @@ describe('console: instances, auth, errors, operations (real PostgreSQL)', () =>
       const all = await api().get('/api/v1/instances?limit=500').set(bearer).expect(200);
       const expected = (all.body.items as Array<{ id: string }>).map((i) => i.id);
       expect(expected.length).toBeGreaterThanOrEqual(6);
+      // Independent of the endpoint: every stored instance, in id order (ids are lowercase ASCII).
+      const stored = (await t.dataSource.getRepository(InstanceEntity).find({ select: { id: true } })).map((r) => r.id).sort();
+      expect(expected).toEqual(stored);
       const seen: string[] = [];
       let cursor: string | null = null;
       do {

@@ -1,8 +1,9 @@
 import request from 'supertest';
-import { hashToken } from '#auth';
 import { createMessaging, type ControlCommand, type DownlinkMessage, type Messaging } from '#messaging';
 import { pino } from 'pino';
 import { startConsoleMessaging } from '../../apps/console/src/messaging/console-messaging.js';
+import { tokenHashOf } from '../helpers/gateway.js';
+import { waitFor } from '../helpers/wait.js';
 import { bearer, startConsole, type ConsoleTestApp } from './console-test-app.js';
 
 /**
@@ -16,16 +17,6 @@ describe('console: messages and control commands over #messaging', () => {
   let instanceId: string;
   const downlink: DownlinkMessage[] = [];
   const control: ControlCommand[] = [];
-
-  async function until<T>(what: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = what();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Error('timed out waiting');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   beforeAll(async () => {
     const brokers = process.env.KAFKA_BROKERS;
@@ -62,7 +53,7 @@ describe('console: messages and control commands over #messaging', () => {
       .set(bearer)
       .send({ topic: 'cmd/p2p/GID_a@@@dev1', payload: 'AQID', encoding: 'base64', qos: 1 })
       .expect(202);
-    const got = await until(() => downlink.find((m) => m.msgId === res.body.msgId));
+    const got = await waitFor(() => downlink.find((m) => m.msgId === res.body.msgId), { timeoutMs: 20_000 });
     expect(got).toMatchObject({ instanceId, topic: 'cmd/p2p/GID_a@@@dev1', qos: 1, retain: false, targetClientId: 'GID_a@@@dev1' });
     expect(Buffer.from(got.payload).equals(Buffer.from([1, 2, 3]))).toBe(true);
   });
@@ -74,20 +65,20 @@ describe('console: messages and control commands over #messaging', () => {
       .send({ messages: [{ topic: 'cmd/x', payload: 'one' }, { topic: 'cmd/x', payload: 'two' }, { topic: 'cmd/x', payload: 'three' }] })
       .expect(202);
     const ids = res.body.msgIds as string[];
-    await until(() => (ids.every((id) => downlink.some((m) => m.msgId === id)) ? true : undefined));
+    await waitFor(() => ids.every((id) => downlink.some((m) => m.msgId === id)), { timeoutMs: 20_000 });
     const seen = downlink.filter((m) => ids.includes(m.msgId)).map((m) => Buffer.from(m.payload).toString());
     expect(seen).toEqual(['one', 'two', 'three']);
   });
 
   it('publishes kick and token-revoked on the control channel', async () => {
     await request(t.server).post(`${I}/clients/GID_a@@@dev1/kick`).set(bearer).expect(202);
-    await until(() => control.find((c) => c.type === 'kick' && c.instanceId === instanceId));
+    await waitFor(() => control.find((c) => c.type === 'kick' && c.instanceId === instanceId), { timeoutMs: 20_000 });
     const key = (await request(t.server).post(`${I}/access-keys`).set(bearer).send({ permission: 'ALL' }).expect(201)).body;
     const token = (
       await request(t.server).post(`${I}/tokens`).set(bearer).send({ resources: ['cmd/#'], actions: 'R', expireTime: Date.now() + 60_000, accessKeyId: key.accessKeyId }).expect(201)
     ).body.token;
     await request(t.server).post(`${I}/tokens/revoke`).set(bearer).send({ token }).expect(200);
-    const revoked = await until(() => control.find((c) => c.type === 'token-revoked' && c.instanceId === instanceId));
-    expect(revoked).toMatchObject({ tokenHash: hashToken(token) });
+    const revoked = await waitFor(() => control.find((c) => c.type === 'token-revoked' && c.instanceId === instanceId), { timeoutMs: 20_000 });
+    expect(revoked).toMatchObject({ tokenHash: tokenHashOf(token) });
   });
 });

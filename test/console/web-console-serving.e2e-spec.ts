@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { TypeOrmGatewayNodeRepository, TypeOrmInstanceTrafficRepository } from '#domain/persistence';
 import { freePort } from '../reliability/harness.js';
-import { waitFor } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { bearer, startConsole, type ConsoleTestApp } from './console-test-app.js';
 
 interface History {

@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
 import { AccessKeyEntity, TokenEntity } from '#domain/persistence';
 import { clientIdIn, signatureCredentials, startTestGateway, tokenCredentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
-import { Inbox, connackCode, connectClient, endAllClients, endClient, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { Inbox, connackCode, connectClient, endAllClients, endClient, publish, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
 
 describe('gateway ACL, P2P and instance isolation', () => {
   let gw: TestGateway;
@@ -150,7 +151,7 @@ describe('gateway ACL, P2P and instance isolation', () => {
       const id = clientIdIn();
       const inA = await device(a, id);
       const inB = await device(b, id);
-      await sleep(200);
+      await quietWindow(200, 'a takeover of the first connection');
       expect(inA.connected).toBe(true);
       expect(inB.connected).toBe(true);
       expect(gw.gateway.registry.get(a.id, id)).toBeDefined();
@@ -257,7 +258,7 @@ describe('gateway ACL, P2P and instance isolation', () => {
       const thief = await connectClient(gw.mqttUrl, { ...signatureCredentials(a.id, pubOnly.accessKeyId, pubOnly.secret, id), clean: false });
       const inbox = new Inbox(thief);
       // Wait for the gateway to have decided on the queued message, then make sure none arrived.
-      for (let i = 0; i < 100 && ((await gw.gateway.metrics.forwardDenied.get()).values[0]?.value ?? 0) === before; i++) await sleep(50);
+      await waitFor(async () => ((await gw.gateway.metrics.forwardDenied.get()).values[0]?.value ?? 0) > before, { timeoutMs: 5_000, what: 'the denied forward counted' });
       expect((await gw.gateway.metrics.forwardDenied.get()).values[0]?.value ?? 0).toBeGreaterThan(before);
       await inbox.none(() => true, 200);
     });

@@ -5,7 +5,8 @@
 import type { MqttClient } from 'mqtt';
 import type { ClientContext, PublishForwarder, UplinkPublish } from '../../apps/gateway/src/index.js';
 import { clientIdIn, startTestGateway, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
-import { connectClient, endAllClients, publish, sleep } from '../helpers/mqtt.js';
+import { connectClient, endAllClients, publish } from '../helpers/mqtt.js';
+import { quietWindow, waitFor } from '../helpers/wait.js';
 
 const RATE = 20;
 const MAX_INFLIGHT = 3;
@@ -24,14 +25,6 @@ class HoldingForwarder implements PublishForwarder {
 
   release(): void {
     for (const ack of this.held.splice(0)) ack();
-  }
-}
-
-async function waitFor(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(20);
   }
 }
 
@@ -60,7 +53,8 @@ describe('per-connection publish limits', () => {
     const count = 3 * RATE;
     const started = Date.now();
     const flood = Promise.all(Array.from({ length: count }, (_, i) => publish(flooder.client, 'telemetry/flood', String(i), { qos: 1 })));
-    await sleep(300); // the flood is being throttled now
+    // The first bucket went at once: from here on the flood is throttled.
+    await waitFor(() => (forwarder.seen.get(flooder.clientId) ?? 0) >= RATE, { what: 'the flood\'s first bucket forwarded' });
     const otherStarted = Date.now();
     await Promise.all(Array.from({ length: 5 }, (_, i) => publish(other.client, 'telemetry/other', String(i), { qos: 1 })));
     const otherDoneAt = Date.now();
@@ -80,12 +74,15 @@ describe('per-connection publish limits', () => {
     forwarder.holdClient = clientId;
     const all = Promise.all(Array.from({ length: 10 }, (_, i) => publish(client, 'telemetry/held', String(i), { qos: 1 })));
     await waitFor(() => forwarder.seen.get(clientId) === MAX_INFLIGHT);
-    await sleep(500);
+    await quietWindow(500, 'a publish read beyond the in-flight limit');
     expect(forwarder.seen.get(clientId)).toBe(MAX_INFLIGHT); // the rest wait unread
-    while ((forwarder.seen.get(clientId) ?? 0) < 10 || forwarder.held.length > 0) {
-      forwarder.release();
-      await sleep(20);
-    }
+    await waitFor(
+      () => {
+        forwarder.release();
+        return (forwarder.seen.get(clientId) ?? 0) >= 10 && forwarder.held.length === 0;
+      },
+      { intervalMs: 20, what: 'all ten publishes forwarded and released' },
+    );
     await all;
     expect(forwarder.seen.get(clientId)).toBe(10);
   });

@@ -12,10 +12,11 @@ import { counter } from '../helpers/metrics.js';
 import { Inbox, connectClient, endAllClients, publish, subscribe, waitForClose } from '../helpers/mqtt.js';
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
 import { header } from './kafka-harness.js';
+import { describeWithKafka } from '../helpers/kafka.js';
 
 const refused = (limit: string) => counter('fleetmq_gateway_refused_packets_total', { reason: 'publish-denied', limit });
 
-describe('denied PUBLISH with the default deny action (ignore), over real Kafka', () => {
+describeWithKafka('denied PUBLISH with the default deny action (ignore), over real Kafka', () => {
   const fixture = useKafkaGatewayFixture({
     schemaPrefix: 'deny',
     markerPrefix: 'dn',

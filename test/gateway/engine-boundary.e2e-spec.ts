@@ -7,7 +7,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { captureLogs } from '../helpers/logs.js';
 import { counter } from '../helpers/metrics.js';
 import { Inbox, connectClient, endAllClients, publish, subscribe, waitForClose } from '../helpers/mqtt.js';
-import { waitFor } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Throws on topics under boom/, as a bridge bug would; acknowledges everything else. */
 const throwingForwarder: PublishForwarder = {

@@ -4,14 +4,16 @@ import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DLQ_TOPIC, DOWNLINK_TOPIC, HEADERS, buildDownlinkRecord, type DownlinkInput } from '#messaging';
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
-import { RecordCollector, createTenant, eventually, header, sleep, type TestNode } from './kafka-harness.js';
+import { RecordCollector, createTenant, header, type TestNode } from './kafka-harness.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
+import { describeWithKafka } from '../helpers/kafka.js';
 
 interface Received {
   topic: string;
   payload: string;
 }
 
-describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', () => {
+describeWithKafka('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', () => {
   const fixture = useKafkaGatewayFixture({ schemaPrefix: 'kdl', markerPrefix: 'd', producer: true });
   const { kafka, marker } = fixture;
   let ds: DataSource;
@@ -40,7 +42,7 @@ describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', (
     while (!arrived()) {
       if (Date.now() > deadline) throw new Error('downlink record never arrived');
       await send(msg);
-      await eventually(() => arrived() || undefined, 1_000).catch(() => undefined);
+      await waitFor(() => arrived() || undefined, { timeoutMs: 1_000 }).catch(() => undefined);
     }
   }
 
@@ -50,7 +52,7 @@ describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', (
     const other = await device(`o-${marker}`, ['other/#']);
     await sendUntil({ instanceId: 'default', topic: 'cmd/all', qos: 1, retain: false, payload: Buffer.from('warm') }, () => a.got.length > 0 && b.got.length > 0);
     await send({ instanceId: 'default', topic: 'cmd/all', qos: 1, retain: false, payload: Buffer.from('to all') });
-    await eventually(() => a.got.some((m) => m.payload === 'to all') && b.got.some((m) => m.payload === 'to all'), 10_000, 'broadcast');
+    await waitFor(() => a.got.some((m) => m.payload === 'to all') && b.got.some((m) => m.payload === 'to all'), { timeoutMs: 10_000, what: 'broadcast' });
     expect(a.got.at(-1)).toEqual({ topic: 'cmd/all', payload: 'to all' });
     expect(other.got).toHaveLength(0);
   });
@@ -68,10 +70,10 @@ describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', (
     });
     await sendUntil(p2p('p2p-1'), () => target.got.length > 0);
     await send(p2p('p2p-2'));
-    await eventually(() => target.got.some((m) => m.payload === 'p2p-2'), 10_000, 'p2p');
+    await waitFor(() => target.got.some((m) => m.payload === 'p2p-2'), { timeoutMs: 10_000, what: 'p2p' });
     expect(target.got.at(-1)).toEqual({ topic: `cmd/p2p/t-${marker}`, payload: 'p2p-2' });
     // A '#' subscriber of the same instance never sees somebody else's P2P message.
-    await sleep(200);
+    await quietWindow(200, 'a P2P message leaking to a bystander');
     expect(bystander.got.filter((m) => m.topic.includes('/p2p/'))).toHaveLength(0);
   });
 
@@ -81,7 +83,7 @@ describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', (
     const own = await device(clientId, ['cmd/all'], tenant.credentials(clientId));
     const anon = await device(`n-${marker}`, ['cmd/all']);
     await sendUntil({ instanceId: tenant.instanceId, topic: 'cmd/all', qos: 0, retain: false, payload: Buffer.from('tenant only') }, () => own.got.length > 0);
-    await sleep(200);
+    await quietWindow(200, 'the tenant record reaching the default instance');
     expect(own.got[0]).toEqual({ topic: 'cmd/all', payload: 'tenant only' });
     expect(anon.got.filter((m) => m.payload === 'tenant only')).toHaveLength(0);
   });
@@ -92,8 +94,8 @@ describe('fleetmq.downlink -> devices (real Kafka, PostgreSQL, MQTT clients)', (
     let out = '';
     sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await eventually(() => node.gateway.registry.get('default', clientId) !== undefined || undefined, 10_000, 'mosquitto_sub connected');
-      await sleep(100); // its SUBSCRIBE follows the CONNECT
+      await waitFor(() => node.gateway.registry.get('default', clientId) !== undefined || undefined, { timeoutMs: 10_000, what: 'mosquitto_sub connected' });
+      await waitFor(() => node.gateway.registry.subscriptions('default', clientId)?.length, { what: 'the mosquitto_sub subscription' });
       await sendUntil({ instanceId: 'default', topic: 'cmd/mosq', qos: 1, retain: false, payload: Buffer.from('hi mosquitto') }, () => out.includes('hi mosquitto'));
       expect(out.trim()).toBe('hi mosquitto');
     } finally {

@@ -4,7 +4,8 @@ import mqtt from 'mqtt';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import { RecordCollector, openTestDataSource, rawProducer, startNode, testKafka, testKafkaBrokers, uniqueId, type TestNode } from './kafka-harness.js';
+import { RecordCollector, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+import { testKafkaBrokers } from '../helpers/kafka.js';
 
 export interface KafkaGatewayFixtureOptions {
   /** Prefix of the file's own PostgreSQL schema. */

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
@@ -23,76 +22,6 @@ import { testDatabaseUrl } from '../helpers/database.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const quietLogger = createLogger('silent');
-
-/** Brokers of the shared test Kafka: from the jest global setup, else the running tools/kafka broker. */
-export function testKafkaBrokers(): string[] {
-  const fromEnv = process.env.KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  const state = path.join(REPO, '.tools/kafka/state.env');
-  if (existsSync(state)) {
-    const m = /KAFKA_BROKERS=(\S+)/.exec(readFileSync(state, 'utf8'));
-    if (m) return m[1]!.split(',');
-  }
-  throw new Error('no Kafka for the tests: set KAFKA_BROKERS or run tools/kafka/start.sh');
-}
-
-/** A private broker (own home folder and port) for tests that stop Kafka; others keep theirs. */
-export class PrivateKafka {
-  readonly home = path.join(REPO, '.tools', `kafka-private-${randomBytes(3).toString('hex')}`);
-  brokers: string[] = [];
-  private port: number | undefined;
-
-  start(): string[] {
-    const env = {
-      ...process.env,
-      FLEETMQ_KAFKA_HOME: this.home,
-      FLEETMQ_KAFKA_HEAP: '384m',
-      // Keep the same port across restarts so clients reconnect to the address they know.
-      ...(this.port !== undefined ? { FLEETMQ_KAFKA_PORT: String(this.port) } : {}),
-    };
-    const out = execFileSync('bash', [path.join(REPO, 'tools/kafka/start.sh')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const m = /KAFKA_BROKERS=(\S+)/.exec(out);
-    if (!m) throw new Error(`tools/kafka/start.sh printed no KAFKA_BROKERS: ${out}`);
-    this.brokers = m[1]!.split(',');
-    this.port = Number(this.brokers[0]!.split(':')[1]);
-    return this.brokers;
-  }
-
-  /**
-   * A broker that was just formatted answers metadata before its group coordinator is ready;
-   * consumer groups fail with NOT_COORDINATOR until then. Wait for the coordinator.
-   */
-  async waitForCoordinator(timeoutMs = 60_000): Promise<void> {
-    const admin = testKafka(this.brokers).admin();
-    await admin.connect();
-    try {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        try {
-          await admin.fetchOffsets({ groupId: 'fleetmq-test-warmup', topics: [] });
-          return;
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await sleep(250);
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  stop(kill = false): void {
-    execFileSync('bash', [path.join(REPO, 'tools/kafka/stop.sh'), ...(kill ? ['--kill'] : [])], {
-      env: { ...process.env, FLEETMQ_KAFKA_HOME: this.home },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  }
-
-  destroy(): void {
-    this.stop();
-    execFileSync('rm', ['-rf', this.home]);
-  }
-}
 
 export function testKafka(brokers: string[]): Kafka {
   return createKafka({ brokers, clientId: `fleetmq-test-${randomBytes(3).toString('hex')}`, logger: quietLogger });
@@ -202,20 +131,6 @@ export async function rawProducer(kafka: Kafka): Promise<Producer> {
 }
 
 export const { CompressionTypes } = kafkajs;
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export function uniqueId(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;

@@ -3,7 +3,10 @@ import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { HEADERS, UPLINK_TOPIC } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import { PrivateKafka, RecordCollector, eventually, header, openTestDataSource, sleep, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+import { RecordCollector, header, openTestDataSource, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+import { PrivateKafka, describeWithKafka } from '../helpers/kafka.js';
+import { sleep } from '../helpers/mqtt.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * Kafka stops under QoS 1 load (RELIABILITY.md §4.3): while it is down no PUBACK goes out, and
@@ -12,7 +15,14 @@ import { PrivateKafka, RecordCollector, eventually, header, openTestDataSource, 
  */
 const gauge = async (name: string) => (await register.getSingleMetric(name)!.get()).values[0]?.value;
 
-describe('uplink while Kafka stops and restarts (private broker)', () => {
+/** The outage itself: how long no broker runs while the client keeps publishing. */
+const OUTAGE_MS = 4_000;
+/** Publishing goes on this long after the restart, so records sent to a recovering broker are covered. */
+const PUBLISHING_AFTER_RESTART_MS = 500;
+/** Pace of the publishing device (about 250 PUBLISHes/s). */
+const PUBLISH_INTERVAL_MS = 4;
+
+describeWithKafka('uplink while Kafka stops and restarts (private broker)', () => {
   const schema = uniqueSchema('kout');
   const broker = new PrivateKafka();
   const clientId = uniqueId('outage-');
@@ -21,7 +31,7 @@ describe('uplink while Kafka stops and restarts (private broker)', () => {
   let client: mqtt.MqttClient | undefined;
 
   beforeAll(async () => {
-    broker.start();
+    await broker.start();
     await broker.waitForCoordinator();
     ds = await openTestDataSource(schema);
     node = await startNode({ brokers: broker.brokers, dataSource: ds, env: { FLEETMQ_KAFKA_PARTITIONS: '2' } });
@@ -30,7 +40,7 @@ describe('uplink while Kafka stops and restarts (private broker)', () => {
   afterAll(async () => {
     await client?.endAsync(true).catch(() => {});
     await node?.stop().catch(() => {});
-    broker.destroy();
+    await broker.destroy();
     await ds?.destroy();
     await dropSchema(schema);
   }, 60_000);
@@ -48,27 +58,27 @@ describe('uplink while Kafka stops and restarts (private broker)', () => {
           () => ackedAt.set(seq, Date.now()),
           (err: unknown) => failures.push(err),
         );
-        await sleep(4);
+        await sleep(PUBLISH_INTERVAL_MS);
       }
     })();
 
-    await eventually(() => (ackedAt.size >= 200 ? true : undefined), 20_000, '200 acks before the outage');
-    broker.stop();
+    await waitFor(() => (ackedAt.size >= 200 ? true : undefined), { timeoutMs: 20_000, what: '200 acks before the outage' });
+    await broker.stop();
     const downAt = Date.now();
     const ackedBeforeDown = ackedAt.size;
-    await sleep(4_000);
+    await sleep(OUTAGE_MS);
     const kafkaUpWhileDown = await gauge('fleetmq_kafka_up');
     const restartAt = Date.now();
     // Nothing may be acknowledged while no broker runs (a grace of 200 ms for acks already on the wire).
     const ackedWhileDown = [...ackedAt.values()].filter((t) => t > downAt + 200 && t < restartAt).length;
     const sentWhileDown = sent;
-    broker.start();
-    await sleep(500);
+    await broker.start();
+    await sleep(PUBLISHING_AFTER_RESTART_MS);
     publishing = false;
     await pump;
     const total = sent;
     // Everything sent gets its PUBACK once Kafka is back (the producer retries the held batch).
-    await eventually(() => (ackedAt.size === total ? true : undefined), 90_000, `all ${total} acks after the restart`);
+    await waitFor(() => (ackedAt.size === total ? true : undefined), { timeoutMs: 90_000, what: `all ${total} acks after the restart` });
 
     expect(ackedWhileDown).toBe(0);
     expect(kafkaUpWhileDown).toBe(0);

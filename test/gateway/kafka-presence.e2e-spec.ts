@@ -11,9 +11,11 @@ import {
 import { SecretBox, computeSignature, parseMasterKey } from '#auth';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, buildControlRecord, parsePresenceRecord, type ControlCommand, type PresenceEvent } from '#messaging';
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
-import { MASTER_KEY, RecordCollector, createTenant, eventually, startNode, type TestNode } from './kafka-harness.js';
+import { MASTER_KEY, RecordCollector, createTenant, startNode, type TestNode } from './kafka-harness.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
+import { describeWithKafka } from '../helpers/kafka.js';
 
-describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
+describeWithKafka('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT clients)', () => {
   const fixture = useKafkaGatewayFixture({
     schemaPrefix: 'kpr',
     markerPrefix: 'p',
@@ -40,10 +42,10 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
   }
 
   async function waitEvents(instanceId: string, clientId: string, count: number): Promise<PresenceEvent[]> {
-    return eventually(() => {
+    return waitFor(() => {
       const e = eventsOf(instanceId, clientId);
       return e.length >= count ? e : undefined;
-    }, 20_000, `${count} presence events of ${clientId}`);
+    }, { timeoutMs: 20_000, what: `${count} presence events of ${clientId}` });
   }
 
   const session = (instanceId: string, clientId: string) => ds.getRepository(ClientSessionEntity).findOneBy({ instanceId, clientId });
@@ -54,7 +56,7 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     while (!effect()) {
       if (Date.now() > deadline) throw new Error(`control command ${command.type} had no effect`);
       await producer.send({ topic: CONTROL_TOPIC, messages: [buildControlRecord(command)] });
-      await eventually(() => effect() || undefined, 1_000).catch(() => undefined);
+      await waitFor(() => effect() || undefined, { timeoutMs: 1_000 }).catch(() => undefined);
     }
   }
 
@@ -62,32 +64,32 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     const clientId = `c-${marker}`;
     const c1 = await connect(clientId);
     await c1.subscribeAsync({ 'sensors/+/cmd': { qos: 1 }, 'alerts/#': { qos: 0 } });
-    const row = await eventually(async () => {
+    const row = await waitFor(async () => {
       const r = await session('default', clientId);
       return r !== null && r.subscriptions.length === 2 ? r : undefined;
-    }, 10_000, 'session row with subscriptions');
+    }, { timeoutMs: 10_000, what: 'session row with subscriptions' });
     expect(row.online).toBe(true);
     expect(row.nodeId).toBe(node.nodeId);
     expect(row.remoteAddress).toMatch(/127\.0\.0\.1/);
     expect(row.subscriptions).toEqual(expect.arrayContaining([{ topic: 'sensors/+/cmd', qos: 1 }, { topic: 'alerts/#', qos: 0 }]));
     await c1.unsubscribeAsync('alerts/#');
-    await eventually(async () => ((await session('default', clientId))?.subscriptions.length === 1 ? true : undefined), 10_000, 'unsubscribe written');
+    await waitFor(async () => ((await session('default', clientId))?.subscriptions.length === 1 ? true : undefined), { timeoutMs: 10_000, what: 'unsubscribe written' });
 
     await c1.endAsync();
     const [connect1, disconnect1] = await waitEvents('default', clientId, 2);
     expect(connect1).toMatchObject({ instanceId: 'default', clientId, event: 'connect', reason: null, node: node.nodeId, epoch: row.epoch });
     expect(disconnect1).toMatchObject({ event: 'disconnect', reason: 'normal', epoch: row.epoch });
     expect(disconnect1!.ts).toBeGreaterThanOrEqual(connect1!.ts);
-    const offline = await eventually(async () => {
+    const offline = await waitFor(async () => {
       const r = await session('default', clientId);
       return r?.online === false ? r : undefined;
-    }, 10_000, 'session offline');
+    }, { timeoutMs: 10_000, what: 'session offline' });
     expect(offline.disconnectedAt).not.toBeNull();
 
     await connect(clientId);
     const events = await waitEvents('default', clientId, 3);
     expect(events[2]).toMatchObject({ event: 'connect', epoch: row.epoch + 1 });
-    await eventually(async () => ((await session('default', clientId))?.online ? true : undefined), 10_000, 'online again');
+    await waitFor(async () => ((await session('default', clientId))?.online ? true : undefined), { timeoutMs: 10_000, what: 'online again' });
   });
 
   it('reports a takeover: the old connection ends with reason takeover, the new one has the next epoch', async () => {
@@ -103,7 +105,7 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     expect(disconnect).toMatchObject({ reason: 'takeover', epoch: c1!.epoch });
     expect(second.epoch).toBe(c1!.epoch + 1);
     // The row belongs to the newer connection: the old one's offline write must not win.
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'a late offline write of the replaced connection');
     expect(await session('default', clientId)).toMatchObject({ online: true, epoch: second.epoch });
   });
 
@@ -111,18 +113,18 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     const clientId = `ps-${marker}`;
     const c1 = await connect(clientId, { clean: false });
     await c1.subscribeAsync('jobs/+', { qos: 1 });
-    await eventually(async () => ((await session('default', clientId))?.subscriptions.length === 1 ? true : undefined), 10_000, 'subscription written');
+    await waitFor(async () => ((await session('default', clientId))?.subscriptions.length === 1 ? true : undefined), { timeoutMs: 10_000, what: 'subscription written' });
     await c1.endAsync();
-    await eventually(async () => ((await session('default', clientId))?.online === false ? true : undefined), 10_000, 'offline');
+    await waitFor(async () => ((await session('default', clientId))?.online === false ? true : undefined), { timeoutMs: 10_000, what: 'offline' });
     // Forget the stored list: after the reconnect it must come from the broker's restored session.
     await ds.query(`UPDATE ${schema}.client_sessions SET subscriptions = '[]' WHERE client_id = $1`, [clientId]);
     await connect(clientId, { clean: false });
-    const row = await eventually(async () => {
+    const row = await waitFor(async () => {
       const r = await session('default', clientId);
       return r?.online && r.epoch >= 2 ? r : undefined;
-    }, 10_000, 'online again');
+    }, { timeoutMs: 10_000, what: 'online again' });
     // Restored by the broker without a SUBSCRIBE: the row still lists it.
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'a write that empties the restored subscriptions');
     expect((await session('default', clientId))!.subscriptions).toEqual([{ topic: 'jobs/+', qos: 1 }]);
     expect(row.epoch).toBeGreaterThanOrEqual(2);
   });
@@ -171,16 +173,16 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     const clientId = `tr-${marker}`;
     const c = await connect(clientId);
     for (let i = 0; i < 5; i++) await c.publishAsync('traffic/x', String(i), { qos: 1 });
-    const nodeRow = await eventually(async () => {
+    const nodeRow = await waitFor(async () => {
       const r = await ds.getRepository(GatewayNodeEntity).findOneBy({ nodeId: node.nodeId });
       return r !== null && r.connections >= 1 ? r : undefined;
-    }, 10_000, 'gateway_nodes row');
+    }, { timeoutMs: 10_000, what: 'gateway_nodes row' });
     expect(nodeRow.mqttPort).toBe(node.port);
     expect(Date.now() - nodeRow.heartbeatAt.getTime()).toBeLessThan(5_000);
-    const traffic = await eventually(async () => {
+    const traffic = await waitFor(async () => {
       const r = await ds.getRepository(InstanceTrafficEntity).findOneBy({ instanceId: 'default', nodeId: node.nodeId });
       return r !== null && r.messagesIn >= 5 ? r : undefined;
-    }, 10_000, 'instance_traffic row');
+    }, { timeoutMs: 10_000, what: 'instance_traffic row' });
     expect(traffic.connections).toBeGreaterThanOrEqual(1);
   });
 
@@ -191,10 +193,10 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
       `INSERT INTO ${schema}.client_sessions (instance_id, client_id, node_id, connected_since, online, epoch) VALUES ('default', $1, $2, now(), true, 4)`,
       [`z-${marker}`, dead],
     );
-    const row = await eventually(async () => {
+    const row = await waitFor(async () => {
       const r = await session('default', `z-${marker}`);
       return r?.online === false ? r : undefined;
-    }, 10_000, 'swept session');
+    }, { timeoutMs: 10_000, what: 'swept session' });
     expect(row.epoch).toBe(4);
   });
 
@@ -203,7 +205,7 @@ describe('presence, client_sessions and control (real Kafka, PostgreSQL, MQTT cl
     const clientId = `g-${marker}`;
     const c = await mqtt.connectAsync(second.url, { clientId, reconnectPeriod: 0 });
     clients.push(c);
-    await eventually(async () => ((await session('default', clientId))?.online ? true : undefined), 10_000, 'online on the second node');
+    await waitFor(async () => ((await session('default', clientId))?.online ? true : undefined), { timeoutMs: 10_000, what: 'online on the second node' });
     await second.stop();
     expect(await session('default', clientId)).toMatchObject({ online: false, nodeId: second.nodeId });
     expect(await ds.getRepository(GatewayNodeEntity).findOneBy({ nodeId: second.nodeId })).toBeNull();

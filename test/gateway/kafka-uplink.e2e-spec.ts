@@ -7,10 +7,11 @@ import type { DataSource } from 'typeorm';
 import { HEADERS, UPLINK_TOPIC } from '#messaging';
 import { useKafkaGatewayFixture } from './kafka-gateway-fixture.js';
 import { RecordCollector, createTenant, header, type TestNode } from './kafka-harness.js';
+import { describeWithKafka } from '../helpers/kafka.js';
 
 const run = promisify(execFile);
 
-describe('gateway -> fleetmq.uplink (real Kafka, PostgreSQL, MQTT clients)', () => {
+describeWithKafka('gateway -> fleetmq.uplink (real Kafka, PostgreSQL, MQTT clients)', () => {
   const fixture = useKafkaGatewayFixture({
     schemaPrefix: 'kup',
     markerPrefix: 'u',

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { ClientContext, DisconnectReason, PublishForwarder, UplinkPublish } from '../../apps/gateway/src/index.js';
 import { clientIdIn, startTestGateway, type Credentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
-import { Inbox, RawSocket, connackReturnCode, connectClient, connectPacket, endAllClients, endClient, publish, sleep, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { Inbox, RawSocket, connackReturnCode, connectClient, connectPacket, endAllClients, endClient, publish, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -78,7 +79,8 @@ describe('gateway MQTT behaviour through the hooks', () => {
     const pub = await device();
     let acked = false;
     const done = publish(pub, 'telemetry/held', 'x', { qos: 1 }).then(() => (acked = true));
-    await sleep(300);
+    await waitFor(() => forwarder.held.length > 0, { what: 'the PUBLISH held by the forwarder' });
+    await quietWindow(300, 'a PUBACK before the forwarder acknowledged');
     expect(acked).toBe(false);
     expect(forwarder.held.length).toBeGreaterThan(0);
     for (const release of forwarder.held.splice(0)) release();
@@ -154,7 +156,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
     expect(second.connected).toBe(true);
     expect(gw.gateway.registry.get(inst.id, id)).toBeDefined();
     await endClient(second);
-    await sleep(100);
+    await waitFor(() => reasons.length >= 2, { what: 'the second disconnect event' });
     off();
     expect(reasons).toEqual(['takeover', 'normal']);
     expect(gw.gateway.registry.get(inst.id, id)).toBeUndefined();
@@ -173,7 +175,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
     const t0 = Date.now();
     expect(await raw.closedWithin(3000)).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    await sleep(50);
+    await waitFor(() => reasons.length >= 1, { what: 'the disconnect event' });
     off();
     expect(reasons).toEqual(['keepalive-timeout']);
   });
@@ -199,8 +201,8 @@ describe('gateway MQTT behaviour through the hooks', () => {
     const inbox = new Inbox(back);
     const m = await inbox.next();
     expect([m.topic, m.payload.toString()]).toEqual(['cmd/reboot', 'now']);
-    // The queued message goes out before the session is announced; give it a moment.
-    for (let i = 0; i < 50 && gw.gateway.registry.get(inst.id, id) === undefined; i++) await sleep(10);
+    // The queued message goes out before the session is announced.
+    await waitFor(() => gw.gateway.registry.get(inst.id, id), { what: 'the restored session in the registry' });
     expect(gw.gateway.registry.subscriptions(inst.id, id)).toEqual([{ topic: 'cmd/#', qos: 1 }]);
     // Restored subscriptions keep working live.
     await publish(pub, 'cmd/again', 'x', { qos: 1 });
@@ -221,7 +223,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
     await new Promise<void>((resolve) => c.unsubscribe('telemetry/a', () => resolve()));
     expect(gw.gateway.registry.close(inst.id, id, 'kicked')).toBe(true);
     await waitForClose(c);
-    await sleep(50);
+    await waitFor(() => log.length >= 4, { what: 'the disconnected event' });
     offs.forEach((off) => off());
     expect(log).toEqual([`connected ${inst.id} tcp`, 'subscribed telemetry/a@1', 'unsubscribed telemetry/a', 'disconnected kicked']);
   });
@@ -247,7 +249,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
     const subId = clientIdIn();
     const subCreds = await creds(subId);
     const out = run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(gw.port), '-i', subId, '-u', subCreds.username, '-P', subCreds.password, '-t', 'telemetry/cli', '-C', '1', '-W', '5', '-q', '1']);
-    await sleep(400);
+    await waitFor(() => gw.gateway.registry.subscriptions(inst.id, subId)?.length, { what: 'the mosquitto_sub subscription' });
     const pubCreds = await creds(clientIdIn());
     await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(gw.port), '-i', pubCreds.clientId, '-u', pubCreds.username, '-P', pubCreds.password, '-t', 'telemetry/cli', '-m', 'from-cli', '-q', '1', '-V', 'mqttv31']);
     expect((await out).stdout.trim()).toBe('from-cli');

@@ -16,7 +16,9 @@ import { createConsoleApp } from '../../apps/console/src/create-console-app.js';
 import { startConsoleMessaging } from '../../apps/console/src/messaging/console-messaging.js';
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { createTenant, eventually, MASTER_KEY, openTestDataSource, rawProducer, startNode, testKafka, testKafkaBrokers, uniqueId, type TestNode } from './kafka-harness.js';
+import { createTenant, MASTER_KEY, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ADMIN_TOKEN = 'p2p-privacy-admin-token-0123456789';
 const bearer = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -26,7 +28,7 @@ interface Device {
   got: Array<{ topic: string; payload: string; retain: boolean }>;
 }
 
-describe('P2P reaches its target alone, whichever way it enters (gateway, console, router, Kafka)', () => {
+describeWithKafka('P2P reaches its target alone, whichever way it enters (gateway, console, router, Kafka)', () => {
   const schema = uniqueSchema('p2ppriv');
   const brokers = testKafkaBrokers();
   const kafka = testKafka(brokers);
@@ -108,13 +110,12 @@ describe('P2P reaches its target alone, whichever way it enters (gateway, consol
 
   /** Broadcasts `topic` through the console until `spy` has it: the node's downlink group is then reading. */
   const warmUp = async (instanceId: string, topic: string, spy: Device): Promise<void> => {
-    await eventually(
+    await waitFor(
       async () => {
         await api().post(`/api/v1/instances/${instanceId}/messages`).set(bearer).send({ topic, payload: 'warm-up', qos: 0 }).expect(202);
-        return eventually(() => spy.got.some((m) => m.payload === 'warm-up') || undefined, 1_000).catch(() => undefined);
+        return waitFor(() => spy.got.some((m) => m.payload === 'warm-up') || undefined, { timeoutMs: 1_000 }).catch(() => undefined);
       },
-      30_000,
-      'the node consuming fleetmq.downlink',
+      { timeoutMs: 30_000, what: 'the node consuming fleetmq.downlink' },
     );
   };
 
@@ -141,11 +142,11 @@ describe('P2P reaches its target alone, whichever way it enters (gateway, consol
 
   /** After the target has everything, a retained broadcast marks the end for the spies (live and late). */
   const expectPrivate = async (instanceId: string, markerTopic: string, target: Device, spies: Device[], sent: string[], lateSpy: () => Promise<Device>): Promise<void> => {
-    await eventually(() => payloads(target).filter((p) => sent.includes(p)).length >= sent.length || undefined, 30_000, `the target receiving ${sent.join(', ')} (has ${payloads(target).join(', ')})`);
+    await waitFor(() => payloads(target).filter((p) => sent.includes(p)).length >= sent.length || undefined, { timeoutMs: 30_000, what: `the target receiving ${sent.join(', ')} (has ${payloads(target).join(', ')})` });
     await api().post(`/api/v1/instances/${instanceId}/messages`).set(bearer).send({ topic: markerTopic, payload: `${marker}-end`, retain: true }).expect(202);
-    for (const spy of spies) await eventually(() => payloads(spy).includes(`${marker}-end`) || undefined, 30_000, 'the end marker at a spy');
+    for (const spy of spies) await waitFor(() => payloads(spy).includes(`${marker}-end`) || undefined, { timeoutMs: 30_000, what: 'the end marker at a spy' });
     const late = await lateSpy();
-    await eventually(() => payloads(late).includes(`${marker}-end`) || undefined, 30_000, 'the retained end marker at a late spy');
+    await waitFor(() => payloads(late).includes(`${marker}-end`) || undefined, { timeoutMs: 30_000, what: 'the retained end marker at a late spy' });
 
     expect(payloads(target).filter((p) => sent.includes(p)).sort()).toEqual(sent);
     expect(target.got.filter((m) => sent.includes(m.payload)).every((m) => !m.retain)).toBe(true);
@@ -202,9 +203,9 @@ describe('P2P reaches its target alone, whichever way it enters (gateway, consol
       await warmUp(tenant.instanceId, 'cmd/warm-remote', spy);
       await sender.client.publishAsync(`cmd/p2p/${targetId}`, 'across-1', { qos: 1 });
       await sender.client.publishAsync(`cmd/p2p/${targetId}`, 'across-2', { qos: 0 });
-      await eventually(() => payloads(target).length >= 2 || undefined, 20_000, `both messages at the remote target (has ${payloads(target).join(',')})`);
+      await waitFor(() => payloads(target).length >= 2 || undefined, { timeoutMs: 20_000, what: `both messages at the remote target (has ${payloads(target).join(',')})` });
       await api().post(`/api/v1/instances/${tenant.instanceId}/messages`).set(bearer).send({ topic: 'cmd/warm-remote', payload: 'end' }).expect(202);
-      await eventually(() => payloads(spy).includes('end') || undefined, 20_000, 'the end marker at the remote spy');
+      await waitFor(() => payloads(spy).includes('end') || undefined, { timeoutMs: 20_000, what: 'the end marker at the remote spy' });
       expect(payloads(target)).toEqual(['across-1', 'across-2']);
       expect(spy.got.filter((m) => m.topic.includes('/p2p/'))).toEqual([]);
     } finally {
@@ -221,10 +222,10 @@ describe('P2P reaches its target alone, whichever way it enters (gateway, consol
     sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => sub.on('exit', resolve));
     try {
-      await eventually(() => node.gateway.registry.get(tenant.instanceId, id) !== undefined || undefined, 10_000, 'mosquitto_sub connected');
+      await waitFor(() => node.gateway.registry.get(tenant.instanceId, id) !== undefined || undefined, { timeoutMs: 10_000, what: 'mosquitto_sub connected' });
       const I = `/api/v1/instances/${tenant.instanceId}`;
       await api().post(`${I}/messages`).set(bearer).send({ topic, payload: 'reboot', qos: 1 }).expect(202);
-      await eventually(() => out.includes('reboot') || undefined, 20_000, 'the first command');
+      await waitFor(() => out.includes('reboot') || undefined, { timeoutMs: 20_000, what: 'the first command' });
       await api().post(`${I}/messages`).set(bearer).send({ topic, payload: 'second', qos: 1 }).expect(202);
       // -C 2: it exits after two messages; a duplicate of the first would be the second line.
       expect(await exited).toBe(0);

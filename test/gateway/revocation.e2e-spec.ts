@@ -13,14 +13,16 @@ import { startConsoleMessaging } from '../../apps/console/src/messaging/console-
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { clientIdIn, deviceCredentials, signatureCredentials, tokenCredentials, type Credentials } from '../helpers/gateway.js';
 import { connackCode, connectClient, endAllClients, waitForClose } from '../helpers/mqtt.js';
-import { MASTER_KEY, eventually, openTestDataSource, startNode, testKafkaBrokers, type TestNode } from './kafka-harness.js';
+import { MASTER_KEY, openTestDataSource, startNode, type TestNode } from './kafka-harness.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ADMIN = 'revocation-admin-token-0123456789';
 const bearer = { Authorization: `Bearer ${ADMIN}` };
 /** "Within seconds": generous for a loaded 2-core machine, far below the 30 s credential cache. */
 const CLOSE_WITHIN_MS = 10_000;
 
-describe('deletions and revocations close live sessions on every node and refuse reconnects', () => {
+describeWithKafka('deletions and revocations close live sessions on every node and refuse reconnects', () => {
   const schema = uniqueSchema('revoke');
   let ds: DataSource;
   let nodes: TestNode[] = [];
@@ -65,10 +67,10 @@ describe('deletions and revocations close live sessions on every node and refuse
     const tenant = await newTenant();
     const probes = await Promise.all(nodes.map(async (node) => ({ id: clientIdIn(), node })));
     const clients = await Promise.all(probes.map(async (p) => connectClient(p.node.url, await signature(tenant, p.id))));
-    await eventually(async () => {
+    await waitFor(async () => {
       for (const p of probes) await api().post(`/api/v1/instances/${tenant.id}/clients/${p.id}/kick`).set(bearer);
       return clients.every((c) => !c.connected) || undefined;
-    }, 60_000, 'control commands on both nodes');
+    }, { timeoutMs: 60_000, what: 'control commands on both nodes' });
   }
 
   interface Tenant {

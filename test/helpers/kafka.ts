@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,15 +18,24 @@ export function kafkaBrokers(): string[] | undefined {
   return raw ? raw.split(',').map((b) => b.trim()) : undefined;
 }
 
-/** `describe` when Kafka is there, `describe.skip` when the run was told to go without it. */
-export const describeWithKafka: jest.Describe = kafkaBrokers() ? describe : describe.skip;
+/**
+ * `describe` when Kafka is there; without it (FLEETMQ_TEST_NO_KAFKA=1) the block is reported as
+ * skipped and its body is never run, so it may look up brokers or build fixtures at collection.
+ */
+export const describeWithKafka = (kafkaBrokers()
+  ? describe
+  : (name: string) =>
+      describe.skip(name, () => {
+        it('needs Kafka (FLEETMQ_TEST_NO_KAFKA=1)', () => undefined);
+      })) as (name: string, body: () => void) => void;
 
 /** A quiet kafkajs client for test code (assertions, setup), not the code under test. */
-export function testKafka(brokers: string[] = requireBrokers(), clientId = 'fleetmq-e2e'): Kafka {
+export function testKafka(brokers: string[] = testKafkaBrokers(), clientId = 'fleetmq-e2e'): Kafka {
   return new kafkajs.Kafka({ clientId, brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
 }
 
-function requireBrokers(): string[] {
+/** The test Kafka's brokers; throws outside a Kafka run (specs that need it use describeWithKafka). */
+export function testKafkaBrokers(): string[] {
   const brokers = kafkaBrokers();
   if (!brokers) throw new Error('KAFKA_BROKERS is not set (is test/global-setup.ts running?)');
   return brokers;
@@ -122,34 +132,43 @@ export async function consumeRecords(
   return records;
 }
 
-/** Polls `check` until it returns true (or a truthy value, which is returned). */
-export async function waitFor<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
-  const end = Date.now() + (options.timeoutMs ?? 10_000);
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
-  }
-}
-
 /**
  * A second, private single-node Kafka (its own home folder and port) for fault tests that stop
- * or kill the broker without touching the shared one.
+ * or kill the broker without touching the shared one. A restart keeps the port, so clients
+ * reconnect to the address they know, and the data, so records survive.
  */
 export class PrivateKafka {
   readonly home = mkdtempSync(path.join(tmpdir(), 'fleetmq-kafka-'));
   brokers: string[] = [];
+  private port: string | undefined;
 
   async start(): Promise<string[]> {
     const { stdout } = await run('bash', [path.join(ROOT, 'tools/kafka/start.sh')], {
-      env: { ...process.env, FLEETMQ_KAFKA_HOME: this.home, FLEETMQ_KAFKA_PORT: '', FLEETMQ_KAFKA_HEAP: '384m' },
+      env: { ...process.env, FLEETMQ_KAFKA_HOME: this.home, FLEETMQ_KAFKA_PORT: this.port ?? '', FLEETMQ_KAFKA_HEAP: '384m' },
       timeout: 180_000,
     });
     const brokers = /^KAFKA_BROKERS=(.+)$/m.exec(stdout)?.[1]?.trim();
     if (!brokers) throw new Error(`private Kafka did not start:\n${stdout}`);
     this.brokers = brokers.split(',');
+    this.port = this.brokers[0]!.split(':').pop();
     return this.brokers;
+  }
+
+  /**
+   * A broker that was just formatted answers metadata before its group coordinator is ready;
+   * consumer groups fail with NOT_COORDINATOR until then. Resolves once it answers.
+   */
+  async waitForCoordinator(timeoutMs = 60_000): Promise<void> {
+    const admin = testKafka(this.brokers).admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        () => admin.fetchOffsets({ groupId: 'fleetmq-test-warmup', topics: [] }).then(() => true, () => false),
+        { timeoutMs, intervalMs: 250, what: 'the private broker\'s group coordinator' },
+      );
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Clean shutdown, or SIGKILL with `kill`; data stays for a restart on the same port. */

@@ -14,7 +14,8 @@ import {
   type DownlinkMessage,
   type PresenceEvent,
 } from '#messaging';
-import { consumeRecords, createTopic, deleteTopics, describeWithKafka, kafkaBrokers, testKafka, uniqueName, waitFor } from '../helpers/kafka.js';
+import { consumeRecords, createTopic, deleteTopics, describeWithKafka, kafkaBrokers, testKafka, uniqueName } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 

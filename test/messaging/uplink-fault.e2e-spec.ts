@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { createKafka, producerFactory, UplinkProducer } from '#messaging';
-import { consumeRecords, createTopic, describeWithKafka, PrivateKafka, testKafka, waitFor } from '../helpers/kafka.js';
+import { consumeRecords, createTopic, describeWithKafka, PrivateKafka, testKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -9,6 +10,9 @@ const CLIENTS = ['GID_f@@@a', 'GID_f@@@b', 'GID_f@@@c'];
 // RELIABILITY.md §4.3: with Kafka gone, acknowledgements stop (none is given for a record Kafka
 // does not hold) and resume after it is back; every acknowledged record is in the topic and each
 // client's records keep their order. Runs on a private broker so it can be SIGKILLed.
+/** How long the broker stays dead while records keep coming. */
+const OUTAGE_MS = 2_000;
+
 describeWithKafka('uplink while Kafka is killed and restarted', () => {
   const broker = new PrivateKafka();
   afterAll(async () => broker.destroy(), 60_000);
@@ -48,7 +52,7 @@ describeWithKafka('uplink while Kafka is killed and restarted', () => {
       await broker.stop(true);
       // A response the broker wrote just before it died may still be read a moment later: legit.
       const downFrom = Date.now() + 100;
-      await sleep(2_000); // keep publishing into a dead Kafka
+      await sleep(OUTAGE_MS); // keep publishing into a dead Kafka
       const sentWhileDown = seq;
       const restartFrom = Date.now();
       const acksWhileDown = [...ackedAt.values()].filter((t) => t >= downFrom && t < restartFrom).length;

@@ -7,7 +7,7 @@
 import { SecretBox } from '#auth';
 import { openDataSource } from '#domain/persistence';
 import { FleetSeed, clientIdIn, signatureCredentials } from '../helpers/gateway.js';
-import { waitFor } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { RawSocket, connackReturnCode, connectPacket, sleep } from '../helpers/mqtt.js';
 import { GatewayProcess, PrivatePostgres, RELIABILITY_MASTER_KEY, report, scale } from './harness.js';
 

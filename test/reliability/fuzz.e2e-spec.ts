@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import WebSocket from 'ws';
-import { waitFor } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { connectClient, endAllClients, publish, sleep, subscribe, waitForMessage } from '../helpers/mqtt.js';
 import { GatewayProcess, createTestDatabase, report, runTag, scale } from './harness.js';
 import { multiFieldCase, runCase, structuredCases, type CloseKind, type FuzzCase, type Outcome } from './structured-fuzz.js';

@@ -1,7 +1,8 @@
 // Reliability 2 and 7 — the gateway process itself dies (SIGKILL) or is stopped (SIGTERM)
 // under QoS 1 load, against the shared test Kafka.
 import { UPLINK_TOPIC } from '#messaging';
-import { describeWithKafka, kafkaBrokers, waitFor } from '../helpers/kafka.js';
+import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { sleep } from '../helpers/mqtt.js';
 import { GatewayProcess, QosLoad, auditUplink, createTestDatabase, report, runTag, scale, topicEnds } from './harness.js';
 

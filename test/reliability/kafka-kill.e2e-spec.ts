@@ -5,7 +5,8 @@
 // counted, missing = 0), and no PUBACK is sent while the broker is down (beyond a short grace
 // for acknowledgements already on the wire when it died). The gateway process stays up.
 import { UPLINK_TOPIC } from '#messaging';
-import { PrivateKafka, describeWithKafka, waitFor } from '../helpers/kafka.js';
+import { PrivateKafka, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { sleep } from '../helpers/mqtt.js';
 import { GatewayProcess, QosLoad, auditUplink, createTestDatabase, report, runTag, scale } from './harness.js';
 

@@ -10,7 +10,8 @@ import type { MqttClient } from 'mqtt';
 import { SecretBox } from '#auth';
 import { openDataSource } from '#domain/persistence';
 import { FleetSeed, clientIdIn, signatureCredentials, type Credentials } from '../helpers/gateway.js';
-import { describeWithKafka, kafkaBrokers, waitFor } from '../helpers/kafka.js';
+import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { connackCode, connectClient, endAllClients, publish, sleep, subscribe } from '../helpers/mqtt.js';
 import { GatewayProcess, PrivatePostgres, RELIABILITY_MASTER_KEY, report, scale } from './harness.js';
 

@@ -11,7 +11,7 @@
 import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { STALLED_WRITE_MS } from '../../apps/gateway/src/hooks/authorize-forward.hook.js';
-import { waitFor } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 import { Inbox, RawSocket, connectClient, connectPacket, encode, endAllClients, endClient, publish, subscribe } from '../helpers/mqtt.js';
 import { GatewayProcess, createTestDatabase, report, runTag, scale } from './harness.js';
 

@@ -11,9 +11,11 @@ import { ensureTopics, HEADERS, PRESENCE_TOPIC, UPLINK_TOPIC } from '#messaging'
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { createTenant, openTestDataSource, startNode, testKafka, type TestNode } from '../gateway/kafka-harness.js';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, testKafkaBrokers, unique, waitFor } from './kafka-kit.js';
+import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
-describe('rule router with real devices through the gateway', () => {
+describeWithKafka('rule router with real devices through the gateway', () => {
   const schema = uniqueSchema('rrdev');
   const tag = unique('rrd');
   const telemetry = `${tag}.telemetry`;
@@ -76,9 +78,9 @@ describe('rule router with real devices through the gateway', () => {
       },
     });
     await router.start();
-    await waitFor(() => router.outflowConsumer.joins > 0 && router.statusConsumer.joins > 0, 20_000, 'router joined');
+    await waitFor(() => router.outflowConsumer.joins > 0 && router.statusConsumer.joins > 0, { timeoutMs: 20_000, what: 'router joined' });
     const inflowIds = router.rules.current().inflowRules().map((r) => r.id);
-    await waitFor(() => inflowIds.every((id) => (router.inflowConsumer(id)?.joins ?? 0) > 0), 20_000, 'inflow consumers joined');
+    await waitFor(() => inflowIds.every((id) => (router.inflowConsumer(id)?.joins ?? 0) > 0), { timeoutMs: 20_000, what: 'inflow consumers joined' });
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
   }, 90_000);
@@ -108,11 +110,11 @@ describe('rule router with real devices through the gateway', () => {
 
     // The backend answers the device named by the key, as examples/backend-consumer.mjs does.
     await producer.send({ topic: commands, messages: [{ key: record!.key, value: 'set-interval 30' }] });
-    await waitFor(() => d1.got.find((m) => m.topic === `cmd/p2p/${d1.clientId}`), 15_000, 'P2P command at d1');
+    await waitFor(() => d1.got.find((m) => m.topic === `cmd/p2p/${d1.clientId}`), { timeoutMs: 15_000, what: 'P2P command at d1' });
     expect(d1.got.find((m) => m.topic.startsWith('cmd/p2p/'))?.payload).toBe('set-interval 30');
 
     await producer.send({ topic: broadcast, messages: [{ value: 'firmware 2.1' }] });
-    await waitFor(() => d2.got.some((m) => m.topic === 'cmd/broadcast') && d1.got.some((m) => m.topic === 'cmd/broadcast'), 15_000, 'broadcast at both');
+    await waitFor(() => d2.got.some((m) => m.topic === 'cmd/broadcast') && d1.got.some((m) => m.topic === 'cmd/broadcast'), { timeoutMs: 15_000, what: 'broadcast at both' });
     // d2 never saw d1's P2P command.
     expect(d2.got.map((m) => m.topic)).toEqual(['cmd/broadcast']);
 

@@ -6,7 +6,9 @@ import { InstanceEntity, openDataSource, RuleEntity, TypeOrmRuleCounterRepositor
 import { buildUplinkRecord, createKafka, DOWNLINK_TOPIC, ensureTopics, HEADERS, UPLINK_TOPIC } from '#messaging';
 import { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, testKafkaBrokers, unique, waitFor } from './kafka-kit.js';
+import { Collector, header, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = createLogger('silent');
 const PARTITIONS = 3;
@@ -17,7 +19,10 @@ const PARTITIONS = 3;
  * a router restart, a rebalance between two routers, and when the rule was created (and its
  * topic filled, or even created) while no router ran. Each case has its own topics and rule.
  */
-describe('inflow rules keep every record produced after their creation (real Kafka)', () => {
+/** Separates 'before the rule' from 'after' by more than the producer and database clocks differ. */
+const CLOCK_MARGIN_MS = 1_000;
+
+describeWithKafka('inflow rules keep every record produced after their creation (real Kafka)', () => {
   const schema = uniqueSchema('inflowstart');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}${Math.floor(Math.random() * 1e4)}`;
   const tag = unique('is');
@@ -81,11 +86,10 @@ describe('inflow rules keep every record produced after their creation (real Kaf
           await admin.disconnect();
         }
       },
-      30_000,
-      `committed offsets of ${groupId} on every partition of ${topic}`,
+      { timeoutMs: 30_000, what: `committed offsets of ${groupId} on every partition of ${topic}` },
     );
   const joined = (router: RuleRouter, ruleId: string): Promise<number> =>
-    waitFor(() => router.inflowConsumer(ruleId)?.joins, 30_000, `inflow consumer of ${ruleId} joined`);
+    waitFor(() => router.inflowConsumer(ruleId)?.joins, { timeoutMs: 30_000, what: `inflow consumer of ${ruleId} joined` });
   /** One record on every partition, so partitions that never had one are covered too. */
   const produceEach = async (topic: string, label: string): Promise<string[]> => {
     const values = Array.from({ length: PARTITIONS }, (_, partition) => `${label}-${partition}`);
@@ -96,7 +100,7 @@ describe('inflow rules keep every record produced after their creation (real Kaf
   const delivered = (name: string): string[] =>
     downlink.messages.filter((m) => header(m, HEADERS.topic) === `cmd/${name}`).map((m) => m.value!.toString()).sort();
   const waitDelivered = (name: string, expected: string[]): Promise<string[]> =>
-    waitFor(() => delivered(name).length >= expected.length && delivered(name), 30_000, `${expected.length} records of rule ${name} (have ${delivered(name).join(',')})`);
+    waitFor(() => delivered(name).length >= expected.length && delivered(name), { timeoutMs: 30_000, what: `${expected.length} records of rule ${name} (have ${delivered(name).join(',')})` });
 
   beforeAll(async () => {
     ds = await openDataSource(testDatabaseUrl(), { schema, poolSize: 4 });
@@ -125,7 +129,7 @@ describe('inflow rules keep every record produced after their creation (real Kaf
       await committedEverywhere(`${tag}-in-${ruleId}`, topic);
       await ds.getRepository(RuleEntity).update({ id: ruleId }, { enabled: false });
       await router.rules.reload();
-      await waitFor(() => router.inflowConsumer(ruleId) === undefined, 15_000, 'inflow consumer stopped');
+      await waitFor(() => router.inflowConsumer(ruleId) === undefined, { timeoutMs: 15_000, what: 'inflow consumer stopped' });
       const values = await produceEach(topic, 'while-disabled');
       await ds.getRepository(RuleEntity).update({ id: ruleId }, { enabled: true });
       await router.rules.reload();
@@ -164,14 +168,13 @@ describe('inflow rules keep every record produced after their creation (real Kaf
           const held = [...(a.inflowConsumer(ruleId)?.assigned ?? []), ...(b.inflowConsumer(ruleId)?.assigned ?? [])];
           return held.length === PARTITIONS && (a.inflowConsumer(ruleId)?.assigned.length ?? 0) > 0 && (b.inflowConsumer(ruleId)?.assigned.length ?? 0) > 0;
         },
-        30_000,
-        'partitions shared by both routers',
+        { timeoutMs: 30_000, what: 'partitions shared by both routers' },
       );
       const bJoins = b.inflowConsumer(ruleId)!.joins;
       // a leaves: its partitions move to b, which has never committed on them.
       await stopRouter(a);
       const values = await produceEach(topic, 'during-rebalance');
-      await waitFor(() => (b.inflowConsumer(ruleId)?.joins ?? 0) > bJoins && b.inflowConsumer(ruleId)!.assigned.length === PARTITIONS, 30_000, 'b took every partition');
+      await waitFor(() => (b.inflowConsumer(ruleId)?.joins ?? 0) > bJoins && b.inflowConsumer(ruleId)!.assigned.length === PARTITIONS, { timeoutMs: 30_000, what: 'b took every partition' });
       const after = await produceEach(topic, 'after-rebalance');
       expect(await waitDelivered('rebalance', [...values, ...after])).toEqual([...after, ...values].sort());
     } finally {
@@ -183,7 +186,7 @@ describe('inflow rules keep every record produced after their creation (real Kaf
     const topic = await newTopic('offline');
     const before = await produceEach(topic, 'before-rule');
     // Record timestamps and the rule's created_at come from different clocks (producer, database).
-    await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, CLOCK_MARGIN_MS));
     const ruleId = await addRule('offline', topic);
     const values = await produceEach(topic, 'after-rule');
     // This rule's source topic is created only after the rule, still with no router running.
@@ -200,7 +203,7 @@ describe('inflow rules keep every record produced after their creation (real Kaf
       await joined(router, laterRuleId);
       // Nothing older than the rule, even after the group has settled.
       await produceEach(topic, 'z-marker');
-      await waitFor(() => delivered('offline').length >= 2 * PARTITIONS, 30_000, 'marker records');
+      await waitFor(() => delivered('offline').length >= 2 * PARTITIONS, { timeoutMs: 30_000, what: 'marker records' });
       expect(delivered('offline').filter((v) => before.includes(v))).toEqual([]);
     } finally {
       await stopRouter(router);
@@ -214,7 +217,7 @@ describe('inflow rules keep every record produced after their creation (real Kaf
     const groupId = `${tag}-out`;
     const flows = { outflow: true, status: false, inflow: false };
     const first = await startRouter('out-1', flows, groupId);
-    await waitFor(() => first.outflowConsumer.joins > 0, 30_000, 'outflow group joined');
+    await waitFor(() => first.outflowConsumer.joins > 0, { timeoutMs: 30_000, what: 'outflow group joined' });
     await committedEverywhere(groupId, UPLINK_TOPIC);
     await stopRouter(first);
     const partitions = (await (async () => {

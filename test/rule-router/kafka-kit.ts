@@ -1,31 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-
-/** Brokers of the test Kafka: the jest global setup sets KAFKA_BROKERS; else the tools/kafka broker of this checkout. */
-export function testKafkaBrokers(): string[] {
-  const fromEnv = process.env.KAFKA_BROKERS;
-  if (fromEnv) return fromEnv.split(',');
-  const state = new URL('../../.tools/kafka/state.env', import.meta.url);
-  if (existsSync(state)) {
-    const line = readFileSync(state, 'utf8').split('\n').find((l) => l.startsWith('KAFKA_BROKERS='));
-    if (line) return line.slice('KAFKA_BROKERS='.length).trim().split(',');
-  }
-  throw new Error('no Kafka for tests: set KAFKA_BROKERS or run `bash tools/kafka/start.sh`');
-}
+import { waitFor } from '../helpers/wait.js';
 
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
-
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export const header = (m: KafkaMessage, name: string): string | undefined => {
@@ -34,20 +12,7 @@ export const header = (m: KafkaMessage, name: string): string | undefined => {
   return first === undefined ? undefined : first.toString();
 };
 
-/**
- * Commits the current end offsets of `topic` for a group that has none yet, so the group starts
- * there (admin.resetOffsets commits the logical -1, which a consumer then treats as "no offset").
- */
-export async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-  } finally {
-    await admin.disconnect();
-  }
-}
+export { startGroupAtEnd } from '../../bench/lib/group-offsets.js';
 
 /**
  * A backend consumer group collecting everything of one topic. `fromLatest` commits the current
@@ -99,6 +64,6 @@ export class Collector {
   }
 
   waitForCount(n: number, timeoutMs = 15_000): Promise<KafkaMessage[]> {
-    return waitFor(() => this.messages.length >= n && this.messages, timeoutMs, `${n} records on ${this.topic} (have ${this.messages.length})`);
+    return waitFor(() => this.messages.length >= n && this.messages, { timeoutMs, what: `${n} records on ${this.topic} (have ${this.messages.length})` });
   }
 }

@@ -9,7 +9,9 @@ import { createLogger } from '#config';
 import { InstanceEntity, openDataSource, RuleCounterEntity, RuleEntity } from '#domain/persistence';
 import { buildUplinkRecord, createKafka, DLQ_TOPIC, ensureTopics, HEADERS, INTERNAL_TOPICS, UPLINK_TOPIC } from '#messaging';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, testKafkaBrokers, unique, waitFor } from './kafka-kit.js';
+import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE = path.join(ROOT, 'test/rule-router/fixtures/router-process.mjs');
@@ -46,7 +48,7 @@ class RouterProcess {
   }
 
   async ready(): Promise<void> {
-    await waitFor(() => this.joined !== null || (this.exitCode !== undefined && 'exit'), 60_000, 'router process joined').then((v) => {
+    await waitFor(() => this.joined !== null || (this.exitCode !== undefined && 'exit'), { timeoutMs: 60_000, what: 'router process joined' }).then((v) => {
       if (v === 'exit') throw new Error(`router process exited ${this.exitCode}: ${this.stderr}`);
     });
   }
@@ -60,7 +62,7 @@ class RouterProcess {
   }
 }
 
-describe('rule router processes: crash, restart and scale-out (real Kafka and PostgreSQL)', () => {
+describeWithKafka('rule router processes: crash, restart and scale-out (real Kafka and PostgreSQL)', () => {
   const schema = uniqueSchema('rrproc');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}p${Math.floor(Math.random() * 1e4)}`;
   const tag = unique('rrp');
@@ -152,12 +154,12 @@ describe('rule router processes: crash, restart and scale-out (real Kafka and Po
     const first = spawnRouter(`${tag}-r1`);
     await first.ready();
     const load = produceLoad(`${tag}-k`, 3_000, 1_000);
-    await waitFor(() => out.messages.length >= 800, 20_000, 'routing under way');
+    await waitFor(() => out.messages.length >= 800, { timeoutMs: 20_000, what: 'routing under way' });
     await first.kill('SIGKILL');
     const second = spawnRouter(`${tag}-r2`);
     await second.ready();
     const ids = await load;
-    await waitFor(() => new Set(out.messages.map((m) => header(m, HEADERS.msgId))).size >= ids.length, 60_000, 'every record routed after the restart');
+    await waitFor(() => new Set(out.messages.map((m) => header(m, HEADERS.msgId))).size >= ids.length, { timeoutMs: 60_000, what: 'every record routed after the restart' });
 
     const seen = out.messages.map((m) => header(m, HEADERS.msgId)!);
     const distinct = new Set(seen);
@@ -190,21 +192,19 @@ describe('rule router processes: crash, restart and scale-out (real Kafka and Po
         const b = third.joined?.partitions ?? [];
         return a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === 6 && a.length + b.length === 6;
       },
-      30_000,
-      'both routers assigned',
+      { timeoutMs: 30_000, what: 'both routers assigned' },
     );
     const counters = ds.getRepository(RuleCounterEntity);
     const before = new Map((await counters.findBy({ ruleId: loadRule })).map((r) => [r.routerId, r.routed]));
     const ids = await produceLoad(`${tag}-s`, 600, 2_000);
-    await waitFor(() => new Set(out.messages.map((m) => header(m, HEADERS.msgId))).size >= ids.length, 30_000, 'every record routed');
+    await waitFor(() => new Set(out.messages.map((m) => header(m, HEADERS.msgId))).size >= ids.length, { timeoutMs: 30_000, what: 'every record routed' });
     await waitFor(
       async () => {
         const rows = await counters.findBy({ ruleId: loadRule });
         const delta = (id: string) => (rows.find((r) => r.routerId === id)?.routed ?? 0) - (before.get(id) ?? 0);
         return delta(`${tag}-r2`) > 0 && delta(`${tag}-r3`) > 0 && delta(`${tag}-r2`) + delta(`${tag}-r3`) >= ids.length;
       },
-      10_000,
-      'both routers counted routed records',
+      { timeoutMs: 10_000, what: 'both routers counted routed records' },
     );
   }, 90_000);
 
@@ -227,6 +227,6 @@ describe('rule router processes: crash, restart and scale-out (real Kafka and Po
   it('stops gracefully on SIGTERM (exit 0) and the other router takes every partition', async () => {
     const [, second, third] = children;
     expect(await third!.kill('SIGTERM')).toBe(0);
-    await waitFor(() => second!.joined?.partitions.length === 6, 20_000, 'remaining router owns all partitions');
+    await waitFor(() => second!.joined?.partitions.length === 6, { timeoutMs: 20_000, what: 'remaining router owns all partitions' });
   }, 30_000);
 });

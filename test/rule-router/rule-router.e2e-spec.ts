@@ -26,11 +26,13 @@ import {
 } from '#messaging';
 import { RuleRouter, type RuleRouterOptions } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, testKafkaBrokers, unique, waitFor } from './kafka-kit.js';
+import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
+import { waitFor, quietWindow } from '../helpers/wait.js';
 
 const logger = createLogger('silent');
 
-describe('rule router (real Kafka and PostgreSQL)', () => {
+describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
   const schema = uniqueSchema('rrouter');
   const instanceId = `fmq-${Date.now().toString(36).slice(-6)}${Math.floor(Math.random() * 1e4)}`;
   const tag = unique('rr');
@@ -117,7 +119,7 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
       options,
     });
     await router.start();
-    await waitFor(() => router.outflowConsumer.joins > 0 && router.statusConsumer.joins > 0, 20_000, 'router groups joined');
+    await waitFor(() => router.outflowConsumer.joins > 0 && router.statusConsumer.joins > 0, { timeoutMs: 20_000, what: 'router groups joined' });
   }, 60_000);
 
   afterAll(async () => {
@@ -161,17 +163,17 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
       ts: 1_764_072_000_000,
       msgId: `${tag}-m1`,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'more records than the rules route');
     expect(raw.messages).toHaveLength(2);
     expect(json.messages).toHaveLength(1);
     expect(router.counters.get(rules.raw!)).toEqual({ matched: 2, routed: 2, failed: 0 });
     const totals = () => new TypeOrmRuleRepository(ds).totals(rules.raw!);
-    await waitFor(async () => (await totals()).routed === 2, 5_000, 'counters flushed');
+    await waitFor(async () => (await totals()).routed === 2, { timeoutMs: 5_000, what: 'counters flushed' });
   });
 
   it('creates a missing target topic', async () => {
     await uplink([{ topic: 'new/x', msgId: `${tag}-c1` }]);
-    await waitFor(() => router.counters.get(rules.created!).routed === 1, 15_000, 'routed to a new topic');
+    await waitFor(() => router.counters.get(rules.created!).routed === 1, { timeoutMs: 15_000, what: 'routed to a new topic' });
     const c = await collect(topic('created-by-router'));
     const [m] = await c.waitForCount(1);
     expect(header(m!, HEADERS.msgId)).toBe(`${tag}-c1`);
@@ -184,7 +186,7 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await waitFor(async () => (await admin.listTopics()).includes(target), 10_000, 'target topic created on rule load');
+      await waitFor(async () => (await admin.listTopics()).includes(target), { timeoutMs: 10_000, what: 'target topic created on rule load' });
     } finally {
       await admin.disconnect();
     }
@@ -226,7 +228,7 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
       ['missing-key', 'no key'],
     ]);
     expect(header(dead[0]!, HEADERS.dlqSource)).toMatch(new RegExp(`^${topic('cmd-p2p').replace(/\./g, '\\.')}:\\d+:\\d+$`));
-    await waitFor(() => router.counters.get(rules.all!).failed === 1, 5_000, 'missing header counted');
+    await waitFor(() => router.counters.get(rules.all!).failed === 1, { timeoutMs: 5_000, what: 'missing header counted' });
     expect(router.counters.get(rules.p2p!)).toEqual({ matched: 4, routed: 2, failed: 2 });
   });
 
@@ -256,21 +258,21 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
     await setEnabled('raw', false);
     await setEnabled('p2p', false);
     const t0 = Date.now();
-    await waitFor(() => router.rules.current().get(rules.raw!) === undefined, 5_000, 'disable seen through rules-changed');
+    await waitFor(() => router.rules.current().get(rules.raw!) === undefined, { timeoutMs: 5_000, what: 'disable seen through rules-changed' });
     const disableMs = Date.now() - t0;
-    await waitFor(() => router.inflowConsumer(rules.p2p!) === undefined, 10_000, 'inflow consumer stopped');
+    await waitFor(() => router.inflowConsumer(rules.p2p!) === undefined, { timeoutMs: 10_000, what: 'inflow consumer stopped' });
     await uplink([{ topic: 'telemetry/d1/temp', msgId: `${tag}-d1` }]);
     await json.waitForCount(1);
-    await new Promise((r) => setTimeout(r, 500));
+    await quietWindow(500, 'a record routed by the disabled rule');
     expect(raw.messages).toHaveLength(0);
 
     await setEnabled('raw', true);
     await setEnabled('p2p', true);
-    await waitFor(() => router.rules.current().get(rules.raw!) !== undefined, 5_000, 'enable seen through rules-changed');
+    await waitFor(() => router.rules.current().get(rules.raw!) !== undefined, { timeoutMs: 5_000, what: 'enable seen through rules-changed' });
     await uplink([{ topic: 'telemetry/d1/temp', msgId: `${tag}-d2` }]);
     const [back] = await raw.waitForCount(1);
     expect(header(back!, HEADERS.msgId)).toBe(`${tag}-d2`);
-    await waitFor(() => router.inflowConsumer(rules.p2p!)?.joins, 15_000, 'inflow consumer restarted');
+    await waitFor(() => router.inflowConsumer(rules.p2p!)?.joins, { timeoutMs: 15_000, what: 'inflow consumer restarted' });
     expect(disableMs).toBeLessThan(2_000);
   });
 
@@ -297,7 +299,7 @@ describe('rule router (real Kafka and PostgreSQL)', () => {
     await raw.waitForCount(1);
     await uplink([{ topic: 'telemetry/dup', msgId: `${tag}-dup` }, { topic: 'telemetry/after', msgId: `${tag}-after` }]);
     await raw.waitForCount(2);
-    await new Promise((r) => setTimeout(r, 300));
+    await quietWindow(300, 'the duplicate routed a second time');
     expect(raw.messages.map((m) => header(m, HEADERS.msgId))).toEqual([`${tag}-dup`, `${tag}-after`]);
     expect(router.counters.get(rules.raw!)).toEqual({ matched: before.matched + 3, routed: before.routed + 2, failed: 0 });
     const metric = await router.metrics.duplicates.get();

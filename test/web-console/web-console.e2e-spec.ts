@@ -5,7 +5,8 @@ import { computeSignature } from '#auth';
 import { launchChromium } from '../helpers/browser.js';
 import { startFleetMq, type FleetMqProcess } from '../helpers/fleetmq-process.js';
 import { UPLINK_TOPIC } from '#messaging';
-import { consumeRecords, createTopic, deleteTopics, endOffsets, waitFor } from '../helpers/kafka.js';
+import { consumeRecords, createTopic, deleteTopics, endOffsets } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The web console in a real Chromium against the real all-in-one process (embedded PostgreSQL,
 // the test Kafka, the rule router): what an operator does after `npm start`.

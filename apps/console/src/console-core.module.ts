@@ -1,33 +1,11 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { parseMasterKey, SecretBox } from '#auth';
 import { createLogger } from '#config';
-import {
-  AccessKeyRepository, ClientSessionRepository, DatabaseHealth, DeviceCredentialRepository, GatewayNodeRepository,
-  GroupRepository, InstanceRepository, InstanceTrafficRepository, ParentTopicRepository, RuleRepository, TokenRepository,
-  TypeOrmAccessKeyRepository, TypeOrmClientSessionRepository, TypeOrmDatabaseHealth, TypeOrmDeviceCredentialRepository,
-  TypeOrmGatewayNodeRepository, TypeOrmGroupRepository, TypeOrmInstanceRepository, TypeOrmInstanceTrafficRepository,
-  TypeOrmParentTopicRepository, TypeOrmRuleRepository, TypeOrmTokenRepository,
-} from '#domain/persistence';
-import type { DataSource } from 'typeorm';
+import { CONSOLE_REPOSITORIES, type DataSource } from '#domain/persistence';
 import type { ConsoleOptions } from './console.options.js';
 import { ADMIN_TOKEN, CONSOLE_CONFIG, CONSOLE_LOGGER, DATA_SOURCE, READINESS_CHECKS } from './console.tokens.js';
 import { ConsoleMessaging } from './messaging/console-messaging.js';
 import { ControlPublisher } from './messaging/control.publisher.js';
-
-/** Each abstract repository (the DI token) and its TypeORM implementation. */
-const REPOSITORIES: Array<[abstract new () => unknown, new (ds: DataSource) => unknown]> = [
-  [InstanceRepository, TypeOrmInstanceRepository],
-  [ParentTopicRepository, TypeOrmParentTopicRepository],
-  [GroupRepository, TypeOrmGroupRepository],
-  [AccessKeyRepository, TypeOrmAccessKeyRepository],
-  [TokenRepository, TypeOrmTokenRepository],
-  [DeviceCredentialRepository, TypeOrmDeviceCredentialRepository],
-  [RuleRepository, TypeOrmRuleRepository],
-  [ClientSessionRepository, TypeOrmClientSessionRepository],
-  [InstanceTrafficRepository, TypeOrmInstanceTrafficRepository],
-  [GatewayNodeRepository, TypeOrmGatewayNodeRepository],
-  [DatabaseHealth, TypeOrmDatabaseHealth],
-];
 
 const SHUTDOWN = Symbol('CONSOLE_SHUTDOWN');
 
@@ -62,9 +40,9 @@ export class ConsoleCoreModule {
       ControlPublisher,
       { provide: SHUTDOWN, useValue: options.onShutdown ?? null },
       ShutdownHook,
-      ...REPOSITORIES.map(([token, impl]): Provider => ({
+      ...CONSOLE_REPOSITORIES.map(({ token, create }): Provider => ({
         provide: token,
-        useFactory: (ds: DataSource) => new impl(ds),
+        useFactory: (ds: DataSource) => create(ds),
         inject: [DATA_SOURCE],
       })),
     ];

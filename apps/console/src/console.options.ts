@@ -1,5 +1,5 @@
 import type { DependencyCheck, FleetMqConfig, Logger } from '#config';
-import type { DataSource } from 'typeorm';
+import type { DataSource } from '#domain/persistence';
 import type { ConsoleMessaging } from './messaging/console-messaging.js';
 
 /** What the all-in-one entry, the standalone main.ts and the tests hand to the console. */

@@ -14,8 +14,7 @@ import {
 } from '#domain/persistence';
 import { createKafka, createMessaging } from '#messaging';
 import { createConsoleApp, startConsoleMessaging } from '../../console/src/index.js';
-import { KafkaBridge } from '../../gateway/src/bridge/kafka-bridge.js';
-import { createGateway } from '../../gateway/src/index.js';
+import { KafkaBridge, createGateway } from '../../gateway/src/index.js';
 import { RuleRouter, routerOptionsFrom } from '../../rule-router/src/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startEmbeddedDatabase } from './embedded-database.js';

@@ -1,6 +1,9 @@
-// Public surface of the gateway core for the bridge (./bridge) and the all-in-one process.
+// Public surface of the gateway core for the bridge (./bridge) and of the gateway app for the
+// all-in-one process, which imports nothing else of it (tools/boundaries).
 export * from './gateway.ports.js';
 export { Gateway, createGateway } from './gateway.js';
 export type { GatewayOptions } from './gateway.js';
 export { GatewayModule, GatewayLifecycle, GATEWAY_OPTIONS } from './gateway.module.js';
 export type { GatewayModuleAsyncOptions } from './gateway.module.js';
+export { KafkaBridge } from './bridge/kafka-bridge.js';
+export type { KafkaBridgeOptions } from './bridge/kafka-bridge.js';

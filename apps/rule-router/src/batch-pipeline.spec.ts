@@ -1,8 +1,7 @@
-import type { EachBatchPayload, KafkaMessage, ProducerBatch } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger } from '#config';
 import { RuleCounterRepository, type RuleCounterTotals } from '#domain/persistence';
-import { createBackoff, DLQ_TOPIC, HEADERS, type ProducerLike } from '#messaging';
+import { createBackoff, DLQ_TOPIC, HEADERS, type ConsumedBatch, type ConsumedRecord, type ProducerLike } from '#messaging';
 import { BatchPipeline, DLQ_RULE_HEADER, type Planner } from './batch-pipeline.js';
 import { RouterProducer } from './produce.js';
 import { RuleCounters } from './rule-counters.js';
@@ -22,7 +21,7 @@ type Behaviour = 'ack' | Error | Promise<void>;
 /** sendBatch answers from a script: ack, throw, or wait for a promise the test settles. */
 class ScriptedProducer {
   readonly script: Behaviour[] = [];
-  readonly batches: ProducerBatch[] = [];
+  readonly batches: Array<Parameters<ProducerLike['sendBatch']>[0]> = [];
   readonly factory = (): ProducerLike => ({
     connect: async () => {},
     disconnect: async () => {},
@@ -38,8 +37,8 @@ class ScriptedProducer {
 
 const protocolError = (type: string): Error => Object.assign(new Error(type), { name: 'KafkaJSProtocolError', retriable: false, type });
 
-const record = (offset: number, value = `v${offset}`): KafkaMessage =>
-  ({ offset: String(offset), key: Buffer.from('k'), value: Buffer.from(value), headers: { [HEADERS.msgId]: `m${offset}` }, timestamp: '0', attributes: 0 }) as KafkaMessage;
+const record = (offset: number, value = `v${offset}`): ConsumedRecord =>
+  ({ offset: String(offset), key: Buffer.from('k'), value: Buffer.from(value), headers: { [HEADERS.msgId]: `m${offset}` }, timestamp: '0' });
 
 function setup(options: { chunkSize?: number; unavailable?: string[]; stopping?: () => number | null } = {}) {
   const kafka = new ScriptedProducer();
@@ -60,7 +59,7 @@ function setup(options: { chunkSize?: number; unavailable?: string[]; stopping?:
     stopping: options.stopping ?? (() => null),
   });
   const resolved: string[] = [];
-  const payload = (messages: KafkaMessage[]): EachBatchPayload =>
+  const payload = (messages: ConsumedRecord[]): ConsumedBatch =>
     ({
       batch: { topic: 'fleetmq.uplink', partition: 3, messages },
       resolveOffset: (offset: string) => resolved.push(offset),
@@ -68,7 +67,7 @@ function setup(options: { chunkSize?: number; unavailable?: string[]; stopping?:
       heartbeat: async () => {},
       isRunning: () => true,
       isStale: () => false,
-    }) as unknown as EachBatchPayload;
+    }) as unknown as ConsumedBatch;
   return { kafka, metrics, counters, pipeline, resolved, payload, seen };
 }
 

@@ -1,5 +1,4 @@
-import type { Batch, EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
-import { buildDlqRecord, DLQ_TOPIC, type RecordOrigin } from '#messaging';
+import { buildDlqRecord, DLQ_TOPIC, type ConsumedBatch, type ConsumedRecord, type ProducedRecord, type RecordOrigin } from '#messaging';
 import type { RuleCounters } from './rule-counters.js';
 import type { Flow, RouterMetrics } from './router-metrics.js';
 import { TopicBatches, type ProduceContext, type RouterProducer } from './produce.js';
@@ -10,7 +9,7 @@ import type { TopicProvisioner } from './topic-provisioner.js';
 export interface Route {
   ruleId: string;
   topic: string;
-  message: Message;
+  message: ProducedRecord;
   /** Marks (rule, msgId) as routed once acknowledged (duplicate detection). */
   msgId?: string;
   /** Gateway timestamp, for the latency histogram. */
@@ -25,7 +24,7 @@ export type Plan =
   /** The rule this consumer serves is gone: stop before this record, leave it uncommitted. */
   | { kind: 'halt' };
 
-export type Planner = (message: KafkaMessage, origin: RecordOrigin) => Plan;
+export type Planner = (message: ConsumedRecord, origin: RecordOrigin) => Plan;
 
 export interface PipelineDeps {
   flow: Flow;
@@ -57,13 +56,19 @@ export type DlqReason =
   | 'invalid-target-client';
 
 interface DlqEntry {
-  message: KafkaMessage;
+  message: ConsumedRecord;
   reason: DlqReason;
   detail: string;
   ruleId?: string;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a halted pipeline waits before its batch is fetched again (keeps it from spinning). */
+const HALTED_PAUSE_MS = 100;
+/** Waits between topic checks while Kafka cannot tell whether a target exists: doubling from the first to the longest. */
+const TOPIC_CHECK_FIRST_WAIT_MS = 100;
+const TOPIC_CHECK_LONGEST_WAIT_MS = 2_000;
 
 const NO_TOPICS: ReadonlySet<string> = new Set();
 
@@ -76,7 +81,7 @@ const NO_TOPICS: ReadonlySet<string> = new Set();
 export class BatchPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async run(payload: EachBatchPayload, planner: Planner): Promise<void> {
+  async run(payload: ConsumedBatch, planner: Planner): Promise<void> {
     const { batch } = payload;
     const ctx: ProduceContext = {
       abandon: () => {
@@ -93,7 +98,7 @@ export class BatchPipeline {
       const done = await this.chunk(batch, chunk, planner, ctx);
       // Unresolved records are fetched again (kafkajs fetches from the last resolved offset);
       // a short pause keeps a halted consumer from spinning until it is stopped.
-      if (done === null) return void (await pause(100));
+      if (done === null) return void (await pause(HALTED_PAUSE_MS));
       payload.resolveOffset(done);
       await payload.commitOffsetsIfNecessary();
       await payload.heartbeat();
@@ -101,11 +106,11 @@ export class BatchPipeline {
   }
 
   /** Returns the offset to resolve, or null when nothing may be resolved. */
-  private async chunk(batch: Batch, messages: KafkaMessage[], planner: Planner, ctx: ProduceContext): Promise<string | null> {
+  private async chunk(batch: ConsumedBatch['batch'], messages: ConsumedRecord[], planner: Planner, ctx: ProduceContext): Promise<string | null> {
     const { flow, counters, metrics } = this.deps;
-    const origin = (m: KafkaMessage): RecordOrigin => ({ topic: batch.topic, partition: batch.partition, offset: m.offset });
+    const origin = (m: ConsumedRecord): RecordOrigin => ({ topic: batch.topic, partition: batch.partition, offset: m.offset });
     const routes: Route[] = [];
-    const owners = new Map<Route, KafkaMessage>();
+    const owners = new Map<Route, ConsumedRecord>();
     const dlq: DlqEntry[] = [];
     let last: string | null = null;
     for (const message of messages) {
@@ -180,13 +185,13 @@ export class BatchPipeline {
         return await this.deps.provisioner.unavailable(targets);
       } catch {
         if (ctx.abandon()) return null;
-        await pause(Math.min(2_000, 100 * 2 ** attempt));
+        await pause(Math.min(TOPIC_CHECK_LONGEST_WAIT_MS, TOPIC_CHECK_FIRST_WAIT_MS * 2 ** attempt));
         await ctx.heartbeat().catch(() => undefined);
       }
     }
   }
 
-  private dlqMessage(batch: Batch, entry: DlqEntry): Message {
+  private dlqMessage(batch: ConsumedBatch['batch'], entry: DlqEntry): ProducedRecord {
     const { message } = entry;
     const record = buildDlqRecord(message, { topic: batch.topic, partition: batch.partition, offset: message.offset }, entry.reason);
     record.headers[DLQ_DETAIL_HEADER] = entry.detail;

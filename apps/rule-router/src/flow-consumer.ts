@@ -1,6 +1,5 @@
-import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '#config';
-import { createRetry } from '#messaging';
+import { createRetry, type GroupMember, type KafkaClient, type TopicAdmin } from '#messaging';
 import type { BatchPipeline, Planner } from './batch-pipeline.js';
 import { uncommittedStarts } from './group-start.js';
 
@@ -49,15 +48,15 @@ const startRetry = createRetry({ retries: 8, initialMs: 200, maxMs: 5_000 });
  * to the first record at or after `startAt`.
  */
 export class FlowConsumer {
-  private consumer: Consumer | null = null;
+  private consumer: GroupMember | null = null;
   /** Partitions assigned at the last group join (empty before the first join). */
   assigned: number[] = [];
   joins = 0;
   private closed = false;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly admin: Admin,
+    private readonly kafka: KafkaClient,
+    private readonly admin: TopicAdmin,
     private readonly options: FlowConsumerOptions,
     private readonly pipeline: BatchPipeline,
     private readonly planner: Planner,
@@ -66,28 +65,31 @@ export class FlowConsumer {
 
   async start(): Promise<void> {
     const { groupId, topic, startAt, tuning } = this.options;
-    const consumer = this.kafka.consumer({
-      groupId,
-      sessionTimeout: tuning.sessionTimeout,
-      heartbeatInterval: tuning.heartbeatInterval,
-      rebalanceTimeout: tuning.rebalanceTimeout,
-      maxWaitTimeInMs: tuning.maxWaitTimeInMs,
-      allowAutoTopicCreation: false,
-    });
+    const consumer: GroupMember = this.kafka.groupMember(
+      {
+        groupId,
+        sessionTimeout: tuning.sessionTimeout,
+        heartbeatInterval: tuning.heartbeatInterval,
+        rebalanceTimeout: tuning.rebalanceTimeout,
+        maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+      },
+      {
+        joined: (assignment) => {
+          this.assigned = assignment[topic] ?? [];
+          this.joins++;
+          this.logger.info({ groupId, topic, partitions: this.assigned }, 'consumer group joined');
+          if (startAt !== undefined && this.assigned.length > 0) this.holdUntilStarted(consumer, this.joins, this.assigned, startAt);
+        },
+        crashed: (err, restart) => {
+          this.logger.error({ groupId, topic, err, restart }, 'consumer crashed');
+        },
+      },
+    );
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.assigned = e.payload.memberAssignment[topic] ?? [];
-      this.joins++;
-      this.logger.info({ groupId, topic, partitions: this.assigned }, 'consumer group joined');
-      if (startAt !== undefined && this.assigned.length > 0) this.holdUntilStarted(consumer, this.joins, this.assigned, startAt);
-    });
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.logger.error({ groupId, topic, err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    });
     await consumer.connect();
     // With startAt, the reset policy only matters until the seek below lands: 'latest' then
     // costs at most a few redelivered records, 'earliest' could route the whole history.
-    await consumer.subscribe({ topics: [topic], fromBeginning: startAt === undefined });
+    await consumer.subscribe(topic, startAt === undefined);
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -97,7 +99,7 @@ export class FlowConsumer {
   }
 
   /** Pauses the partitions of one join until their start is known and sought; a later join takes over. */
-  private holdUntilStarted(consumer: Consumer, join: number, partitions: number[], startAt: number): void {
+  private holdUntilStarted(consumer: GroupMember, join: number, partitions: number[], startAt: number): void {
     const { groupId, topic } = this.options;
     const current = (): boolean => this.consumer === consumer && this.joins === join;
     consumer.pause([{ topic, partitions }]);

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from '#messaging';
 import { uncommittedStarts } from './group-start.js';
 
 /** The two admin calls uncommittedStarts makes, answering from tables. */
@@ -14,7 +14,7 @@ function fakeAdmin(committed: Array<{ partition: number; offset: string }>, byTi
       return byTime;
     },
   };
-  return { admin: admin as unknown as Admin, calls };
+  return { admin: admin as unknown as TopicAdmin, calls };
 }
 
 describe('uncommittedStarts', () => {

@@ -1,19 +1,16 @@
-import type { Admin } from 'kafkajs';
+import type { PartitionOffset, TopicAdmin } from '#messaging';
 
 /** kafkajs reports a partition without a committed offset as -1. */
 const NO_OFFSET = '-1';
 
-export interface PartitionStart {
-  partition: number;
-  offset: string;
-}
+export type PartitionStart = PartitionOffset;
 
 /**
  * Where `groupId` must start on those of `partitions` (of `topic`) where it has no committed
  * offset: the first record produced at or after `startAt` (ms since epoch), or the partition's
  * end when there is none yet. Partitions with a committed offset are left out.
  */
-export async function uncommittedStarts(admin: Admin, groupId: string, topic: string, partitions: readonly number[], startAt: number): Promise<PartitionStart[]> {
+export async function uncommittedStarts(admin: Pick<TopicAdmin, 'fetchOffsets' | 'fetchTopicOffsetsByTimestamp'>, groupId: string, topic: string, partitions: readonly number[], startAt: number): Promise<PartitionStart[]> {
   if (partitions.length === 0) return [];
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const known = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));

@@ -1,7 +1,6 @@
 // What other apps (the all-in-one entry) and tests use of the rule router.
 export { RuleRouter, DEFAULT_ROUTER_OPTIONS } from './rule-router.js';
 export type { RuleRouterDeps, RuleRouterOptions } from './rule-router.js';
-export { RuleRouterModule } from './rule-router.module.js';
 export { routerIdFrom, routerOptionsFrom } from './rule-router.config.js';
 export { startOpsServer } from './http-server.js';
 export { DEFAULT_TUNING } from './flow-consumer.js';

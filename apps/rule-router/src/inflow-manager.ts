@@ -1,6 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '#config';
 import type { RuleSet } from '#domain';
+import type { KafkaClient, TopicAdmin } from '#messaging';
 import type { BatchPipeline } from './batch-pipeline.js';
 import { FlowConsumer, type ConsumerTuning } from './flow-consumer.js';
 import { inflowPlanner, type PlannerContext } from './planners.js';
@@ -34,8 +34,8 @@ export class InflowManager {
   private stopped = false;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly admin: Admin,
+    private readonly kafka: KafkaClient,
+    private readonly admin: TopicAdmin,
     private readonly pipeline: BatchPipeline,
     private readonly planner: PlannerContext,
     private readonly provisioner: TopicProvisioner,

@@ -1,4 +1,3 @@
-import type { KafkaMessage } from 'kafkajs';
 import {
   downlinkDestination,
   outflowKey,
@@ -10,7 +9,7 @@ import {
   type RuleSet,
   type TopicTemplate,
 } from '#domain';
-import { buildDownlinkRecord, DOWNLINK_TOPIC, HEADERS, headerText, keyText, newMessageId, parsePresenceRecord, parseUplinkRecord } from '#messaging';
+import { buildDownlinkRecord, DOWNLINK_TOPIC, HEADERS, headerText, keyText, newMessageId, parsePresenceRecord, parseUplinkRecord, type ConsumedRecord } from '#messaging';
 import type { Plan, Planner, Route } from './batch-pipeline.js';
 import type { RuleCounters } from './rule-counters.js';
 import type { SeenSet } from './seen-set.js';
@@ -27,7 +26,7 @@ export interface PlannerContext {
 
 /** fleetmq.uplink -> every matching enabled outflow rule of the record's instance. */
 export function outflowPlanner(ctx: PlannerContext): Planner {
-  return (message: KafkaMessage): Plan => {
+  return (message: ConsumedRecord): Plan => {
     const parsed = parseUplinkRecord(message);
     if (!parsed.ok) return { kind: 'dlq', reason: 'invalid-record', detail: parsed.error.reason };
     const up = parsed.value;
@@ -56,7 +55,7 @@ export function outflowPlanner(ctx: PlannerContext): Planner {
 
 /** fleetmq.presence -> every enabled status rule of the event's instance whose group filter admits the client. */
 export function statusPlanner(ctx: PlannerContext): Planner {
-  return (message: KafkaMessage): Plan => {
+  return (message: ConsumedRecord): Plan => {
     const parsed = parsePresenceRecord(message);
     if (!parsed.ok) return { kind: 'dlq', reason: 'invalid-record', detail: parsed.error.reason };
     const event = parsed.value;
@@ -79,7 +78,7 @@ export function statusPlanner(ctx: PlannerContext): Planner {
 }
 
 /** Header values as text, for `${header.NAME}`. */
-function headerMap(message: KafkaMessage): Record<string, string | undefined> {
+function headerMap(message: ConsumedRecord): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const name of Object.keys(message.headers ?? {})) out[name] = headerText(message.headers, name);
   return out;
@@ -91,7 +90,7 @@ function headerMap(message: KafkaMessage): Record<string, string | undefined> {
  */
 export function inflowPlanner(ctx: PlannerContext, ruleId: string): Planner {
   let cached: { rule: InflowRule; template: TopicTemplate } | null = null;
-  return (message: KafkaMessage): Plan => {
+  return (message: ConsumedRecord): Plan => {
     const rule = ctx.rules().get(ruleId);
     if (rule === undefined || rule.kind !== 'inflow' || !rule.enabled) return { kind: 'halt' };
     if (cached?.rule !== rule) {

@@ -1,5 +1,4 @@
-import type { Message, TopicMessages } from 'kafkajs';
-import { createBackoff, type BackoffPolicy, type ProducerFactory, type ProducerLike } from '#messaging';
+import { createBackoff, type BackoffPolicy, type ProducedRecord, type ProducerFactory, type ProducerLike, type TopicRecords } from '#messaging';
 
 /** What a produce loop consults while it waits for Kafka. */
 export interface ProduceContext {
@@ -29,6 +28,9 @@ export function isPermanentProduceError(error: unknown): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Retry waits of a send Kafka did not acknowledge (jittered, doubling). */
+const PRODUCE_RETRY_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const;
+
 /**
  * Sends with acks=all and retries transient failures until acknowledged or abandoned. A record
  * acknowledged is never reported as failed; a batch that fails permanently is split per topic
@@ -44,7 +46,7 @@ export class RouterProducer {
     private readonly onRetry: () => void,
     backoff?: BackoffPolicy,
   ) {
-    this.backoff = backoff ?? createBackoff({ initialMs: 100, maxMs: 2_000 });
+    this.backoff = backoff ?? createBackoff(PRODUCE_RETRY_BACKOFF);
   }
 
   async start(): Promise<void> {
@@ -82,7 +84,7 @@ export class RouterProducer {
     void producer.disconnect().catch(() => undefined);
   }
 
-  async send(batches: TopicMessages[], ctx: ProduceContext): Promise<ProduceOutcome> {
+  async send(batches: TopicRecords[], ctx: ProduceContext): Promise<ProduceOutcome> {
     const rejected = new Map<string, Error>();
     if (batches.length === 0) return { kind: 'acknowledged', rejected };
     const all = await this.attempt(batches, ctx);
@@ -101,7 +103,7 @@ export class RouterProducer {
   }
 
   /** null = acknowledged; an Error = permanently refused. */
-  private async attempt(batches: TopicMessages[], ctx: ProduceContext): Promise<Error | null | 'abandoned'> {
+  private async attempt(batches: TopicRecords[], ctx: ProduceContext): Promise<Error | null | 'abandoned'> {
     for (let attempt = 0; ; attempt++) {
       let producer: ProducerLike | null = null;
       try {
@@ -123,9 +125,9 @@ export class RouterProducer {
 
 /** Groups messages by topic, keeping their order within each topic. */
 export class TopicBatches {
-  private readonly byTopic = new Map<string, Message[]>();
+  private readonly byTopic = new Map<string, ProducedRecord[]>();
 
-  add(topic: string, message: Message): void {
+  add(topic: string, message: ProducedRecord): void {
     const list = this.byTopic.get(topic);
     if (list === undefined) this.byTopic.set(topic, [message]);
     else list.push(message);
@@ -135,7 +137,7 @@ export class TopicBatches {
     return this.byTopic.size;
   }
 
-  toArray(): TopicMessages[] {
+  toArray(): TopicRecords[] {
     return [...this.byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
 }

@@ -1,4 +1,3 @@
-import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '#config';
 import { DEFAULT_MAX_TOPIC_LENGTH, type RuleSet } from '#domain';
@@ -7,10 +6,14 @@ import {
   DLQ_TOPIC,
   DOWNLINK_TOPIC,
   ensureTopics,
+  kafkaClient,
   PRESENCE_TOPIC,
   UPLINK_TOPIC,
   type ControlChannel,
+  type Kafka,
+  type KafkaClient,
   type ProducerFactory,
+  type TopicAdmin,
 } from '#messaging';
 import { BatchPipeline } from './batch-pipeline.js';
 import { DEFAULT_TUNING, FlowConsumer, type ConsumerTuning } from './flow-consumer.js';
@@ -73,23 +76,8 @@ export const DEFAULT_ROUTER_OPTIONS: Omit<RuleRouterOptions, 'routerId'> = {
   flows: { outflow: true, inflow: true, status: true },
 };
 
-/**
- * Like #messaging's producers (acks=all, no idempotence: kafkajs#598), but with one request in
- * flight per concurrently handled partition instead of one in all: order only matters per source
- * partition, whose pipeline never has two sends outstanding, so partitions need not queue behind
- * each other's round trips.
- */
-function routerProducers(kafka: Kafka, inFlight: number): ProducerFactory {
-  return () =>
-    kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: false,
-      maxInFlightRequests: Math.max(1, inFlight),
-      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 2 },
-    });
-}
-
 export interface RuleRouterDeps {
+  /** A client from createKafka; the router uses it through the #messaging ports (kafkaClient). */
   kafka: Kafka;
   ruleSource: RuleSourceRepository;
   ruleCounters: RuleCounterRepository;
@@ -105,7 +93,7 @@ export interface RuleRouterDeps {
 /**
  * The rule router: outflow (fleetmq.uplink -> backend topics), inflow (backend topics ->
  * fleetmq.downlink) and status (fleetmq.presence -> backend topics), with rules reloaded live.
- * Runs standalone (main.ts) or inside the all-in-one process (RuleRouterModule).
+ * Runs standalone (main.ts) or inside the all-in-one process (apps/fleetmq, constructed directly).
  */
 export class RuleRouter {
   readonly options: RuleRouterOptions;
@@ -114,7 +102,7 @@ export class RuleRouter {
   readonly metrics: RouterMetrics;
   readonly seen: SeenSet;
   private readonly logger: Logger;
-  private readonly admin: Admin;
+  private readonly admin: TopicAdmin;
   private readonly producer: RouterProducer;
   private readonly provisioner: TopicProvisioner;
   private readonly inflow: InflowManager;
@@ -131,7 +119,8 @@ export class RuleRouter {
     this.rules = new RuleRegistry(deps.ruleSource, this.logger, { maxTopicLength: o.maxTopicLength });
     this.counters = new RuleCounters(deps.ruleCounters, o.routerId, this.logger);
     this.seen = new SeenSet(o.seenCapacity);
-    this.admin = deps.kafka.admin();
+    const kafka: KafkaClient = kafkaClient(deps.kafka);
+    this.admin = kafka.admin();
     this.provisioner = new TopicProvisioner(
       this.admin,
       { create: o.createTopics, partitions: o.partitions, replicationFactor: o.replicationFactor, recheckMs: o.rulesPollMs },
@@ -150,7 +139,11 @@ export class RuleRouter {
         stopping: () => this.stoppingSince,
       });
     const retries = this.metrics.produceRetries;
-    this.producer = new RouterProducer(deps.producers ?? routerProducers(deps.kafka, o.tuning.partitionsConsumedConcurrently), () => retries.inc());
+    // One request in flight per concurrently handled partition: order only matters per source
+    // partition, whose pipeline never has two sends outstanding, so partitions need not queue
+    // behind each other's round trips.
+    const producers = deps.producers ?? kafka.producers({ maxInFlightRequests: o.tuning.partitionsConsumedConcurrently });
+    this.producer = new RouterProducer(producers, () => retries.inc());
     const planner = (flow: Flow, seen?: SeenSet): PlannerContext => ({
       rules: () => this.rules.current(),
       counters: this.counters,
@@ -160,7 +153,7 @@ export class RuleRouter {
     });
     const startAt = o.fromBeginning ? undefined : Date.now();
     this.outflowConsumer = new FlowConsumer(
-      deps.kafka,
+      kafka,
       this.admin,
       { groupId: o.outflowGroupId, topic: UPLINK_TOPIC, startAt, tuning: o.tuning },
       pipeline('outflow', this.seen),
@@ -168,7 +161,7 @@ export class RuleRouter {
       this.logger,
     );
     this.statusConsumer = new FlowConsumer(
-      deps.kafka,
+      kafka,
       this.admin,
       { groupId: o.statusGroupId, topic: PRESENCE_TOPIC, startAt, tuning: o.tuning },
       pipeline('status'),
@@ -176,7 +169,7 @@ export class RuleRouter {
       this.logger,
     );
     this.inflow = new InflowManager(
-      deps.kafka,
+      kafka,
       this.admin,
       pipeline('inflow'),
       planner('inflow'),

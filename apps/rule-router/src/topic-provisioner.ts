@@ -1,5 +1,5 @@
-import type { Admin } from 'kafkajs';
 import type { Logger } from '#config';
+import type { TopicAdmin } from '#messaging';
 
 export interface ProvisionerOptions {
   /** FLEETMQ_KAFKA_CREATE_TOPICS: create a missing target topic, else report it unknown. */
@@ -19,7 +19,7 @@ export class TopicProvisioner {
   private readonly missingUntil = new Map<string, number>();
 
   constructor(
-    private readonly admin: Admin,
+    private readonly admin: TopicAdmin,
     private readonly options: ProvisionerOptions,
     private readonly logger: Logger,
   ) {}

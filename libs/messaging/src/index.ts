@@ -40,7 +40,21 @@ export type {
   ControlChannel,
   ControlHandler,
   Messaging,
+  ConsumedRecord,
+  ProducedRecord,
+  TopicRecords,
+  TopicPartitions,
+  ConsumedBatch,
+  GroupMember,
+  GroupMemberEvents,
+  GroupMemberOptions,
+  PartitionOffset,
+  TopicAdmin,
+  KafkaClient,
 } from './ports.js';
+export { kafkaClient } from './kafka/kafka-client.js';
+// The kafkajs client createKafka returns, handed through apps as an opaque value (adapted by kafkaClient).
+export type { Kafka } from 'kafkajs';
 export { createKafka, kafkaLogCreator, producerFactory, ensureTopics } from './kafka/kafka-factory.js';
 export type { KafkaClientOptions } from './kafka/kafka-factory.js';
 export type { ProducerLike, ProducerFactory } from './kafka/producer-like.js';

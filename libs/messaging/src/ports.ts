@@ -1,3 +1,5 @@
+import type { IncomingRecord, RecordHeaders } from './codec/record.js';
+import type { ProducerFactory } from './kafka/producer-like.js';
 import type { ProducerEvent } from './messaging.events.js';
 import type { ControlCommand, Done, DownlinkInput, DownlinkMessage, PresenceEvent, UplinkMessage } from './types.js';
 
@@ -88,4 +90,107 @@ export interface Messaging {
   control(role?: string): ControlChannel;
   /** Each call is a new consumer (group `fleetmq-gateway-<nodeId>`): one per gateway node. */
   downlinkSource(): DownlinkSource;
+}
+
+// Consumer groups and topic administration for the rule router, which reads and writes Kafka
+// topics of its own. kafka/kafka-client.ts adapts a kafkajs client to these; the shapes are
+// structurally kafkajs's, so records and batches pass through without copies.
+
+/** A record as fetched from a partition. */
+export interface ConsumedRecord extends IncomingRecord {
+  key: Buffer | null;
+  offset: string;
+  /** Milliseconds since epoch, as text. */
+  timestamp: string;
+}
+
+/** A record to produce; without `partition`, the key picks it (murmur2, as Java clients). */
+export interface ProducedRecord {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: RecordHeaders;
+  partition?: number;
+}
+
+export interface TopicRecords {
+  topic: string;
+  messages: ProducedRecord[];
+}
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+/** One fetched batch of one partition, with the controls of the member that fetched it. */
+export interface ConsumedBatch {
+  batch: { topic: string; partition: number; messages: ConsumedRecord[] };
+  /** Marks records up to `offset` as done: the member commits past them. */
+  resolveOffset(offset: string): void;
+  commitOffsetsIfNecessary(): Promise<void>;
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  /** The partition was revoked (rebalance) or sought: drop the rest of the batch. */
+  isStale(): boolean;
+}
+
+/** Consumer group timings of one member. */
+export interface GroupMemberOptions {
+  groupId: string;
+  sessionTimeout: number;
+  heartbeatInterval: number;
+  rebalanceTimeout: number;
+  /** Longest a fetch waits for data. */
+  maxWaitTimeInMs: number;
+}
+
+export interface GroupMemberEvents {
+  /** After each join: the partitions assigned to this member, per topic. */
+  joined(assignment: Record<string, number[]>): void;
+  /** The member failed; `restart` says whether it restarts itself. */
+  crashed(error: Error, restart: boolean): void;
+}
+
+/** A consumer group member that hands its records over one partition batch at a time. */
+export interface GroupMember {
+  connect(): Promise<void>;
+  /** `fromBeginning`: where a partition without a committed offset starts (else at its end). */
+  subscribe(topic: string, fromBeginning: boolean): Promise<void>;
+  run(options: {
+    autoCommit: boolean;
+    /** false: only offsets passed to resolveOffset are committed. */
+    eachBatchAutoResolve: boolean;
+    partitionsConsumedConcurrently: number;
+    eachBatch: (batch: ConsumedBatch) => Promise<void>;
+  }): Promise<void>;
+  pause(partitions: TopicPartitions[]): void;
+  resume(partitions: TopicPartitions[]): void;
+  seek(position: { topic: string; partition: number; offset: string }): void;
+  disconnect(): Promise<void>;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+/** The topic and group administration the rule router needs. */
+export interface TopicAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  createTopics(request: { waitForLeaders: boolean; topics: Array<{ topic: string; numPartitions: number; replicationFactor: number }> }): Promise<boolean>;
+  /** Committed offsets of a group; '-1' where it has none. */
+  fetchOffsets(request: { groupId: string; topics: string[] }): Promise<Array<{ topic: string; partitions: PartitionOffset[] }>>;
+  /** Per partition, the first offset at or after `timestamp` (the end when there is none). */
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<PartitionOffset[]>;
+}
+
+/** A Kafka cluster as the rule router uses it. */
+export interface KafkaClient {
+  admin(): TopicAdmin;
+  groupMember(options: GroupMemberOptions, events: GroupMemberEvents): GroupMember;
+  /** acks=all producers without idempotence (kafkajs#598), `maxInFlightRequests` requests out at once. */
+  producers(options: { maxInFlightRequests: number }): ProducerFactory;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { generateAccessKeyId, generateSecret, SecretBox } from '#auth';
 import type { Permission } from '#domain';
-import { AccessKeyRepository, type AccessKeyEntity } from '#domain/persistence';
+import { AccessKeyRepository, type AccessKeyRow } from '#domain/persistence';
 import { NotFoundError } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type ListPage } from '../common/pagination.js';
 import { InstancesService } from '../instances/instances.service.js';
@@ -16,7 +16,7 @@ export class AccessKeysService {
     private readonly control: ControlPublisher,
   ) {}
 
-  async create(instanceId: string, input: { permission: Permission; description?: string }): Promise<{ key: AccessKeyEntity; secretKey: string }> {
+  async create(instanceId: string, input: { permission: Permission; description?: string }): Promise<{ key: AccessKeyRow; secretKey: string }> {
     await this.instances.get(instanceId);
     const secretKey = generateSecret();
     const key = await this.keys.create({
@@ -29,21 +29,21 @@ export class AccessKeysService {
     return { key, secretKey };
   }
 
-  async list(instanceId: string, limit: number, cursor?: string): Promise<ListPage<AccessKeyEntity>> {
+  async list(instanceId: string, limit: number, cursor?: string): Promise<ListPage<AccessKeyRow>> {
     await this.instances.get(instanceId);
     const page = await this.keys.list(instanceId, limit, decodeCursor(cursor));
     return { items: page.items, nextCursor: encodeCursor(page.nextKey) };
   }
 
   /** The key of this instance, or NotFoundError (a key of another instance is not found here). */
-  async get(instanceId: string, accessKeyId: string): Promise<AccessKeyEntity> {
+  async get(instanceId: string, accessKeyId: string): Promise<AccessKeyRow> {
     await this.instances.get(instanceId);
     const key = await this.keys.find(accessKeyId);
     if (!key || key.instanceId !== instanceId) throw new NotFoundError('access key', accessKeyId);
     return key;
   }
 
-  async update(instanceId: string, accessKeyId: string, patch: { enabled?: boolean; description?: string }): Promise<AccessKeyEntity> {
+  async update(instanceId: string, accessKeyId: string, patch: { enabled?: boolean; description?: string }): Promise<AccessKeyRow> {
     const before = await this.get(instanceId, accessKeyId);
     const updated = await this.keys.update(accessKeyId, patch);
     if (!updated) throw new NotFoundError('access key', accessKeyId);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClientSessionRepository, type ClientSessionEntity } from '#domain/persistence';
+import { ClientSessionRepository, type ClientSessionRow } from '#domain/persistence';
 import { NotFoundError } from '../common/errors.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { ControlPublisher } from '../messaging/control.publisher.js';
@@ -13,7 +13,7 @@ export class ClientsService {
   ) {}
 
   /** The session as the gateway nodes last wrote it; NotFoundError when the client was never seen. */
-  async get(instanceId: string, clientId: string): Promise<ClientSessionEntity> {
+  async get(instanceId: string, clientId: string): Promise<ClientSessionRow> {
     await this.instances.get(instanceId);
     const session = await this.sessions.find(instanceId, clientId);
     if (!session) throw new NotFoundError('client', clientId);

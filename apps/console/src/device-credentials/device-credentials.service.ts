@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { generateAccessKeyId, generateSecret, SecretBox } from '#auth';
 import { parseClientId } from '#domain';
-import { DeviceCredentialRepository, GroupRepository, type DeviceCredentialEntity } from '#domain/persistence';
+import { DeviceCredentialRepository, GroupRepository, type DeviceCredentialRow } from '#domain/persistence';
 import { DuplicateError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { ControlPublisher } from '../messaging/control.publisher.js';
@@ -65,14 +65,14 @@ export class DeviceCredentialsService {
     await this.control.afterChange({ type: 'credential-revoked', instanceId, clientId, accessKeyId: old.deviceAccessKeyId });
   }
 
-  private async find(instanceId: string, clientId: string): Promise<DeviceCredentialEntity> {
+  private async find(instanceId: string, clientId: string): Promise<DeviceCredentialRow> {
     await this.instances.get(instanceId);
     const entity = await this.credentials.find(instanceId, clientId);
     if (!entity) throw new NotFoundError('device credential', clientId);
     return entity;
   }
 
-  private toCredential(e: DeviceCredentialEntity, secret?: string): DeviceCredential {
+  private toCredential(e: DeviceCredentialRow, secret?: string): DeviceCredential {
     return {
       clientId: e.clientId,
       deviceAccessKeyId: e.deviceAccessKeyId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isValidGroupId } from '#domain';
-import { GroupRepository, type GroupEntity } from '#domain/persistence';
+import { GroupRepository, type GroupRow } from '#domain/persistence';
 import { DuplicateError, InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type ListPage } from '../common/pagination.js';
 import { InstancesService } from '../instances/instances.service.js';
@@ -12,21 +12,21 @@ export class GroupsService {
     private readonly groups: GroupRepository,
   ) {}
 
-  async create(instanceId: string, input: { groupId: string; description?: string }): Promise<GroupEntity> {
+  async create(instanceId: string, input: { groupId: string; description?: string }): Promise<GroupRow> {
     await this.instances.get(instanceId);
     if (!isValidGroupId(input.groupId)) throw InvalidInputError.field('groupId', 'is not a valid group ID (GID_...)');
     if (await this.groups.find(instanceId, input.groupId)) throw new DuplicateError('group', input.groupId);
     return this.groups.create({ instanceId, groupId: input.groupId, description: input.description ?? '' });
   }
 
-  async list(instanceId: string, limit: number, cursor?: string): Promise<ListPage<GroupEntity>> {
+  async list(instanceId: string, limit: number, cursor?: string): Promise<ListPage<GroupRow>> {
     await this.instances.get(instanceId);
     const page = await this.groups.list(instanceId, limit, decodeCursor(cursor));
     return { items: page.items, nextCursor: encodeCursor(page.nextKey) };
   }
 
   /** The group, or NotFoundError. */
-  async get(instanceId: string, groupId: string): Promise<GroupEntity> {
+  async get(instanceId: string, groupId: string): Promise<GroupRow> {
     const group = await this.groups.find(instanceId, groupId);
     if (!group) throw new NotFoundError('group', groupId);
     return group;

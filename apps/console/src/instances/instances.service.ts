@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_INSTANCE_ID, generateInstanceId } from '#domain';
-import { InstanceRepository, type InstanceEntity } from '#domain/persistence';
+import { InstanceRepository, type InstanceRow } from '#domain/persistence';
 import { ConflictError, DuplicateError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type ListPage } from '../common/pagination.js';
 import { ControlPublisher } from '../messaging/control.publisher.js';
@@ -14,7 +14,7 @@ export class InstancesService {
     private readonly control: ControlPublisher,
   ) {}
 
-  async create(input: { name: string; description?: string }): Promise<InstanceEntity> {
+  async create(input: { name: string; description?: string }): Promise<InstanceRow> {
     if (await this.instances.findByName(input.name)) throw new DuplicateError('instance', input.name);
     // 36^6 IDs: a collision is rare, but the key would turn it into a confusing 409.
     let id = generateInstanceId();
@@ -22,19 +22,19 @@ export class InstancesService {
     return this.instances.create({ id, name: input.name, description: input.description ?? '' });
   }
 
-  async list(limit: number, cursor?: string): Promise<ListPage<InstanceEntity>> {
+  async list(limit: number, cursor?: string): Promise<ListPage<InstanceRow>> {
     const page = await this.instances.list(limit, decodeCursor(cursor));
     return { items: page.items, nextCursor: encodeCursor(page.nextKey) };
   }
 
   /** The instance, or NotFoundError: every route under /instances/:instanceId starts here. */
-  async get(id: string): Promise<InstanceEntity> {
+  async get(id: string): Promise<InstanceRow> {
     const instance = await this.instances.findById(id);
     if (!instance) throw new NotFoundError('instance', id);
     return instance;
   }
 
-  async update(id: string, patch: { name?: string; description?: string }): Promise<InstanceEntity> {
+  async update(id: string, patch: { name?: string; description?: string }): Promise<InstanceRow> {
     await this.get(id);
     if (patch.name !== undefined) {
       const other = await this.instances.findByName(patch.name);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetMqConfig } from '#config';
 import { storedRuleSpec, validateRuleDefinition, type RuleKind, type StoredRuleSpec } from '#domain';
-import { GroupRepository, ParentTopicRepository, RuleRepository, type RuleEntity, type RuleTotals } from '#domain/persistence';
+import { GroupRepository, ParentTopicRepository, RuleRepository, type RuleRow, type RuleTotals } from '#domain/persistence';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type ListPage } from '../common/pagination.js';
 import { CONSOLE_CONFIG } from '../console.tokens.js';
@@ -32,7 +32,7 @@ export class RulesService {
     @Inject(CONSOLE_CONFIG) private readonly config: FleetMqConfig,
   ) {}
 
-  async create(instanceId: string, input: RuleInput): Promise<RuleEntity> {
+  async create(instanceId: string, input: RuleInput): Promise<RuleRow> {
     const spec = await this.check(instanceId, input.kind, input.source, input.target);
     // A duplicate name hits the (instance_id, name) unique key and is answered 409 at the edge.
     const rule = await this.rules.create({ instanceId, kind: input.kind, name: input.name, ...spec, enabled: input.enabled ?? true });
@@ -40,20 +40,20 @@ export class RulesService {
     return rule;
   }
 
-  async list(instanceId: string, limit: number, cursor?: string): Promise<ListPage<RuleEntity>> {
+  async list(instanceId: string, limit: number, cursor?: string): Promise<ListPage<RuleRow>> {
     await this.instances.get(instanceId);
     const page = await this.rules.list(instanceId, limit, decodeCursor(cursor));
     return { items: page.items, nextCursor: encodeCursor(page.nextKey) };
   }
 
-  async get(instanceId: string, ruleId: string): Promise<RuleEntity> {
+  async get(instanceId: string, ruleId: string): Promise<RuleRow> {
     await this.instances.get(instanceId);
     const rule = UUID.test(ruleId) ? await this.rules.find(instanceId, ruleId) : null;
     if (!rule) throw new NotFoundError('rule', ruleId);
     return rule;
   }
 
-  async update(instanceId: string, ruleId: string, changes: RuleChanges): Promise<RuleEntity> {
+  async update(instanceId: string, ruleId: string, changes: RuleChanges): Promise<RuleRow> {
     const current = await this.get(instanceId, ruleId);
     let spec: StoredRuleSpec | undefined;
     if (changes.source !== undefined || changes.target !== undefined) {

@@ -1,7 +1,7 @@
 import {
   AccessKeyRepository, InstanceRepository, ParentTopicRepository, TokenRepository,
-  type AccessKeyEntity, type InstanceEntity, type InstancePatch, type NewAccessKey, type NewInstance, type NewToken,
-  type Page, type ParentTopicEntity, type TokenEntity,
+  type AccessKeyRow, type InstanceRow, type InstancePatch, type NewAccessKey, type NewInstance, type NewToken,
+  type Page, type ParentTopicRow, type TokenRow,
 } from '#domain/persistence';
 
 function page<T>(rows: T[], key: (r: T) => string, limit: number, after?: string): Page<T> {
@@ -12,7 +12,7 @@ function page<T>(rows: T[], key: (r: T) => string, limit: number, after?: string
 
 /** Unit-test stand-ins for the repositories: plain maps, same contract. */
 export class InMemoryInstanceRepository extends InstanceRepository {
-  readonly rows = new Map<string, InstanceEntity>();
+  readonly rows = new Map<string, InstanceRow>();
 
   constructor() {
     super();
@@ -30,7 +30,7 @@ export class InMemoryInstanceRepository extends InstanceRepository {
   }
   async create(i: NewInstance) {
     const now = new Date();
-    const row: InstanceEntity = { ...i, anonymous: false, createdAt: now, updatedAt: now };
+    const row: InstanceRow = { ...i, anonymous: false, createdAt: now, updatedAt: now };
     this.rows.set(i.id, row);
     return row;
   }
@@ -46,7 +46,7 @@ export class InMemoryInstanceRepository extends InstanceRepository {
 }
 
 export class InMemoryParentTopicRepository extends ParentTopicRepository {
-  readonly rows: ParentTopicEntity[] = [];
+  readonly rows: ParentTopicRow[] = [];
   async find(instanceId: string, name: string) {
     return this.rows.find((r) => r.instanceId === instanceId && r.name === name) ?? null;
   }
@@ -69,7 +69,7 @@ export class InMemoryParentTopicRepository extends ParentTopicRepository {
 }
 
 export class InMemoryAccessKeyRepository extends AccessKeyRepository {
-  readonly rows = new Map<string, AccessKeyEntity>();
+  readonly rows = new Map<string, AccessKeyRow>();
   async find(id: string) {
     return this.rows.get(id) ?? null;
   }
@@ -78,7 +78,7 @@ export class InMemoryAccessKeyRepository extends AccessKeyRepository {
   }
   async create(k: NewAccessKey) {
     const now = new Date();
-    const row: AccessKeyEntity = { ...k, enabled: true, createdAt: now, updatedAt: now };
+    const row: AccessKeyRow = { ...k, enabled: true, createdAt: now, updatedAt: now };
     this.rows.set(k.accessKeyId, row);
     return row;
   }
@@ -94,9 +94,9 @@ export class InMemoryAccessKeyRepository extends AccessKeyRepository {
 }
 
 export class InMemoryTokenRepository extends TokenRepository {
-  readonly rows = new Map<string, TokenEntity>();
+  readonly rows = new Map<string, TokenRow>();
   async create(t: NewToken) {
-    const row: TokenEntity = { ...t, revokedAt: null, createdAt: new Date() };
+    const row: TokenRow = { ...t, revokedAt: null, createdAt: new Date() };
     this.rows.set(t.tokenHash, row);
     return row;
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { actionsBeyondKey, generateToken, hashToken } from '#auth';
 import type { FleetMqConfig } from '#config';
 import { parentTopicOf, TOPIC_PROBLEMS, validateTopicFilter, type TokenAction } from '#domain';
-import { AccessKeyRepository, ParentTopicRepository, TokenRepository, type AccessKeyEntity, type TokenEntity } from '#domain/persistence';
+import { AccessKeyRepository, ParentTopicRepository, TokenRepository, type AccessKeyRow, type TokenRow } from '#domain/persistence';
 import type { Principal } from '../auth/principal.js';
 import { InvalidInputError, NotFoundError, type FieldError } from '../common/errors.js';
 import { CONSOLE_CONFIG } from '../console.tokens.js';
@@ -31,7 +31,7 @@ export class TokensService {
     @Inject(CONSOLE_CONFIG) private readonly config: FleetMqConfig,
   ) {}
 
-  async apply(instanceId: string, principal: Principal, input: TokenRequest, now = Date.now()): Promise<{ token: string; entity: TokenEntity }> {
+  async apply(instanceId: string, principal: Principal, input: TokenRequest, now = Date.now()): Promise<{ token: string; entity: TokenRow }> {
     const instance = await this.instances.get(instanceId);
     const errors: FieldError[] = [];
     const key = await this.resolveAccessKey(instanceId, principal, input.accessKeyId, errors);
@@ -61,7 +61,7 @@ export class TokensService {
     return { token, entity };
   }
 
-  async query(instanceId: string, principal: Principal, token: string): Promise<TokenEntity> {
+  async query(instanceId: string, principal: Principal, token: string): Promise<TokenRow> {
     await this.instances.get(instanceId);
     return this.find(instanceId, principal, token);
   }
@@ -74,7 +74,7 @@ export class TokensService {
   }
 
   /** A backend with an access key only sees the tokens issued for that key. */
-  private async find(instanceId: string, principal: Principal, token: string): Promise<TokenEntity> {
+  private async find(instanceId: string, principal: Principal, token: string): Promise<TokenRow> {
     const entity = await this.tokens.findByHash(hashToken(token));
     const visible = entity !== null && entity.instanceId === instanceId && (principal.kind === 'admin' || principal.accessKeyId === entity.accessKeyId);
     if (!visible) throw new NotFoundError('token', 'given');
@@ -82,7 +82,7 @@ export class TokensService {
   }
 
   /** The key the token is issued for, read from the database either way (its permission is needed). */
-  private async resolveAccessKey(instanceId: string, principal: Principal, requested: string | undefined, errors: FieldError[]): Promise<AccessKeyEntity | null> {
+  private async resolveAccessKey(instanceId: string, principal: Principal, requested: string | undefined, errors: FieldError[]): Promise<AccessKeyRow | null> {
     if (principal.kind === 'access-key' && requested !== undefined && requested !== principal.accessKeyId) {
       errors.push({ field: 'accessKeyId', reason: 'must be the access key of the Basic credentials (or absent)' });
       return null;

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { createLogger } from '#config';
 import { HEADERS, headerText, keyText, UplinkProducer } from '#messaging';
-import { FakeKafka } from '../../../../libs/messaging/src/testing/fake-producer.js';
+import { FakeKafka } from '#messaging/testing';
 import type { ClientContext, UplinkPublish } from '../gateway.ports.js';
 import { TrafficCounters } from '../state/traffic-counters.js';
 import { BridgeMetrics } from './bridge.metrics.js';

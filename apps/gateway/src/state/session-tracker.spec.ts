@@ -1,7 +1,7 @@
 import { createLogger } from '#config';
 import {
   ClientSessionRepository,
-  type ClientSessionEntity,
+  type ClientSessionRow,
   type ConnectedEpoch,
   type SessionConnect,
   type SessionUpdate,
@@ -47,7 +47,7 @@ class MemorySessions extends ClientSessionRepository {
     }
     return n;
   }
-  async find(): Promise<ClientSessionEntity | null> {
+  async find(): Promise<ClientSessionRow | null> {
     return null;
   }
   async markNodeOffline(nodeId: string): Promise<number> {

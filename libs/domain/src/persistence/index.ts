@@ -1,6 +1,9 @@
 export { createDataSourceOptions, ENTITIES, MIGRATIONS } from './data-source.js';
 export { ensureSchema, openDataSource } from './open-data-source.js';
+// The connection handle apps pass around (opened by openDataSource): the one TypeORM name they see.
+export type { DataSource } from 'typeorm';
 export type { DataSourceSettings } from './data-source.js';
+export type { AccessKeyRow, ClientSessionRow, DeviceCredentialRow, GatewayNodeRow, GroupRow, InstanceRow, ParentTopicRow, RuleRow, TokenRow } from './rows.js';
 export { AccessKeyEntity } from './entities/access-key.entity.js';
 export { ClientSessionEntity } from './entities/client-session.entity.js';
 export { DeviceCredentialEntity } from './entities/device-credential.entity.js';

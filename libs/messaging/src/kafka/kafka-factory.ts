@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka, LogEntry, logCreator } from 'kafkajs';
+import type { Kafka, LogEntry, logCreator } from 'kafkajs';
+import type { TopicAdmin } from '../ports.js';
 import type { Logger } from '#config';
 import { kafkaLogLevel } from './kafkajs-log-policy.js';
 import { patchKafkajs } from './kafkajs-adapter.js';
@@ -70,7 +71,7 @@ export function producerFactory(kafka: Kafka, options: { maxInFlightRequests?: n
 }
 
 /** Creates the topics that do not exist yet; existing ones are left as they are. Returns the created names. */
-export async function ensureTopics(admin: Admin, names: readonly string[], partitions: number, replicationFactor: number): Promise<string[]> {
+export async function ensureTopics(admin: Pick<TopicAdmin, 'listTopics' | 'createTopics'>, names: readonly string[], partitions: number, replicationFactor: number): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = names.filter((name) => !existing.has(name));
   if (missing.length === 0) return [];

@@ -1,17 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { PERMISSIONS, type Permission } from '#domain';
-import type { AccessKeyEntity } from '#domain/persistence';
+import type { AccessKeyRow } from '#domain/persistence';
+import { OptionalDescription } from '../../common/description.field.js';
 
 export class CreateAccessKeyDto {
   @ApiProperty({ enum: PERMISSIONS, description: 'PUB: publish, SUB: subscribe, ALL: both' })
   @IsIn(PERMISSIONS)
   permission!: Permission;
 
-  @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalDescription()
   description?: string;
 }
 
@@ -21,10 +19,7 @@ export class UpdateAccessKeyDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalDescription()
   description?: string;
 }
 
@@ -36,7 +31,7 @@ export class AccessKeyDto {
   @ApiProperty() description!: string;
   @ApiProperty() createdAt!: string;
 
-  static from(e: AccessKeyEntity): AccessKeyDto {
+  static from(e: AccessKeyRow): AccessKeyDto {
     return {
       accessKeyId: e.accessKeyId,
       instanceId: e.instanceId,

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ClientSessionEntity } from '#domain/persistence';
+import type { ClientSessionRow } from '#domain/persistence';
 
 export class SubscriptionDto {
   @ApiProperty() topic!: string;
@@ -16,7 +16,7 @@ export class ClientSessionDto {
   @ApiProperty({ type: [SubscriptionDto] }) subscriptions!: SubscriptionDto[];
   @ApiProperty({ description: 'grows with each connect of the client' }) epoch!: number;
 
-  static from(e: ClientSessionEntity): ClientSessionDto {
+  static from(e: ClientSessionRow): ClientSessionDto {
     return {
       clientId: e.clientId,
       online: e.online,

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { GroupEntity } from '#domain/persistence';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import type { GroupRow } from '#domain/persistence';
+import { OptionalDescription } from '../../common/description.field.js';
 
 export class CreateGroupDto {
   @ApiProperty({ example: 'GID_sensors', description: 'GID_ followed by [A-Za-z0-9_-], at most 64 characters' })
@@ -9,10 +10,7 @@ export class CreateGroupDto {
   @Matches(/^GID_[A-Za-z0-9_-]+$/, { message: 'must be GID_ followed by [A-Za-z0-9_-]' })
   groupId!: string;
 
-  @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalDescription()
   description?: string;
 }
 
@@ -21,7 +19,7 @@ export class GroupDto {
   @ApiProperty() description!: string;
   @ApiProperty() createdAt!: string;
 
-  static from(e: GroupEntity): GroupDto {
+  static from(e: GroupRow): GroupDto {
     return { groupId: e.groupId, description: e.description, createdAt: e.createdAt.toISOString() };
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import type { InstanceEntity } from '#domain/persistence';
+import type { InstanceRow } from '#domain/persistence';
+import { OptionalDescription } from '../../common/description.field.js';
 
 const NAME = /^\S(.*\S)?$/;
 
@@ -12,10 +13,7 @@ export class CreateInstanceDto {
   @Matches(NAME, { message: 'must not start or end with white space' })
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalDescription()
   description?: string;
 }
 
@@ -28,10 +26,7 @@ export class UpdateInstanceDto {
   @Matches(NAME, { message: 'must not start or end with white space' })
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalDescription()
   description?: string;
 }
 
@@ -43,7 +38,7 @@ export class InstanceDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
-  static from(e: InstanceEntity): InstanceDto {
+  static from(e: InstanceRow): InstanceDto {
     return {
       id: e.id,
       name: e.name,

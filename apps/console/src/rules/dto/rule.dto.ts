@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { RULE_KINDS, type RuleKind } from '#domain';
-import type { RuleEntity, RuleTotals } from '#domain/persistence';
+import type { RuleRow, RuleTotals } from '#domain/persistence';
 
 const SOURCE_DOC = 'outflow: {topicFilter}; inflow: {kafkaTopic}; status: {groupId?}';
 const TARGET_DOC =
@@ -70,7 +70,7 @@ export class RuleDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 
-  static from(e: RuleEntity): RuleDto {
+  static from(e: RuleRow): RuleDto {
     return {
       id: e.id,
       instanceId: e.instanceId,

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { ParentTopicEntity } from '#domain/persistence';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
+import type { ParentTopicRow } from '#domain/persistence';
+import { OptionalDescription } from '../../common/description.field.js';
 
 export class CreateTopicDto {
   @ApiProperty({ example: 'telemetry', description: 'one topic level of [A-Za-z0-9_-], 1..64 characters' })
@@ -8,10 +9,7 @@ export class CreateTopicDto {
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be one topic level of 1 to 64 characters [A-Za-z0-9_-]' })
   name!: string;
 
-  @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalDescription()
   description?: string;
 }
 
@@ -20,7 +18,7 @@ export class TopicDto {
   @ApiProperty() description!: string;
   @ApiProperty() createdAt!: string;
 
-  static from(e: ParentTopicEntity): TopicDto {
+  static from(e: ParentTopicRow): TopicDto {
     return { name: e.name, description: e.description, createdAt: e.createdAt.toISOString() };
   }
 }

@@ -1,9 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Permission } from '../../index.js';
+import type { AccessKeyRow } from '../rows.js';
 
 @Entity({ name: 'access_keys' })
 @Index(['instanceId', 'createdAt'])
-export class AccessKeyEntity {
+export class AccessKeyEntity implements AccessKeyRow {
   @PrimaryColumn({ name: 'access_key_id', type: 'varchar', length: 64 })
   accessKeyId!: string;
 

@@ -1,10 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from './bigint.transformer.js';
+import type { ClientSessionRow } from '../rows.js';
 
 /** Snapshot of one client's MQTT session, written by the gateway node that holds it. */
 @Entity({ name: 'client_sessions' })
 @Index(['nodeId', 'online'])
-export class ClientSessionEntity {
+export class ClientSessionEntity implements ClientSessionRow {
   @PrimaryColumn({ name: 'instance_id', type: 'varchar', length: 32 })
   instanceId!: string;
 

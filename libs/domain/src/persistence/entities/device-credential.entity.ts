@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { DeviceCredentialRow } from '../rows.js';
 
 @Entity({ name: 'device_credentials' })
-export class DeviceCredentialEntity {
+export class DeviceCredentialEntity implements DeviceCredentialRow {
   @PrimaryColumn({ name: 'instance_id', type: 'varchar', length: 32 })
   instanceId!: string;
 

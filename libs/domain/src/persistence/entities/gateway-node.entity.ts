@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { GatewayNodeRow } from '../rows.js';
 
 @Entity({ name: 'gateway_nodes' })
-export class GatewayNodeEntity {
+export class GatewayNodeEntity implements GatewayNodeRow {
   @PrimaryColumn({ name: 'node_id', type: 'varchar', length: 128 })
   nodeId!: string;
 

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { GroupRow } from '../rows.js';
 
 @Entity({ name: 'groups' })
-export class GroupEntity {
+export class GroupEntity implements GroupRow {
   @PrimaryColumn({ name: 'instance_id', type: 'varchar', length: 32 })
   instanceId!: string;
 

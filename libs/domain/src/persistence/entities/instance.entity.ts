@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { InstanceRow } from '../rows.js';
 
 @Entity({ name: 'instances' })
-export class InstanceEntity {
+export class InstanceEntity implements InstanceRow {
   @PrimaryColumn({ type: 'varchar', length: 32 })
   id!: string;
 

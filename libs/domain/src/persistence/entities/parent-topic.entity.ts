@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { ParentTopicRow } from '../rows.js';
 
 @Entity({ name: 'parent_topics' })
-export class ParentTopicEntity {
+export class ParentTopicEntity implements ParentTopicRow {
   @PrimaryColumn({ name: 'instance_id', type: 'varchar', length: 32 })
   instanceId!: string;
 

@@ -1,9 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { RuleKind } from '../../index.js';
+import type { RuleRow } from '../rows.js';
 
 @Entity({ name: 'rules' })
 @Index(['instanceId', 'name'], { unique: true })
-export class RuleEntity {
+export class RuleEntity implements RuleRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 

@@ -1,9 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { TokenAction } from '../../index.js';
+import type { TokenRow } from '../rows.js';
 
 @Entity({ name: 'tokens' })
 @Index(['instanceId', 'expiresAt'])
-export class TokenEntity {
+export class TokenEntity implements TokenRow {
   /** SHA-256 of the token: the token itself is never stored. */
   @PrimaryColumn({ name: 'token_hash', type: 'char', length: 64 })
   tokenHash!: string;

@@ -2,6 +2,8 @@ import type { DataSource, Repository } from 'typeorm';
 import { ClientSessionEntity } from '../entities/client-session.entity.js';
 import { GatewayNodeEntity } from '../entities/gateway-node.entity.js';
 import { InstanceEntity } from '../entities/instance.entity.js';
+import type { ClientSessionRow } from '../rows.js';
+import { toRowOrNull } from './row-mapper.js';
 
 export interface SessionSubscription {
   topic: string;
@@ -50,7 +52,7 @@ export abstract class ClientSessionRepository {
   abstract connectMany(sessions: readonly SessionConnect[]): Promise<ConnectedEpoch[]>;
   /** Applies many updates in one statement; an update whose epoch is outdated (a newer connect won) is skipped. */
   abstract applyUpdates(updates: readonly SessionUpdate[]): Promise<number>;
-  abstract find(instanceId: string, clientId: string): Promise<ClientSessionEntity | null>;
+  abstract find(instanceId: string, clientId: string): Promise<ClientSessionRow | null>;
   /** Marks every online session of the node offline (graceful shutdown). */
   abstract markNodeOffline(nodeId: string): Promise<number>;
   /**
@@ -147,8 +149,8 @@ export class TypeOrmClientSessionRepository extends ClientSessionRepository {
     return result[1];
   }
 
-  find(instanceId: string, clientId: string): Promise<ClientSessionEntity | null> {
-    return this.repo.findOneBy({ instanceId, clientId });
+  find(instanceId: string, clientId: string): Promise<ClientSessionRow | null> {
+    return this.repo.findOneBy({ instanceId, clientId }).then(toRowOrNull);
   }
 
   async markNodeOffline(nodeId: string): Promise<number> {

@@ -1,5 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { DeviceCredentialEntity } from '../entities/device-credential.entity.js';
+import type { DeviceCredentialRow } from '../rows.js';
+import { toRow, toRowOrNull } from './row-mapper.js';
 
 export interface DeviceKey {
   deviceAccessKeyId: string;
@@ -7,11 +9,11 @@ export interface DeviceKey {
 }
 
 export abstract class DeviceCredentialRepository {
-  abstract find(instanceId: string, clientId: string): Promise<DeviceCredentialEntity | null>;
-  abstract findByKeyId(deviceAccessKeyId: string): Promise<DeviceCredentialEntity | null>;
-  abstract create(credential: { instanceId: string; clientId: string } & DeviceKey): Promise<DeviceCredentialEntity>;
+  abstract find(instanceId: string, clientId: string): Promise<DeviceCredentialRow | null>;
+  abstract findByKeyId(deviceAccessKeyId: string): Promise<DeviceCredentialRow | null>;
+  abstract create(credential: { instanceId: string; clientId: string } & DeviceKey): Promise<DeviceCredentialRow>;
   /** Swaps the key pair; null when the credential does not exist. */
-  abstract replaceKey(instanceId: string, clientId: string, key: DeviceKey): Promise<DeviceCredentialEntity | null>;
+  abstract replaceKey(instanceId: string, clientId: string, key: DeviceKey): Promise<DeviceCredentialRow | null>;
   abstract delete(instanceId: string, clientId: string): Promise<boolean>;
 }
 
@@ -23,23 +25,23 @@ export class TypeOrmDeviceCredentialRepository extends DeviceCredentialRepositor
     this.repo = dataSource.getRepository(DeviceCredentialEntity);
   }
 
-  find(instanceId: string, clientId: string): Promise<DeviceCredentialEntity | null> {
-    return this.repo.findOneBy({ instanceId, clientId });
+  find(instanceId: string, clientId: string): Promise<DeviceCredentialRow | null> {
+    return this.repo.findOneBy({ instanceId, clientId }).then(toRowOrNull);
   }
 
-  findByKeyId(deviceAccessKeyId: string): Promise<DeviceCredentialEntity | null> {
-    return this.repo.findOneBy({ deviceAccessKeyId });
+  findByKeyId(deviceAccessKeyId: string): Promise<DeviceCredentialRow | null> {
+    return this.repo.findOneBy({ deviceAccessKeyId }).then(toRowOrNull);
   }
 
-  async create(credential: { instanceId: string; clientId: string } & DeviceKey): Promise<DeviceCredentialEntity> {
+  async create(credential: { instanceId: string; clientId: string } & DeviceKey): Promise<DeviceCredentialRow> {
     await this.repo.insert(credential);
-    return this.repo.findOneByOrFail({ instanceId: credential.instanceId, clientId: credential.clientId });
+    return this.repo.findOneByOrFail({ instanceId: credential.instanceId, clientId: credential.clientId }).then(toRow);
   }
 
-  async replaceKey(instanceId: string, clientId: string, key: DeviceKey): Promise<DeviceCredentialEntity | null> {
+  async replaceKey(instanceId: string, clientId: string, key: DeviceKey): Promise<DeviceCredentialRow | null> {
     const result = await this.repo.update({ instanceId, clientId }, key);
     if (result.affected === 0) return null;
-    return this.repo.findOneBy({ instanceId, clientId });
+    return this.repo.findOneBy({ instanceId, clientId }).then(toRowOrNull);
   }
 
   async delete(instanceId: string, clientId: string): Promise<boolean> {

@@ -1,5 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import { GatewayNodeEntity } from '../entities/gateway-node.entity.js';
+import type { GatewayNodeRow } from '../rows.js';
+import { toRow } from './row-mapper.js';
 
 export interface NodeHeartbeat {
   nodeId: string;
@@ -9,7 +11,7 @@ export interface NodeHeartbeat {
 }
 
 export abstract class GatewayNodeRepository {
-  abstract list(): Promise<GatewayNodeEntity[]>;
+  abstract list(): Promise<GatewayNodeRow[]>;
   /** Creates or refreshes the node's row; heartbeat_at is the database clock, so nodes' clocks need not agree. */
   abstract heartbeat(node: NodeHeartbeat): Promise<void>;
   /** Graceful shutdown: the node leaves the list at once instead of going stale. */
@@ -24,8 +26,8 @@ export class TypeOrmGatewayNodeRepository extends GatewayNodeRepository {
     this.repo = dataSource.getRepository(GatewayNodeEntity);
   }
 
-  list(): Promise<GatewayNodeEntity[]> {
-    return this.repo.find({ order: { nodeId: 'ASC' } });
+  list(): Promise<GatewayNodeRow[]> {
+    return this.repo.find({ order: { nodeId: 'ASC' } }).then((rows) => rows.map(toRow));
   }
 
   async heartbeat(node: NodeHeartbeat): Promise<void> {

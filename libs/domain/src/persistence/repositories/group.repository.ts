@@ -1,11 +1,13 @@
 import { type DataSource, MoreThan, type Repository } from 'typeorm';
 import { GroupEntity } from '../entities/group.entity.js';
 import { toPage, type Page } from './page.js';
+import type { GroupRow } from '../rows.js';
+import { toRow, toRowOrNull } from './row-mapper.js';
 
 export abstract class GroupRepository {
-  abstract find(instanceId: string, groupId: string): Promise<GroupEntity | null>;
-  abstract list(instanceId: string, limit: number, afterGroupId?: string): Promise<Page<GroupEntity>>;
-  abstract create(group: { instanceId: string; groupId: string; description: string }): Promise<GroupEntity>;
+  abstract find(instanceId: string, groupId: string): Promise<GroupRow | null>;
+  abstract list(instanceId: string, limit: number, afterGroupId?: string): Promise<Page<GroupRow>>;
+  abstract create(group: { instanceId: string; groupId: string; description: string }): Promise<GroupRow>;
   abstract delete(instanceId: string, groupId: string): Promise<boolean>;
 }
 
@@ -17,22 +19,22 @@ export class TypeOrmGroupRepository extends GroupRepository {
     this.repo = dataSource.getRepository(GroupEntity);
   }
 
-  find(instanceId: string, groupId: string): Promise<GroupEntity | null> {
-    return this.repo.findOneBy({ instanceId, groupId });
+  find(instanceId: string, groupId: string): Promise<GroupRow | null> {
+    return this.repo.findOneBy({ instanceId, groupId }).then(toRowOrNull);
   }
 
-  async list(instanceId: string, limit: number, afterGroupId?: string): Promise<Page<GroupEntity>> {
+  async list(instanceId: string, limit: number, afterGroupId?: string): Promise<Page<GroupRow>> {
     const rows = await this.repo.find({
       where: afterGroupId === undefined ? { instanceId } : { instanceId, groupId: MoreThan(afterGroupId) },
       order: { groupId: 'ASC' },
       take: limit + 1,
     });
-    return toPage(rows, limit, (r) => r.groupId);
+    return toPage(rows.map(toRow), limit, (r) => r.groupId);
   }
 
-  async create(group: { instanceId: string; groupId: string; description: string }): Promise<GroupEntity> {
+  async create(group: { instanceId: string; groupId: string; description: string }): Promise<GroupRow> {
     await this.repo.insert(group);
-    return this.repo.findOneByOrFail({ instanceId: group.instanceId, groupId: group.groupId });
+    return this.repo.findOneByOrFail({ instanceId: group.instanceId, groupId: group.groupId }).then(toRow);
   }
 
   async delete(instanceId: string, groupId: string): Promise<boolean> {

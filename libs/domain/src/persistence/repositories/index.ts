@@ -18,3 +18,5 @@ export { GatewayNodeRepository, TypeOrmGatewayNodeRepository } from './gateway-n
 export { DatabaseHealth, TypeOrmDatabaseHealth } from './database-health.js';
 export { createGatewayStateRepositories } from './gateway-state.js';
 export type { GatewayStateRepositories } from './gateway-state.js';
+export { CONSOLE_REPOSITORIES } from './console-repositories.js';
+export type { RepositoryBinding } from './console-repositories.js';

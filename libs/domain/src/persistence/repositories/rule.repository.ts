@@ -1,17 +1,11 @@
 import { type DataSource, MoreThan, type Repository } from 'typeorm';
-import type { RuleKind } from '../../index.js';
 import { RuleCounterEntity } from '../entities/rule-counter.entity.js';
 import { RuleEntity } from '../entities/rule.entity.js';
 import { toPage, type Page } from './page.js';
+import type { RuleRow } from '../rows.js';
+import { toRow, toRowOrNull } from './row-mapper.js';
 
-export interface NewRule {
-  instanceId: string;
-  kind: RuleKind;
-  name: string;
-  source: Record<string, unknown>;
-  target: Record<string, unknown>;
-  enabled: boolean;
-}
+export type NewRule = Omit<RuleRow, 'id' | 'createdAt' | 'updatedAt'>;
 
 export type RulePatch = Partial<Pick<NewRule, 'name' | 'source' | 'target' | 'enabled'>>;
 
@@ -22,12 +16,10 @@ export interface RuleTotals {
 }
 
 export abstract class RuleRepository {
-  abstract find(instanceId: string, ruleId: string): Promise<RuleEntity | null>;
-  abstract list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleEntity>>;
-  /** Every enabled rule of every instance: what a router loads. */
-  abstract listEnabled(): Promise<RuleEntity[]>;
-  abstract create(rule: NewRule): Promise<RuleEntity>;
-  abstract update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleEntity | null>;
+  abstract find(instanceId: string, ruleId: string): Promise<RuleRow | null>;
+  abstract list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleRow>>;
+  abstract create(rule: NewRule): Promise<RuleRow>;
+  abstract update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleRow | null>;
   abstract delete(instanceId: string, ruleId: string): Promise<boolean>;
   /** Counters of every router summed. */
   abstract totals(ruleId: string): Promise<RuleTotals>;
@@ -43,35 +35,31 @@ export class TypeOrmRuleRepository extends RuleRepository {
     this.counters = dataSource.getRepository(RuleCounterEntity);
   }
 
-  find(instanceId: string, ruleId: string): Promise<RuleEntity | null> {
-    return this.repo.findOneBy({ instanceId, id: ruleId });
+  find(instanceId: string, ruleId: string): Promise<RuleRow | null> {
+    return this.repo.findOneBy({ instanceId, id: ruleId }).then(toRowOrNull);
   }
 
-  async list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleEntity>> {
+  async list(instanceId: string, limit: number, afterId?: string): Promise<Page<RuleRow>> {
     const rows = await this.repo.find({
       where: afterId === undefined ? { instanceId } : { instanceId, id: MoreThan(afterId) },
       order: { id: 'ASC' },
       take: limit + 1,
     });
-    return toPage(rows, limit, (r) => r.id);
+    return toPage(rows.map(toRow), limit, (r) => r.id);
   }
 
-  listEnabled(): Promise<RuleEntity[]> {
-    return this.repo.find({ where: { enabled: true }, order: { createdAt: 'ASC' } });
-  }
-
-  async create(rule: NewRule): Promise<RuleEntity> {
+  async create(rule: NewRule): Promise<RuleRow> {
     const saved = await this.repo.save(this.repo.create(rule));
-    return this.repo.findOneByOrFail({ id: saved.id });
+    return this.repo.findOneByOrFail({ id: saved.id }).then(toRow);
   }
 
-  async update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleEntity | null> {
+  async update(instanceId: string, ruleId: string, patch: RulePatch): Promise<RuleRow | null> {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length > 0) {
       const result = await this.repo.update({ instanceId, id: ruleId }, changes);
       if (result.affected === 0) return null;
     }
-    return this.repo.findOneBy({ instanceId, id: ruleId });
+    return this.repo.findOneBy({ instanceId, id: ruleId }).then(toRowOrNull);
   }
 
   async delete(instanceId: string, ruleId: string): Promise<boolean> {

@@ -1,19 +1,13 @@
 import { type DataSource, IsNull, type Repository } from 'typeorm';
-import type { TokenAction } from '../../index.js';
 import { TokenEntity } from '../entities/token.entity.js';
+import type { TokenRow } from '../rows.js';
+import { toRow, toRowOrNull } from './row-mapper.js';
 
-export interface NewToken {
-  tokenHash: string;
-  instanceId: string;
-  accessKeyId: string;
-  resources: string[];
-  actions: TokenAction;
-  expiresAt: Date;
-}
+export type NewToken = Omit<TokenRow, 'revokedAt' | 'createdAt'>;
 
 export abstract class TokenRepository {
-  abstract create(token: NewToken): Promise<TokenEntity>;
-  abstract findByHash(tokenHash: string): Promise<TokenEntity | null>;
+  abstract create(token: NewToken): Promise<TokenRow>;
+  abstract findByHash(tokenHash: string): Promise<TokenRow | null>;
   /** Marks the token revoked (once); false when it does not exist. */
   abstract revoke(tokenHash: string, at: Date): Promise<boolean>;
 }
@@ -26,13 +20,13 @@ export class TypeOrmTokenRepository extends TokenRepository {
     this.repo = dataSource.getRepository(TokenEntity);
   }
 
-  async create(token: NewToken): Promise<TokenEntity> {
+  async create(token: NewToken): Promise<TokenRow> {
     await this.repo.insert({ ...token, revokedAt: null });
-    return this.repo.findOneByOrFail({ tokenHash: token.tokenHash });
+    return this.repo.findOneByOrFail({ tokenHash: token.tokenHash }).then(toRow);
   }
 
-  findByHash(tokenHash: string): Promise<TokenEntity | null> {
-    return this.repo.findOneBy({ tokenHash });
+  findByHash(tokenHash: string): Promise<TokenRow | null> {
+    return this.repo.findOneBy({ tokenHash }).then(toRowOrNull);
   }
 
   async revoke(tokenHash: string, at: Date): Promise<boolean> {
