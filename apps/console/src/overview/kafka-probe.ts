@@ -1,6 +1,8 @@
-import type { Admin } from 'kafkajs';
 import type { Logger } from '#config';
 import { createKafka } from '#messaging';
+
+/** kafkajs stays inside libs/messaging: the admin client's type comes through its factory. */
+type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;
 
 /**
  * Answers whether the configured Kafka cluster responds, through one long-lived admin client.
