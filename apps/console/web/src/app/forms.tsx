@@ -102,12 +102,49 @@ export function Field(props: FieldProps): ReactNode {
   );
 }
 
+interface ActionFormProps {
+  /** Accessible name of the form. */
+  label: string;
+  className?: string;
+  /** Runs on submit (Enter or the submit button) instead of a page load. */
+  onSubmit(): Promise<void> | void;
+  children: ReactNode;
+}
+
+/** A form that hands its submit to the page's handler instead of navigating. */
+export function ActionForm({ label, className, onSubmit, children }: ActionFormProps): ReactNode {
+  return (
+    <form
+      className={className}
+      aria-label={label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSubmit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
 export function FormError({ form }: { form: FormState }): ReactNode {
   return form.formError ? (
     <p className="form-error" role="alert">
       {form.formError}
     </p>
   ) : null;
+}
+
+/** The form's error above its submit button, which is off while the form is busy. */
+export function FormSubmit({ form, children }: { form: FormState; children: ReactNode }): ReactNode {
+  return (
+    <>
+      <FormError form={form} />
+      <button type="submit" disabled={form.busy}>
+        {children}
+      </button>
+    </>
+  );
 }
 
 export function CopyButton({ text, label }: { text: string; label: string }): ReactNode {

@@ -1,6 +1,8 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
-import { CopyButton, Field, FormError, LoadError, useFormState, useLoad } from '../forms.js';
+import { DeleteButton } from '../delete-button.js';
+import { ActionForm, CopyButton, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ListTable, StateCell, TimeCell } from '../list-table.js';
 
 interface AccessKey {
   accessKeyId: string;
@@ -23,33 +25,19 @@ export function AccessKeysTab({ instanceId }: { instanceId: string }): ReactNode
       setDescription('');
       list.reload();
     }, ['permission', 'description']);
+  const keyPath = (key: AccessKey): string => `${base}/${encodeURIComponent(key.accessKeyId)}`;
   const patch = async (key: AccessKey, body: object): Promise<void> => {
-    await api('PATCH', `${base}/${encodeURIComponent(key.accessKeyId)}`, body);
-    list.reload();
-  };
-  const remove = async (key: AccessKey): Promise<void> => {
-    if (!window.confirm(`Delete access key ${key.accessKeyId}? Devices using it can no longer connect.`)) return;
-    await api('DELETE', `${base}/${encodeURIComponent(key.accessKeyId)}`);
+    await api('PATCH', keyPath(key), body);
     list.reload();
   };
   return (
     <div>
       <h2>Access keys</h2>
-      <form
-        className="inline"
-        aria-label="Create an access key"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
+      <ActionForm className="inline" label="Create an access key" onSubmit={create}>
         <Field label="Permission" name="permission" form={form} value={permission} onChange={setPermission} options={['ALL', 'PUB', 'SUB']} />
         <Field label="Description" name="description" form={form} value={description} onChange={setDescription} />
-        <FormError form={form} />
-        <button type="submit" disabled={form.busy}>
-          Create access key
-        </button>
-      </form>
+        <FormSubmit form={form}>Create access key</FormSubmit>
+      </ActionForm>
       {created && (
         <div className="secret" role="status" aria-live="polite">
           <p>
@@ -68,41 +56,30 @@ export function AccessKeysTab({ instanceId }: { instanceId: string }): ReactNode
         </div>
       )}
       <LoadError error={list.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Access key ID</th>
-            <th scope="col">Permission</th>
-            <th scope="col">State</th>
-            <th scope="col">Description</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+      <ListTable columns={['Access key ID', 'Permission', 'State', 'Description', 'Created']} actions>
+        {list.data?.items.map((k) => (
+          <tr key={k.accessKeyId}>
+            <td>
+              <code>{k.accessKeyId}</code>
+            </td>
+            <td>{k.permission}</td>
+            <StateCell up={k.enabled}>{k.enabled ? 'enabled' : 'disabled'}</StateCell>
+            <td>{k.description}</td>
+            <TimeCell at={k.createdAt} />
+            <td>
+              <button type="button" onClick={() => void patch(k, { enabled: !k.enabled })}>
+                {k.enabled ? 'Disable' : 'Enable'}
+              </button>{' '}
+              <DeleteButton
+                label={`Delete access key ${k.accessKeyId}`}
+                confirm={`Delete access key ${k.accessKeyId}? Devices using it can no longer connect.`}
+                path={keyPath(k)}
+                onDeleted={list.reload}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {list.data?.items.map((k) => (
-            <tr key={k.accessKeyId}>
-              <td>
-                <code>{k.accessKeyId}</code>
-              </td>
-              <td>{k.permission}</td>
-              <td className={`state ${k.enabled ? 'up' : 'down'}`}>{k.enabled ? 'enabled' : 'disabled'}</td>
-              <td>{k.description}</td>
-              <td>{new Date(k.createdAt).toLocaleString()}</td>
-              <td>
-                <button type="button" onClick={() => void patch(k, { enabled: !k.enabled })}>
-                  {k.enabled ? 'Disable' : 'Enable'}
-                </button>{' '}
-                <button type="button" className="danger" onClick={() => void remove(k)} aria-label={`Delete access key ${k.accessKeyId}`}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath } from '../api.js';
-import { Field, FormError, useFormState } from '../forms.js';
+import { ActionForm, Field, FormSubmit, useFormState } from '../forms.js';
 
 interface ClientSession {
   clientId: string;
@@ -32,23 +32,13 @@ export function ClientsTab({ instanceId }: { instanceId: string }): ReactNode {
   return (
     <div>
       <h2>Clients</h2>
-      <form
-        className="inline"
-        aria-label="Look up a client"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void lookup();
-        }}
-      >
+      <ActionForm className="inline" label="Look up a client" onSubmit={lookup}>
         <Field label="Client ID" name="clientId" form={form} value={clientId} onChange={setClientId} placeholder="GID_sensors@@@device-1" />
-        <FormError form={form} />
-        <button type="submit" disabled={form.busy}>
-          Look up
-        </button>
+        <FormSubmit form={form}>Look up</FormSubmit>
         <button type="button" className="danger" disabled={form.busy || !clientId} onClick={() => void kick()}>
           Kick
         </button>
-      </form>
+      </ActionForm>
       {note && <p role="status">{note}</p>}
       {session && (
         <dl className="details" aria-label="Session">

@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath } from '../api.js';
-import { CopyButton, Field, FormError, useFormState } from '../forms.js';
+import { ActionForm, CopyButton, Field, FormSubmit, useFormState } from '../forms.js';
 
 interface DeviceCredential {
   clientId: string;
@@ -22,22 +22,18 @@ export function CredentialsTab({ instanceId }: { instanceId: string }): ReactNod
   return (
     <div>
       <h2>Device credentials</h2>
-      <form
+      <ActionForm
         className="inline"
-        aria-label="Device credential"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(async () => {
+        label="Device credential"
+        onSubmit={() =>
+          act(async () => {
             setShown(await api('POST', base, { clientId }));
             setNote('registered');
-          });
-        }}
+          })
+        }
       >
         <Field label="Client ID" name="clientId" form={form} value={clientId} onChange={setClientId} placeholder="GID_sensors@@@device-0001" />
-        <FormError form={form} />
-        <button type="submit" disabled={form.busy}>
-          Register
-        </button>
+        <FormSubmit form={form}>Register</FormSubmit>
         <button type="button" disabled={form.busy} onClick={() => void act(async () => (setShown(await api('GET', one)), setNote('found')))}>
           Look up
         </button>
@@ -52,7 +48,7 @@ export function CredentialsTab({ instanceId }: { instanceId: string }): ReactNod
         >
           Unregister
         </button>
-      </form>
+      </ActionForm>
       {note && <p role="status">{note}</p>}
       {shown && (
         <dl className="details">

@@ -1,6 +1,8 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
-import { Field, FormError, LoadError, useFormState, useLoad } from '../forms.js';
+import { DeleteButton } from '../delete-button.js';
+import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ListTable, TimeCell } from '../list-table.js';
 import { href } from '../router.js';
 
 export interface Instance {
@@ -24,60 +26,35 @@ export function InstancesPage(): ReactNode {
       list.reload();
       window.location.hash = href('instances', created.id);
     }, ['name', 'description']);
-  const remove = async (instance: Instance): Promise<void> => {
-    if (!window.confirm(`Delete instance ${instance.name} (${instance.id}) and everything in it?`)) return;
-    await api('DELETE', instancePath(instance.id));
-    list.reload();
-  };
   return (
     <section aria-labelledby="instances-title">
       <h1 id="instances-title">Instances</h1>
-      <form
-        className="inline"
-        aria-label="Create an instance"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
+      <ActionForm className="inline" label="Create an instance" onSubmit={create}>
         <Field label="Name" name="name" form={form} value={name} onChange={setName} placeholder="fleet-eu" />
         <Field label="Description" name="description" form={form} value={description} onChange={setDescription} />
-        <FormError form={form} />
-        <button type="submit" disabled={form.busy}>
-          Create instance
-        </button>
-      </form>
+        <FormSubmit form={form}>Create instance</FormSubmit>
+      </ActionForm>
       <LoadError error={list.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">ID</th>
-            <th scope="col">Name</th>
-            <th scope="col">Description</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+      <ListTable columns={['ID', 'Name', 'Description', 'Created']} actions>
+        {list.data?.items.map((i) => (
+          <tr key={i.id}>
+            <td>
+              <a href={href('instances', i.id)}>{i.id}</a>
+            </td>
+            <td>{i.name}</td>
+            <td>{i.description}{i.anonymous ? ' (anonymous clients)' : ''}</td>
+            <TimeCell at={i.createdAt} />
+            <td>
+              <DeleteButton
+                label={`Delete instance ${i.id}`}
+                confirm={`Delete instance ${i.name} (${i.id}) and everything in it?`}
+                path={instancePath(i.id)}
+                onDeleted={list.reload}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {list.data?.items.map((i) => (
-            <tr key={i.id}>
-              <td>
-                <a href={href('instances', i.id)}>{i.id}</a>
-              </td>
-              <td>{i.name}</td>
-              <td>{i.description}{i.anonymous ? ' (anonymous clients)' : ''}</td>
-              <td>{new Date(i.createdAt).toLocaleString()}</td>
-              <td>
-                <button type="button" className="danger" onClick={() => void remove(i)} aria-label={`Delete instance ${i.id}`}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { api, ApiError, instancePath } from '../api.js';
-import { Field, FormError, useFormState } from '../forms.js';
+import { ActionForm, Field, FormSubmit, useFormState } from '../forms.js';
 
 /** Send one message (to a topic, or P2P to one client) or a batch given as JSON. */
 export function MessagesTab({ instanceId }: { instanceId: string }): ReactNode {
@@ -40,13 +40,7 @@ export function MessagesTab({ instanceId }: { instanceId: string }): ReactNode {
 
   return (
     <div className="columns">
-      <form
-        aria-label="Send a message"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void send();
-        }}
-      >
+      <ActionForm label="Send a message" onSubmit={send}>
         <h2>Send a message</h2>
         <Field label="Delivery" name="mode" form={single} value={mode} onChange={setMode} options={['topic', 'p2p']} hint="topic: every subscriber; p2p: one client, no subscription needed" />
         <Field
@@ -60,27 +54,15 @@ export function MessagesTab({ instanceId }: { instanceId: string }): ReactNode {
         {mode === 'p2p' && <Field label="Target client ID" name="clientId" form={single} value={clientId} onChange={setClientId} placeholder="GID_sensors@@@device-1" />}
         <Field label="Payload" name="payload" form={single} value={payload} onChange={setPayload} multiline />
         <Field label="QoS" name="qos" form={single} value={qos} onChange={setQos} options={['0', '1']} />
-        <FormError form={single} />
-        <button type="submit" disabled={single.busy}>
-          Send
-        </button>
+        <FormSubmit form={single}>Send</FormSubmit>
         {sent && <p role="status">{sent}</p>}
-      </form>
-      <form
-        aria-label="Send a batch"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void sendBatch();
-        }}
-      >
+      </ActionForm>
+      <ActionForm label="Send a batch" onSubmit={sendBatch}>
         <h2>Send a batch</h2>
         <Field label="Messages (JSON array, at most 100)" name="messages" form={batch} value={messages} onChange={setMessages} multiline hint='each {"topic", "payload", "qos"?, "clientId"? (P2P)}' />
-        <FormError form={batch} />
-        <button type="submit" disabled={batch.busy}>
-          Send batch
-        </button>
+        <FormSubmit form={batch}>Send batch</FormSubmit>
         {batchSent && <p role="status">{batchSent}</p>}
-      </form>
+      </ActionForm>
     </div>
   );
 }

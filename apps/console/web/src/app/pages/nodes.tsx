@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { api } from '../api.js';
 import { LoadError, useLoad } from '../forms.js';
+import { ListTable, StateCell, TimeCell } from '../list-table.js';
 
 interface GatewayNode {
   nodeId: string;
@@ -20,30 +21,18 @@ export function NodesPage(): ReactNode {
         Refresh
       </button>
       <LoadError error={nodes.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col">State</th>
-            <th scope="col">Connections</th>
-            <th scope="col">MQTT port</th>
-            <th scope="col">Started</th>
-            <th scope="col">Last heartbeat</th>
-          </tr>
-        </thead>
-        <tbody>
+      <ListTable columns={['Node', 'State', 'Connections', 'MQTT port', 'Started', 'Last heartbeat']}>
           {nodes.data?.items.map((n) => (
             <tr key={n.nodeId}>
               <td>{n.nodeId}</td>
-              <td className={`state ${n.live ? 'up' : 'down'}`}>{n.live ? 'live' : 'silent'}</td>
+              <StateCell up={n.live}>{n.live ? 'live' : 'silent'}</StateCell>
               <td>{n.connections}</td>
               <td>{n.mqttPort}</td>
-              <td>{new Date(n.startedAt).toLocaleString()}</td>
-              <td>{new Date(n.heartbeatAt).toLocaleString()}</td>
+              <TimeCell at={n.startedAt} />
+              <TimeCell at={n.heartbeatAt} />
             </tr>
           ))}
-        </tbody>
-      </table>
+      </ListTable>
       {nodes.data?.items.length === 0 && <p>No gateway node has reported yet.</p>}
     </section>
   );

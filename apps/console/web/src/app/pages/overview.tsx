@@ -2,20 +2,14 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { LineChart } from '../line-chart.js';
 import { LoadError } from '../forms.js';
-
-interface Sample {
-  at: string;
-  connections: number | null;
-  messagesInPerSecond: number | null;
-  messagesOutPerSecond: number | null;
-  kafka: 'up' | 'down' | 'none';
-  database: 'up' | 'down';
-}
+// Type only (erased from the bundle): the page reads the samples the console keeps, so a change
+// of their shape fails the web typecheck instead of the page.
+import type { OverviewSample } from '../../../../src/overview/overview-history.js';
 
 interface History {
   sampleIntervalMs: number;
   windowMs: number;
-  samples: Sample[];
+  samples: OverviewSample[];
 }
 
 const KAFKA_TEXT = { up: 'up', down: 'down', none: 'not configured (in-process bus)' } as const;

@@ -1,6 +1,8 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
-import { Field, FormError, LoadError, useFormState, useLoad } from '../forms.js';
+import { DeleteButton } from '../delete-button.js';
+import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ListTable, StateCell } from '../list-table.js';
 
 interface Rule {
   id: string;
@@ -94,11 +96,6 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
     await api('PATCH', `${base}/${r.id}`, { enabled: !r.enabled });
     list.reload();
   };
-  const remove = async (r: Rule): Promise<void> => {
-    if (!window.confirm(`Delete rule ${r.name}?`)) return;
-    await api('DELETE', `${base}/${r.id}`);
-    list.reload();
-  };
   const loadStats = async (r: Rule): Promise<void> => {
     const s = await api<RuleStats>('GET', `${base}/${r.id}/stats`);
     setStats((old) => ({ ...old, [r.id]: s }));
@@ -110,13 +107,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
   return (
     <div>
       <h2>Rules</h2>
-      <form
-        aria-label={editing ? 'Edit rule' : 'Create a rule'}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
+      <ActionForm label={editing ? 'Edit rule' : 'Create a rule'} onSubmit={save}>
         <div className="inline">
           {field('name', 'Rule name', 'name')}
           {editing ? <p>Kind: {f.kind}</p> : field('kind', 'Kind', 'kind', { options: ['outflow', 'inflow', 'status'], hint: 'outflow: devices → Kafka; inflow: Kafka → devices; status: presence → Kafka' })}
@@ -133,32 +124,15 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
           {f.kind === 'inflow' && field('qos', 'QoS', 'target.qos', { options: ['0', '1'] })}
           {f.kind === 'inflow' && field('retain', 'Retain', 'target.retain', { options: ['false', 'true'] })}
         </div>
-        <FormError form={form} />
-        <button type="submit" disabled={form.busy}>
-          {editing ? 'Save rule' : 'Create rule'}
-        </button>
+        <FormSubmit form={form}>{editing ? 'Save rule' : 'Create rule'}</FormSubmit>
         {editing && (
           <button type="button" onClick={() => (setEditing(null), setF(EMPTY))}>
             Cancel
           </button>
         )}
-      </form>
+      </ActionForm>
       <LoadError error={list.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Source</th>
-            <th scope="col">Target</th>
-            <th scope="col">State</th>
-            <th scope="col">Matched / routed / failed</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
+      <ListTable columns={['Name', 'Kind', 'Source', 'Target', 'State', 'Matched / routed / failed']} actions>
           {list.data?.items.map((r) => (
             <tr key={r.id}>
               <td>{r.name}</td>
@@ -169,7 +143,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
               <td>
                 <code>{JSON.stringify(r.target)}</code>
               </td>
-              <td className={`state ${r.enabled ? 'up' : 'down'}`}>{r.enabled ? 'enabled' : 'disabled'}</td>
+              <StateCell up={r.enabled}>{r.enabled ? 'enabled' : 'disabled'}</StateCell>
               <td>
                 {stats[r.id] ? `${stats[r.id]!.matched} / ${stats[r.id]!.routed} / ${stats[r.id]!.failed}` : ''}{' '}
                 <button type="button" onClick={() => void loadStats(r)} aria-label={`Stats of rule ${r.name}`}>
@@ -183,14 +157,11 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
                 <button type="button" onClick={() => void toggle(r)} aria-label={`${r.enabled ? 'Disable' : 'Enable'} rule ${r.name}`}>
                   {r.enabled ? 'Disable' : 'Enable'}
                 </button>{' '}
-                <button type="button" className="danger" onClick={() => void remove(r)} aria-label={`Delete rule ${r.name}`}>
-                  Delete
-                </button>
+                <DeleteButton label={`Delete rule ${r.name}`} confirm={`Delete rule ${r.name}?`} path={`${base}/${r.id}`} onDeleted={list.reload} />
               </td>
             </tr>
           ))}
-        </tbody>
-      </table>
+      </ListTable>
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
 import { signClientId } from '../../lib/hmac-sha1.js';
 import { api } from '../api.js';
-import { Field, FormError, useFormState } from '../forms.js';
+import { ActionForm, Field, FormError, useFormState } from '../forms.js';
+import { ListTable } from '../list-table.js';
 import { simulator } from '../simulator.js';
 
 interface ConsoleSettings {
@@ -63,13 +64,7 @@ export function SimulatorTab({ instanceId }: { instanceId: string }): ReactNode 
         to send it a P2P message.
       </p>
       <div className="columns">
-        <form
-          aria-label="Connect the simulated device"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void connect();
-          }}
-        >
+        <ActionForm label="Connect the simulated device" onSubmit={connect}>
           <Field label="WebSocket URL" name="url" form={connectForm} value={url} onChange={setUrl} />
           <Field label="Authentication" name="mode" form={connectForm} value={mode} onChange={setMode} options={MODES} />
           <Field label="Client ID" name="clientId" form={connectForm} value={clientId} onChange={setClientId} placeholder="GID_sensors@@@device-1" />
@@ -105,49 +100,27 @@ export function SimulatorTab({ instanceId }: { instanceId: string }): ReactNode 
             {state.status}
             {state.detail ? `: ${state.detail}` : ''}
           </p>
-        </form>
+        </ActionForm>
         <div>
-          <form
-            className="inline"
-            aria-label="Subscribe"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void ioForm.run(() => simulator.subscribeTo(filter, Number(qos) as 0 | 1), []);
-            }}
-          >
+          <ActionForm className="inline" label="Subscribe" onSubmit={() => ioForm.run(() => simulator.subscribeTo(filter, Number(qos) as 0 | 1), [])}>
             <Field label="Topic filter" name="filter" form={ioForm} value={filter} onChange={setFilter} placeholder="cmd/#" />
             <button type="submit">Subscribe</button>
-          </form>
+          </ActionForm>
           {state.subscriptions.length > 0 && <p>Subscribed: {state.subscriptions.join(', ')}</p>}
-          <form
-            aria-label="Publish"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void ioForm.run(() => simulator.publish(topic, payload, Number(qos) as 0 | 1), []);
-            }}
-          >
+          <ActionForm label="Publish" onSubmit={() => ioForm.run(() => simulator.publish(topic, payload, Number(qos) as 0 | 1), [])}>
             <Field label="Publish topic" name="topic" form={ioForm} value={topic} onChange={setTopic} placeholder="telemetry/device-1" />
             <Field label="Message" name="payload" form={ioForm} value={payload} onChange={setPayload} />
             <Field label="QoS" name="qos" form={ioForm} value={qos} onChange={setQos} options={['0', '1']} />
             <FormError form={ioForm} />
             <button type="submit">Publish</button>
-          </form>
+          </ActionForm>
         </div>
       </div>
       <h3>Messages</h3>
       <button type="button" onClick={() => simulator.clear()}>
         Clear
       </button>
-      <table aria-label="Simulator messages" data-testid="sim-messages">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Direction</th>
-            <th scope="col">Topic</th>
-            <th scope="col">Payload</th>
-          </tr>
-        </thead>
-        <tbody>
+      <ListTable columns={['Time', 'Direction', 'Topic', 'Payload']} aria-label="Simulator messages" data-testid="sim-messages">
           {state.messages.map((m, i) => (
             <tr key={`${m.at}-${i}`}>
               <td>{new Date(m.at).toLocaleTimeString()}</td>
@@ -158,8 +131,7 @@ export function SimulatorTab({ instanceId }: { instanceId: string }): ReactNode 
               </td>
             </tr>
           ))}
-        </tbody>
-      </table>
+      </ListTable>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath } from '../api.js';
-import { CopyButton, Field, FormError, useFormState } from '../forms.js';
+import { ActionForm, CopyButton, Field, FormSubmit, useFormState } from '../forms.js';
 
 interface AppliedToken {
   token: string;
@@ -41,22 +41,13 @@ export function TokensTab({ instanceId }: { instanceId: string }): ReactNode {
 
   return (
     <div className="columns">
-      <form
-        aria-label="Apply for a token"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submitApply();
-        }}
-      >
+      <ActionForm label="Apply for a token" onSubmit={submitApply}>
         <h2>Apply for a token</h2>
         <Field label="Access key ID" name="accessKeyId" form={apply} value={accessKeyId} onChange={setAccessKeyId} hint="the key the token is issued for" />
         <Field label="Resources (one topic filter per line)" name="resources" form={apply} value={resources} onChange={setResources} multiline placeholder={'telemetry/#\ncmd/+'} />
         <Field label="Actions" name="actions" form={apply} value={actions} onChange={setActions} options={['R', 'W', 'RW']} hint="R: subscribe and receive, W: publish" />
         <Field label="Expires in (minutes)" name="expireTime" type="number" form={apply} value={minutes} onChange={setMinutes} hint="at most 30 days" />
-        <FormError form={apply} />
-        <button type="submit" disabled={apply.busy}>
-          Apply
-        </button>
+        <FormSubmit form={apply}>Apply</FormSubmit>
         {applied && (
           <div className="secret" role="status">
             <p>
@@ -67,25 +58,16 @@ export function TokensTab({ instanceId }: { instanceId: string }): ReactNode {
             </p>
           </div>
         )}
-      </form>
-      <form
-        aria-label="Query or revoke a token"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void query('query');
-        }}
-      >
+      </ActionForm>
+      <ActionForm label="Query or revoke a token" onSubmit={() => query('query')}>
         <h2>Query or revoke</h2>
         <Field label="Token" name="token" form={lookup} value={token} onChange={setToken} />
-        <FormError form={lookup} />
-        <button type="submit" disabled={lookup.busy}>
-          Query
-        </button>{' '}
+        <FormSubmit form={lookup}>Query</FormSubmit>{' '}
         <button type="button" className="danger" disabled={lookup.busy} onClick={() => void query('revoke')}>
           Revoke
         </button>
         {answer && <pre aria-label="Answer">{answer}</pre>}
-      </form>
+      </ActionForm>
     </div>
   );
 }

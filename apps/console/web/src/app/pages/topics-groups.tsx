@@ -1,6 +1,8 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
-import { Field, FormError, LoadError, useFormState, useLoad } from '../forms.js';
+import { DeleteButton } from '../delete-button.js';
+import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ListTable, TimeCell } from '../list-table.js';
 
 interface Named {
   description: string;
@@ -33,56 +35,32 @@ function SimpleResourceTab({ instanceId, resource }: { instanceId: string; resou
       setDescription('');
       list.reload();
     }, [resource.idField, 'description']);
-  const remove = async (rowId: string): Promise<void> => {
-    if (!window.confirm(`Delete ${rowId}?`)) return;
-    await api('DELETE', `${base}/${encodeURIComponent(rowId)}`);
-    list.reload();
-  };
   return (
     <div>
       <h2>{resource.title}</h2>
-      <form
-        className="inline"
-        aria-label={`Create ${resource.idLabel.toLowerCase()}`}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
+      <ActionForm className="inline" label={`Create ${resource.idLabel.toLowerCase()}`} onSubmit={create}>
         <Field label={resource.idLabel} name={resource.idField} form={form} value={id} onChange={setId} placeholder={resource.placeholder} hint={resource.hint} />
         <Field label="Description" name="description" form={form} value={description} onChange={setDescription} />
-        <FormError form={form} />
-        <button type="submit" disabled={form.busy}>
-          Create
-        </button>
-      </form>
+        <FormSubmit form={form}>Create</FormSubmit>
+      </ActionForm>
       <LoadError error={list.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{resource.idLabel}</th>
-            <th scope="col">Description</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+      <ListTable columns={[resource.idLabel, 'Description', 'Created']} actions>
+        {list.data?.items.map((row) => (
+          <tr key={row[resource.idField]}>
+            <td>{row[resource.idField]}</td>
+            <td>{row.description}</td>
+            <TimeCell at={row.createdAt} />
+            <td>
+              <DeleteButton
+                label={`Delete ${row[resource.idField]}`}
+                confirm={`Delete ${row[resource.idField]}?`}
+                path={`${base}/${encodeURIComponent(row[resource.idField]!)}`}
+                onDeleted={list.reload}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {list.data?.items.map((row) => (
-            <tr key={row[resource.idField]}>
-              <td>{row[resource.idField]}</td>
-              <td>{row.description}</td>
-              <td>{new Date(row.createdAt).toLocaleString()}</td>
-              <td>
-                <button type="button" className="danger" onClick={() => void remove(row[resource.idField]!)} aria-label={`Delete ${row[resource.idField]}`}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
     </div>
   );
 }
