@@ -80,6 +80,8 @@ export interface FleetMqConfig {
   authCacheTtlMs: number;
   sessionFlushMs: number;
   heartbeatMs: number;
+  /** SIGTERM on a gateway: the window over which its open connections are closed (0: all at once). */
+  drainWindowMs: number;
   /** How often the console samples the overview (connections, rates, Kafka and database state) it keeps for 15 minutes. */
   overviewSampleMs: number;
   /** Connections accepted since the last heap compaction that make the next quiet moment compact (0: never). */
@@ -125,6 +127,8 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
     heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
+    // Only the standalone gateway drains; its load balancer moves the clients to other nodes.
+    drainWindowMs: r.int('FLEETMQ_DRAIN_WINDOW_MS', role === 'gateway' ? 10_000 : 0, 0, 600_000),
     overviewSampleMs: r.int('FLEETMQ_OVERVIEW_SAMPLE_MS', 5_000, 100, 60_000),
     heapCompactAfterConnects: r.int('FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS', 0, 0, 100_000_000),
     limits: {
