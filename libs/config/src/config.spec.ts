@@ -40,6 +40,8 @@ describe('loadConfig', () => {
     expect(loadConfig('gateway', { ...separate, FLEETMQ_DRAIN_WINDOW_MS: '0' }).drainWindowMs).toBe(0);
     expect(() => loadConfig('gateway', { ...separate, FLEETMQ_DRAIN_WINDOW_MS: '-1' })).toThrow(/FLEETMQ_DRAIN_WINDOW_MS/);
     expect(() => loadConfig('gateway', { ...separate, FLEETMQ_DRAIN_WINDOW_MS: 'soon' })).toThrow(/FLEETMQ_DRAIN_WINDOW_MS/);
+    expect(loadConfig('all-in-one', { FLEETMQ_DRAIN_WINDOW_MS: '15000' }).drainWindowMs).toBe(15_000);
+    expect(() => loadConfig('all-in-one', { FLEETMQ_DRAIN_WINDOW_MS: '15001' })).toThrow(/FLEETMQ_DRAIN_WINDOW_MS: at most 15000/);
   });
 
   it('reports every bad value at once', () => {
