@@ -127,6 +127,8 @@ export class FleetMqTarget implements Target {
           FLEETMQ_WS_PORT: String(wsPort),
           FLEETMQ_MQTTS_PORT: String(mqttsPort),
           FLEETMQ_NODE_ID: `bench-${this.name}-${i}`,
+          // The bench stops its brokers when it is done measuring: no drain window to wait out.
+          FLEETMQ_DRAIN_WINDOW_MS: '0',
         },
         cpus: opts.cpus,
         cpuProfDir: opts.cpuProfDir ? join(opts.cpuProfDir, `gw${i}`) : undefined,

@@ -255,5 +255,18 @@ describe('console: rules, clients, messages, stats, nodes (real PostgreSQL)', ()
       ]);
       expect((await api().get('/api/v1/nodes')).status).toBe(401);
     });
+
+    it("gives each node the messages/s of its fresh traffic rows, summed over instances", async () => {
+      await t.dataSource.getRepository(GatewayNodeEntity).insert({ nodeId: 'node-rates', startedAt: new Date(), heartbeatAt: new Date(), mqttPort: 1886, connections: 3 });
+      const traffic = t.dataSource.getRepository(InstanceTrafficEntity);
+      await traffic.insert({ instanceId, nodeId: 'node-rates', messagesIn: 10, messagesOut: 1, rateIn: 4, rateOut: 1, connections: 2, updatedAt: new Date() });
+      await traffic.insert({ instanceId: 'default', nodeId: 'node-rates', messagesIn: 10, messagesOut: 1, rateIn: 2.5, rateOut: 0.5, connections: 1, updatedAt: new Date() });
+      await traffic.insert({ instanceId: 'default', nodeId: 'node-old', messagesIn: 1, messagesOut: 1, rateIn: 50, rateOut: 50, connections: 0, updatedAt: new Date(Date.now() - 60_000) });
+      const res = await api().get('/api/v1/nodes').set(bearer).expect(200);
+      const byId = new Map(res.body.items.map((n: { nodeId: string }) => [n.nodeId, n]));
+      expect(byId.get('node-rates')).toMatchObject({ connections: 3, messagesInPerSecond: 6.5, messagesOutPerSecond: 1.5, live: true });
+      // A stale traffic row is no rate.
+      expect(byId.get('node-old')).toMatchObject({ messagesInPerSecond: 0, messagesOutPerSecond: 0, live: false });
+    });
   });
 });

@@ -132,6 +132,8 @@ export class GatewayProcess {
       FLEETMQ_NODE_ID: this.nodeId,
       FLEETMQ_ALLOW_ANONYMOUS: 'true',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // SIGTERM drains; a short window keeps stop() quick (a test of the drain sets its own).
+      FLEETMQ_DRAIN_WINDOW_MS: '1000',
       ...(this.options.kafkaBrokers ? { KAFKA_BROKERS: this.options.kafkaBrokers.join(',') } : {}),
       ...this.options.env,
     };

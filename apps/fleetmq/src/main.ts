@@ -73,7 +73,8 @@ async function start(config: FleetMqConfig, logger: Logger, shutdown: Shutdown):
   await gateway.start();
   // Stopped in reverse: clients closed first, then the uplink drained, then Kafka.
   shutdown.add({ name: 'kafka bridge', stop: () => bridge.stop() });
-  shutdown.add({ name: 'gateway', stop: () => gateway.stop() });
+  // SIGTERM drains over FLEETMQ_DRAIN_WINDOW_MS (0 by default: all at once); Ctrl-C never waits.
+  shutdown.add({ name: 'gateway', stop: () => (shutdown.signal === 'SIGTERM' ? gateway.drain(effective.drainWindowMs) : gateway.stop()) });
 
   if (kafkaBrokers !== undefined && kafkaBrokers.length > 0) {
     const options = routerOptionsFrom(effective);

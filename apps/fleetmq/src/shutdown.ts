@@ -22,6 +22,12 @@ export class Shutdown {
   private readonly steps: ShutdownStep[] = [];
   private stopping = false;
   private firstSignalAt = 0;
+  private stopSignal: NodeJS.Signals | undefined;
+
+  /** The signal that began the shutdown (undefined after a failed start): SIGTERM drains the gateway, SIGINT does not. */
+  get signal(): NodeJS.Signals | undefined {
+    return this.stopSignal;
+  }
 
   /** True once a signal or a failed start began the shutdown: a start interrupted by it is no failure to report. */
   get started(): boolean {
@@ -44,6 +50,7 @@ export class Shutdown {
         return;
       }
       this.firstSignalAt = Date.now();
+      this.stopSignal = signal;
       this.say(`FleetMQ: stopping (${signal}); press Ctrl-C again to force`);
       void this.run(signal === 'SIGINT' ? 130 : 0);
     };

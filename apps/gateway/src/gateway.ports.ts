@@ -42,6 +42,7 @@ export type DisconnectReason =
   | 'keepalive-timeout'
   | 'kicked' // registry.close() from the console or an operator
   | 'takeover' // another connection with the same client ID in the same instance
+  | 'drain' // the node is shutting down (SIGTERM) and closes its clients over the drain window
   | 'auth-expired' // token expired, credential revoked or disabled while connected
   | 'error' // socket error, EOF without DISCONNECT, forwarder refused a message
   | 'protocol-violation'; // malformed packet, a limit exceeded, or a PUBLISH the ACL denied

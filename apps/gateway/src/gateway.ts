@@ -38,6 +38,7 @@ import { openListeners, type Listener } from './listeners/listeners.js';
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway.metrics.js';
 import { LocalConnectionRegistry } from './session/connection-registry.js';
 import { ConnectionState, type ConnectionHost } from './session/connection-state.js';
+import { DRAIN_TICK_MS, drainDueCount } from './session/drain-pacing.js';
 import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
 import { NamespaceCache } from './tenancy/namespace-cache.js';
 
@@ -201,6 +202,26 @@ export class Gateway implements GatewayPorts {
     }
     this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
     return this.listening;
+  }
+
+  /**
+   * Graceful drain (SIGTERM): stops accepting at once, closes the open connections evenly over
+   * `windowMs` so they reconnect to other nodes without a storm, then stop(). Each close goes
+   * through the forwarder like any disconnect, so what was PUBACKed is already in the uplink.
+   */
+  async drain(windowMs: number): Promise<void> {
+    for (const listener of this.listeners) listener.stopAccepting();
+    // A snapshot: no new connection can join it, and one that ends by itself is closed twice harmlessly.
+    const open = [...this.registry.states()];
+    this.logger.info({ connections: open.length, windowMs }, 'draining: listeners closed, closing clients over the window');
+    const started = Date.now();
+    let closed = 0;
+    while (closed < open.length) {
+      const due = drainDueCount(open.length, Date.now() - started, windowMs);
+      for (; closed < due; closed++) this.boundary.close('control', open[closed], 'drain');
+      if (closed < open.length) await new Promise((resolve) => setTimeout(resolve, DRAIN_TICK_MS));
+    }
+    await this.stop();
   }
 
   /** Stops accepting, closes every client (wills are published), then the broker. */

@@ -8,6 +8,14 @@ import { KafkaBridge } from './bridge/kafka-bridge.js';
 import { createGateway } from './gateway.js';
 import { startOpsServer } from './http/ops-server.js';
 
+/** Readiness while the node drains: it takes no new clients. */
+class NodeDrainingError extends Error {
+  constructor() {
+    super('node is draining (SIGTERM): not accepting new connections');
+    this.name = 'NodeDrainingError';
+  }
+}
+
 /** Standalone gateway process (`npm run start:gateway`): MQTT listeners, Kafka bridge, /health and /metrics. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit('gateway');
@@ -30,26 +38,36 @@ async function main(): Promise<void> {
   await gateway.start();
 
   const db = new TypeOrmDatabaseHealth(dataSource);
+  let stopping = false;
   const ops = await startOpsServer(config.httpPort, config.bindHost, async () => {
     await db.ping();
     return { node: config.nodeId, connections: gateway.registry.size, messaging: messaging.kind, ports: gateway.ports };
   }, [
+    // First, so a load balancer stops sending new clients the moment a drain begins.
+    {
+      name: 'accepting',
+      check: async () => {
+        if (stopping) throw new NodeDrainingError();
+      },
+    },
     { name: 'database', check: () => db.ping() },
     { name: 'kafka', check: () => messaging.ping() },
   ]);
   logger.info({ httpPort: ops.port }, 'gateway /health and /metrics listening');
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
+  // SIGTERM drains over FLEETMQ_DRAIN_WINDOW_MS (readiness answers 503 throughout); SIGINT stops at once.
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const windowMs = signal === 'SIGTERM' ? config.drainWindowMs : 0;
+    logger.info({ signal, drainWindowMs: windowMs }, 'shutting down');
     try {
+      await gateway.drain(windowMs); // stop accepting, close clients over the window (wills go out through the forwarder)
+      await bridge.stop(); // drain the uplink before Kafka goes away: every PUBACKed message is in Kafka
       await ops.close();
-      await gateway.stop(); // stop accepting, close clients (wills go out through the forwarder)
-      await bridge.stop(); // drain the uplink before Kafka goes away
       await messaging.stop();
       await dataSource.destroy();
+      logger.info({ signal }, 'gateway stopped');
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'shutdown failed');

@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig('all-in-one', { FLEETMQ_OVERVIEW_SAMPLE_MS: '10' })).toThrow(/FLEETMQ_OVERVIEW_SAMPLE_MS/);
   });
 
+  it('gives the standalone gateway a 10 s drain window and the all-in-one none, validated', () => {
+    expect(loadConfig('gateway', separate).drainWindowMs).toBe(10_000);
+    expect(loadConfig('all-in-one', {}).drainWindowMs).toBe(0);
+    expect(loadConfig('gateway', { ...separate, FLEETMQ_DRAIN_WINDOW_MS: '0' }).drainWindowMs).toBe(0);
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_DRAIN_WINDOW_MS: '-1' })).toThrow(/FLEETMQ_DRAIN_WINDOW_MS/);
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_DRAIN_WINDOW_MS: 'soon' })).toThrow(/FLEETMQ_DRAIN_WINDOW_MS/);
+    expect(loadConfig('all-in-one', { FLEETMQ_DRAIN_WINDOW_MS: '15000' }).drainWindowMs).toBe(15_000);
+    expect(() => loadConfig('all-in-one', { FLEETMQ_DRAIN_WINDOW_MS: '15001' })).toThrow(/FLEETMQ_DRAIN_WINDOW_MS: at most 15000/);
+  });
+
   it('reports every bad value at once', () => {
     let error: unknown;
     try {

@@ -80,6 +80,8 @@ export interface FleetMqConfig {
   authCacheTtlMs: number;
   sessionFlushMs: number;
   heartbeatMs: number;
+  /** SIGTERM on a gateway: the window over which its open connections are closed (0: all at once). */
+  drainWindowMs: number;
   /** How often the console samples the overview (connections, rates, Kafka and database state) it keeps for 15 minutes. */
   overviewSampleMs: number;
   /** Connections accepted since the last heap compaction that make the next quiet moment compact (0: never). */
@@ -87,6 +89,8 @@ export interface FleetMqConfig {
   limits: MqttLimits;
   uplink: UplinkSettings;
 }
+
+const ALL_IN_ONE_MAX_DRAIN_WINDOW_MS = 15_000;
 
 const MASTER_KEY = /^[0-9a-fA-F]{64}$|^[A-Za-z0-9+/]{43}=$/;
 
@@ -125,6 +129,8 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
     heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
+    // The standalone gateway drains by default; the all-in-one only when told (SIGTERM only).
+    drainWindowMs: r.int('FLEETMQ_DRAIN_WINDOW_MS', role === 'gateway' ? 10_000 : 0, 0, 600_000),
     overviewSampleMs: r.int('FLEETMQ_OVERVIEW_SAMPLE_MS', 5_000, 100, 60_000),
     heapCompactAfterConnects: r.int('FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS', 0, 0, 100_000_000),
     limits: {
@@ -152,6 +158,10 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
   }
   if (config.limits.authBackoffMaxMs < config.limits.authBackoffMs) {
     r.problem('FLEETMQ_AUTH_BACKOFF_MAX_MS must not be below FLEETMQ_AUTH_BACKOFF_MS');
+  }
+  // The all-in-one forces its exit 20 s after the signal (apps/fleetmq/src/shutdown.ts): the drain must end well before.
+  if (role === 'all-in-one' && config.drainWindowMs > ALL_IN_ONE_MAX_DRAIN_WINDOW_MS) {
+    r.problem(`FLEETMQ_DRAIN_WINDOW_MS: at most ${ALL_IN_ONE_MAX_DRAIN_WINDOW_MS} for the all-in-one process (its stop is forced after 20 s)`);
   }
   if (!config.wsPath.startsWith('/')) r.problem('FLEETMQ_WS_PATH: must start with /');
   if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {

@@ -7,7 +7,9 @@ class GatewayNodeDto {
   @ApiProperty() startedAt!: string;
   @ApiProperty() heartbeatAt!: string;
   @ApiProperty() mqttPort!: number;
-  @ApiProperty() connections!: number;
+  @ApiProperty({ description: 'open MQTT connections at the last heartbeat' }) connections!: number;
+  @ApiProperty({ description: 'messages/s from devices (uplink) over every instance, from the node\'s last traffic flush' }) messagesInPerSecond!: number;
+  @ApiProperty({ description: 'messages/s delivered to devices over every instance, from the node\'s last traffic flush' }) messagesOutPerSecond!: number;
   @ApiProperty({ description: 'heartbeat within 3 heartbeat intervals' }) live!: boolean;
 }
 
@@ -21,8 +23,9 @@ class GatewayNodeListDto {
 export class NodesController {
   constructor(private readonly service: NodesService) {}
 
+  /** Cluster view: every gateway node that has written a heartbeat row; `live` tells the ones still beating. */
   @Get()
-  @ApiOkResponse({ type: GatewayNodeListDto })
+  @ApiOkResponse({ type: GatewayNodeListDto, description: 'gateway nodes with their connections and message rates' })
   async list(): Promise<GatewayNodeListDto> {
     const nodes = await this.service.list();
     return { items: nodes.map((n) => ({ ...n, startedAt: n.startedAt.toISOString(), heartbeatAt: n.heartbeatAt.toISOString() })) };

@@ -11,6 +11,8 @@ export type ConnectionHandler = (stream: Duplex, transport: Transport, remoteAdd
 /** One listening server; close() stops accepting and destroys what is still open. */
 export interface Listener {
   readonly port: number;
+  /** Stops accepting new connections and leaves the open ones alone (a drain closes them itself). */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
@@ -26,11 +28,23 @@ function listen(server: TcpServer, port: number, host: string): Promise<number> 
   });
 }
 
-function closeServer(server: TcpServer, sockets: Set<Duplex>): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    for (const socket of sockets) socket.destroy();
-  });
+/**
+ * Closing one server in two steps: stopAccepting() (a drain) and close(), which also destroys
+ * what is still open. Node emits 'close' once, so it is awaited from the start, not per call.
+ */
+function serverCloser(server: TcpServer, sockets: Set<Duplex>): Pick<Listener, 'stopAccepting' | 'close'> {
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const stopAccepting = (): void => {
+    if (server.listening) server.close();
+  };
+  return {
+    stopAccepting,
+    close: () => {
+      stopAccepting();
+      for (const socket of sockets) socket.destroy();
+      return closed;
+    },
+  };
 }
 
 /**
@@ -72,7 +86,7 @@ export async function listenTcp(port: number, host: string, handle: ConnectionHa
     handle(socket, 'tcp', addressOf(socket));
   });
   const actual = await listen(server, port, host);
-  return { port: actual, close: () => closeServer(server, sockets) };
+  return { port: actual, ...serverCloser(server, sockets) };
 }
 
 export async function listenTls(
@@ -96,7 +110,7 @@ export async function listenTls(
   // A failed handshake is the client's problem; without a listener it would be logged by Node as unhandled.
   server.on('tlsClientError', () => {});
   const actual = await listen(server, port, host);
-  return { port: actual, close: () => closeServer(server, sockets) };
+  return { port: actual, ...serverCloser(server, sockets) };
 }
 
 /**
@@ -134,12 +148,15 @@ export async function listenWebSocket(
     });
   });
   const actual = await listen(http, port, host);
+  // Open WebSocket connections are sockets of `http`: stopAccepting() leaves them open.
+  const closer = serverCloser(http, sockets);
   return {
     port: actual,
+    stopAccepting: closer.stopAccepting,
     close: async () => {
       for (const client of wss.clients) client.terminate();
       wss.close();
-      await closeServer(http, sockets);
+      await closer.close();
     },
   };
 }

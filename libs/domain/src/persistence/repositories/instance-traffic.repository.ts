@@ -26,6 +26,8 @@ export abstract class InstanceTrafficRepository {
   abstract totals(instanceId: string, freshSince: Date): Promise<TrafficTotals>;
   /** Messages/s in and out over every instance and node, from rows updated since `freshSince`. */
   abstract fleetRates(freshSince: Date): Promise<{ rateIn: number; rateOut: number }>;
+  /** Messages/s in and out of each node over every instance, from rows updated since `freshSince`. */
+  abstract nodeRates(freshSince: Date): Promise<Map<string, { rateIn: number; rateOut: number }>>;
   /** Upserts many rows in one statement; rows of instances deleted meanwhile are skipped. */
   abstract save(samples: readonly TrafficSample[]): Promise<void>;
 }
@@ -73,6 +75,15 @@ export class TypeOrmInstanceTrafficRepository extends InstanceTrafficRepository 
       [freshSince],
     );
     return { rateIn: Number(rows[0]?.rate_in ?? 0), rateOut: Number(rows[0]?.rate_out ?? 0) };
+  }
+
+  async nodeRates(freshSince: Date): Promise<Map<string, { rateIn: number; rateOut: number }>> {
+    const rows: Array<{ node_id: string; rate_in: number; rate_out: number }> = await this.dataSource.query(
+      `SELECT node_id, sum(rate_in) AS rate_in, sum(rate_out) AS rate_out FROM ${this.repo.metadata.tablePath}
+       WHERE updated_at >= $1 GROUP BY node_id`,
+      [freshSince],
+    );
+    return new Map(rows.map((r) => [r.node_id, { rateIn: Number(r.rate_in), rateOut: Number(r.rate_out) }]));
   }
 
   async totals(instanceId: string, freshSince: Date): Promise<TrafficTotals> {
