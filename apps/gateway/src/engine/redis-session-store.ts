@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AedesOptions } from 'aedes';
+import type { Logger } from '#config';
+
+/**
+ * The opt-in Redis session store (FLEETMQ_SESSION_STORE=redis), the only place FleetMQ touches
+ * aedes-persistence-redis and mqemitter-redis (and through them ioredis):
+ * - the persistence keeps subscriptions, sessions (cleanSession=false), QoS 1/2 offline queues,
+ *   outgoing inflight, retained messages and wills in Redis, so any node can resume a session;
+ * - the emitter carries every broker publish over Redis pub/sub, so a subscriber on one node
+ *   gets what a client on another node published.
+ * Both connect to REDIS_URL; a Redis database number does not separate pub/sub channels, so
+ * gateway tiers that must not see each other need Redis servers of their own.
+ */
+
+/** The versions this module was written and tested against (aedes 1.2.0's optional peer range, mqemitter ^7). */
+export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2', 'mqemitter-redis': '7.2.1' } as const;
+
+type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
+
+/** The part of an ioredis connection used here. */
+interface RedisConnection {
+  ping(): Promise<string>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** mqemitter-redis as aedes uses it, plus its publishing connection (for the readiness probe). */
+interface RedisEmitter {
+  pubConn: RedisConnection;
+  state: { on(event: 'error', listener: (err: Error) => void): unknown };
+}
+
+interface RedisPersistence {
+  destroy(cb?: () => void): Promise<void> | void;
+}
+
+export interface RedisSessionStore {
+  /** Handed to Aedes.createBroker (persistence and mq). */
+  readonly brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
+  /** Resolves when Redis answers PING (readiness). */
+  ping(): Promise<void>;
+  /** Closes the persistence's connection; aedes closes the emitter itself in broker.close(). */
+  close(): Promise<void>;
+}
+
+const load = createRequire(import.meta.url);
+
+function installedVersion(name: PackageName): string {
+  try {
+    return (JSON.parse(readFileSync(load.resolve(`${name}/package.json`), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Builds the persistence and the emitter on `redisUrl`. A version other than the tested one is
+ * started anyway, with a warning naming both versions: the aedes persistence contract is
+ * tested by the multi-node e2e suite only against REDIS_SESSION_STORE_VERSIONS.
+ */
+export function createRedisSessionStore(redisUrl: string, logger: Logger, foundVersions: Partial<Record<PackageName, string>> = {}): RedisSessionStore {
+  const log = logger.child({ component: 'redis-session-store' });
+  for (const name of Object.keys(REDIS_SESSION_STORE_VERSIONS) as PackageName[]) {
+    const expectedVersion = REDIS_SESSION_STORE_VERSIONS[name];
+    const foundVersion = foundVersions[name] ?? installedVersion(name);
+    if (foundVersion !== expectedVersion) {
+      log.warn({ engine: name, expectedVersion, foundVersion }, `${name} ${foundVersion} is not the tested ${expectedVersion}: session sharing is untested with it`);
+    }
+  }
+  const createPersistence = load('aedes-persistence-redis') as (options: object) => RedisPersistence;
+  const createEmitter = load('mqemitter-redis') as (options: object) => RedisEmitter;
+  const persistence = createPersistence(redisOptions(redisUrl));
+  const emitter = createEmitter({ connectionString: redisUrl });
+  // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
+  emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
+  return {
+    brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
+    ping: async () => {
+      await emitter.pubConn.ping();
+    },
+    close: async () => {
+      await persistence.destroy();
+    },
+  };
+}
+
+/**
+ * aedes-persistence-redis passes its options to `new Redis(options)`, which takes no URL
+ * there: the URL's parts are given as ioredis options.
+ */
+export function redisOptions(redisUrl: string): { host: string; port: number; db: number; username?: string; password?: string; tls?: object } {
+  const url = new URL(redisUrl);
+  const db = Number(url.pathname.replace(/^\//, '') || '0');
+  return {
+    host: url.hostname,
+    port: url.port === '' ? 6379 : Number(url.port),
+    db: Number.isInteger(db) ? db : 0,
+    ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
