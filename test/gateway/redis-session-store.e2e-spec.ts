@@ -1,14 +1,16 @@
 // FLEETMQ_SESSION_STORE=redis: two gateway nodes (each with its Kafka bridge) share one private
 // redis-server, the test PostgreSQL schema and Kafka. Real MQTT.js clients on real sockets.
+import type { Producer } from 'kafkajs';
 import type { MqttClient } from 'mqtt';
 import type { DataSource } from 'typeorm';
 import { checkReadiness } from '#config';
+import { buildDownlinkRecord, DOWNLINK_TOPIC } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
 import { connectClient, endAllClients, endClient, Inbox, publish, subscribe, type ClientOptions } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
-import { createTenant, openTestDataSource, startNode, uniqueId, type TestNode } from './kafka-harness.js';
+import { createTenant, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
 
 const describeMultiNode = redisServerMissing() === undefined ? describeWithKafka : describeWithRedisServer;
 
@@ -19,6 +21,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
   let a: TestNode;
   let b: TestNode;
   let tenant: Awaited<ReturnType<typeof createTenant>>;
+  let producer: Producer;
 
   const startRedisNode = (name: string) =>
     startNode({
@@ -41,10 +44,12 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     tenant = await createTenant(ds, 'telemetry', 'GID_test');
     a = await startRedisNode('a');
     b = await startRedisNode('b');
+    producer = await rawProducer(testKafka(testKafkaBrokers()));
   });
 
   afterAll(async () => {
     await endAllClients();
+    await producer?.disconnect();
     await a?.stop();
     await b?.stop();
     await ds?.destroy();
@@ -77,6 +82,34 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     expect(target.inbox.messages.filter((m) => m.payload.toString() === 'p2p-across')).toHaveLength(1);
     await endClient(target.client);
     await endClient(sender.client);
+  });
+
+  it('hands a downlink broadcast, which every node reads from Kafka, to each subscriber once', async () => {
+    const topic = `telemetry/${uniqueId('broadcast')}`;
+    const onA = await device(a);
+    const onB = await device(b);
+    await subscribe(onA.client, topic, 1);
+    await subscribe(onB.client, topic, 1);
+    const send = (payload: string) =>
+      producer.send({ topic: DOWNLINK_TOPIC, acks: -1, messages: [buildDownlinkRecord({ instanceId: tenant.instanceId, topic, qos: 1, retain: false, payload: Buffer.from(payload) })] });
+    // Each node's downlink group starts at the latest offset when it joins: warm up until both nodes read.
+    await waitFor(
+      async () => {
+        await send('warm-up');
+        return onA.inbox.messages.length > 0 && onB.inbox.messages.length > 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'both nodes to read fleetmq.downlink' },
+    );
+    await send('once');
+    await waitFor(() => onA.inbox.messages.some((m) => m.payload.toString() === 'once') && onB.inbox.messages.some((m) => m.payload.toString() === 'once'), {
+      timeoutMs: 10_000,
+      what: 'the broadcast on both nodes',
+    });
+    await quietWindow(1_000, 'a second copy published by the other node');
+    expect(onA.inbox.messages.filter((m) => m.payload.toString() === 'once')).toHaveLength(1);
+    expect(onB.inbox.messages.filter((m) => m.payload.toString() === 'once')).toHaveLength(1);
+    await endClient(onA.client);
+    await endClient(onB.client);
   });
 
   it('resumes a persistent session on node B with the QoS 1 messages published while it was offline, in order', async () => {

@@ -141,7 +141,13 @@ export class Gateway implements GatewayPorts {
         return engines()?.mqttPacket.patched === true;
       },
     };
-    this.delivery = new LocalDelivery({ broker: () => this.broker, registry: this.registry, namespaces: this.namespaces, metrics: this.metrics });
+    this.delivery = new LocalDelivery({
+      broker: () => this.broker,
+      registry: this.registry,
+      namespaces: this.namespaces,
+      metrics: this.metrics,
+      claimBroadcast: (msgId) => this.sessionStore === undefined || this.sessionStore.claimBroadcast(msgId, this.nodeId),
+    });
     this.credentials = new CredentialRevalidation({ store: this.store, registry: this.registry, logger: this.logger, clock: this.clock });
   }
 

@@ -17,11 +17,16 @@ import type { Logger } from '#config';
 /** The versions this module was written and tested against (aedes 1.2.0's optional peer range, mqemitter ^7). */
 export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2', 'mqemitter-redis': '7.2.1' } as const;
 
+/** Claims outlive any redelivery of a downlink record (a consumer group rebalance replays minutes, not a day). */
+const BROADCAST_CLAIM_TTL_MS = 86_400_000;
+const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
+
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
 /** The part of an ioredis connection used here. */
 interface RedisConnection {
   ping(): Promise<string>;
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<string | null>;
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
@@ -38,6 +43,8 @@ interface RedisPersistence {
 export interface RedisSessionStore {
   /** Handed to Aedes.createBroker (persistence and mq). */
   readonly brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
+  /** True for the one node that claims the downlink broadcast `msgId` first (SET NX, kept a day). */
+  claimBroadcast(msgId: string, nodeId: string): Promise<boolean>;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
   /** Closes the persistence's connection; aedes closes the emitter itself in broker.close(). */
@@ -77,6 +84,7 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
   emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
+    claimBroadcast: async (msgId, nodeId) => (await emitter.pubConn.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
     ping: async () => {
       await emitter.pubConn.ping();
     },
