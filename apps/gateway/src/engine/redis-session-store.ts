@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
+import { Redis } from 'ioredis';
 import type { Logger } from '#config';
 
 /**
@@ -23,16 +24,8 @@ const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
 
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
-/** The part of an ioredis connection used here. */
-interface RedisConnection {
-  ping(): Promise<string>;
-  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<string | null>;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-}
-
-/** mqemitter-redis as aedes uses it, plus its publishing connection (for the readiness probe). */
+/** mqemitter-redis as aedes uses it; `state` reports its connections' errors. */
 interface RedisEmitter {
-  pubConn: RedisConnection;
   state: { on(event: 'error', listener: (err: Error) => void): unknown };
 }
 
@@ -47,7 +40,7 @@ export interface RedisSessionStore {
   claimBroadcast(msgId: string, nodeId: string): Promise<boolean>;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
-  /** Closes the persistence's connection; aedes closes the emitter itself in broker.close(). */
+  /** Closes the persistence and its connection (also when aedes never set it up); aedes closes the emitter in broker.close(). */
   close(): Promise<void>;
 }
 
@@ -76,37 +69,30 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
       log.warn({ engine: name, expectedVersion, foundVersion }, `${name} ${foundVersion} is not the tested ${expectedVersion}: session sharing is untested with it`);
     }
   }
-  const createPersistence = require('aedes-persistence-redis') as (options: object) => RedisPersistence;
-  const createEmitter = require('mqemitter-redis') as (options: object) => RedisEmitter;
-  const persistence = createPersistence(redisOptions(redisUrl));
+  const createPersistence = require('aedes-persistence-redis') as (options: { conn: Redis }) => RedisPersistence;
+  const createEmitter = require('mqemitter-redis') as (options: { connectionString: string }) => RedisEmitter;
+  // The persistence's connection is FleetMQ's own: it also serves the readiness probe and the broadcast claims,
+  // and can be closed even when aedes never set the persistence up (its destroy() then throws).
+  const db = new Redis(redisUrl);
+  const persistence = createPersistence({ conn: db });
   const emitter = createEmitter({ connectionString: redisUrl });
   // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
+  db.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis session store connection error'));
   emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
-    claimBroadcast: async (msgId, nodeId) => (await emitter.pubConn.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
+    claimBroadcast: async (msgId, nodeId) => (await db.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
     ping: async () => {
-      await emitter.pubConn.ping();
+      await db.ping();
     },
     close: async () => {
-      await persistence.destroy();
+      try {
+        await persistence.destroy();
+      } catch (err) {
+        log.debug({ err: String(err) }, 'Redis persistence was not set up; closing its connection');
+      } finally {
+        db.disconnect();
+      }
     },
-  };
-}
-
-/**
- * aedes-persistence-redis passes its options to `new Redis(options)`, which takes no URL
- * there: the URL's parts are given as ioredis options.
- */
-export function redisOptions(redisUrl: string): { host: string; port: number; db: number; username?: string; password?: string; tls?: object } {
-  const url = new URL(redisUrl);
-  const db = Number(url.pathname.replace(/^\//, '') || '0');
-  return {
-    host: url.hostname,
-    port: url.port === '' ? 6379 : Number(url.port),
-    db: Number.isInteger(db) ? db : 0,
-    ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
 }
