@@ -7,7 +7,7 @@ import { checkReadiness } from '#config';
 import { buildDownlinkRecord, DOWNLINK_TOPIC } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
-import { connectClient, endAllClients, endClient, Inbox, publish, subscribe, type ClientOptions } from '../helpers/mqtt.js';
+import { connectClient, endAllClients, endClient, Inbox, publish, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { createTenant, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
@@ -110,6 +110,22 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     expect(onB.inbox.messages.filter((m) => m.payload.toString() === 'once')).toHaveLength(1);
     await endClient(onA.client);
     await endClient(onB.client);
+  });
+
+  it('connects one client ID at most once in the cluster: a CONNECT on node B closes its connection on node A [MQTT-3.1.4-2]', async () => {
+    const first = await device(a);
+    const closedOnA = waitForClose(first.client, 10_000);
+    const second = await device(b, { id: first.clientId });
+    await closedOnA;
+    await quietWindow(500, 'node B closing the new connection too');
+    expect(second.client.connected).toBe(true);
+    const topic = `telemetry/${uniqueId('after-takeover')}`;
+    await subscribe(second.client, topic, 1);
+    const pub = await device(a);
+    await publish(pub.client, topic, 'to-the-new-connection', { qos: 1 });
+    expect((await second.inbox.next((m) => m.topic === topic, 10_000)).payload.toString()).toBe('to-the-new-connection');
+    await endClient(second.client);
+    await endClient(pub.client);
   });
 
   it('resumes a persistent session on node B with the QoS 1 messages published while it was offline, in order', async () => {
