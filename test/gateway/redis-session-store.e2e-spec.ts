@@ -133,7 +133,15 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     const persistent = { clean: false };
     const first = await device(a, persistent);
     expect(await subscribe(first.client, topic, 1)).toEqual([1]);
+    const goneFromA = new Promise<void>((resolve) => {
+      const off = a.gateway.events.on('disconnected', (ctx) => {
+        if (ctx.clientId !== first.clientId) return;
+        off();
+        resolve();
+      });
+    });
     await endClient(first.client);
+    await goneFromA;
 
     const pub = await device(b);
     const sent = ['m1', 'm2', 'm3', 'm4', 'm5'];
