@@ -25,6 +25,9 @@ describe('checkFile', () => {
     ['apps/rule-router/src/x.ts', "import type { Admin } from 'kafkajs';", 'kafkajs type in an app', 'kafkajs-in-messaging'],
     ['apps/gateway/src/x.ts', "const k = require('kafkajs/src/protocol');", 'kafkajs deep require in an app', 'kafkajs-in-messaging'],
     ['libs/messaging/src/kafka/x.ts', "import { Kafka } from 'kafkajs';", 'kafkajs in messaging', null],
+    ['apps/gateway/src/x.ts', "import Redis from 'ioredis';", 'ioredis outside the session store adapter', 'redis-in-session-store'],
+    ['libs/config/src/x.ts', "const e = require('mqemitter-redis');", 'mqemitter-redis in a lib', 'redis-in-session-store'],
+    ['apps/gateway/src/engine/redis-session-store.ts', "const p = require('aedes-persistence-redis');", 'the session store adapter', null],
     ['apps/console/src/x.ts', "import { InstanceRepository, type InstanceEntity } from '#domain/persistence';", 'entity class in an app', 'entity-in-persistence'],
     ['apps/console/src/x.ts', "import { InstanceRepository, type InstanceRow } from '#domain/persistence';", 'row type in an app', null],
   ];

@@ -10,12 +10,17 @@ export interface BoundaryViolation {
   message: string;
 }
 
-export type BoundaryRuleName = 'lib-through-index' | 'app-to-app' | 'lib-to-app' | 'typeorm-in-persistence' | 'entity-in-persistence' | 'kafkajs-in-messaging';
+export type BoundaryRuleName = 'lib-through-index' | 'app-to-app' | 'lib-to-app' | 'typeorm-in-persistence' | 'entity-in-persistence' | 'kafkajs-in-messaging' | 'redis-in-session-store';
 
 /** Third-party engines and the one folder each may be imported from. */
 const CONFINED_PACKAGES: ReadonlyArray<{ packages: readonly string[]; home: string; rule: BoundaryRuleName }> = [
   { packages: ['typeorm', '@nestjs/typeorm'], home: 'libs/domain/src/persistence/', rule: 'typeorm-in-persistence' },
   { packages: ['kafkajs'], home: 'libs/messaging/', rule: 'kafkajs-in-messaging' },
+  {
+    packages: ['ioredis', 'aedes-persistence-redis', 'mqemitter-redis'],
+    home: 'apps/gateway/src/engine/redis-session-store.ts',
+    rule: 'redis-in-session-store',
+  },
 ];
 
 /** The all-in-one entry may import the other apps, each through its public module only. */

@@ -198,7 +198,8 @@ async function start() {
     const shared = {
       DATABASE_URL,
       KAFKA_BROKERS,
-      // Reserved: the Redis session store is not in this branch, so nothing reads it yet.
+      // Shared MQTT state: subscriptions, persistent sessions, retained messages (docs/SCALING.md).
+      FLEETMQ_SESSION_STORE: 'redis',
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       FLEETMQ_MASTER_KEY: process.env.FLEETMQ_MASTER_KEY ?? randomBytes(32).toString('hex'),
       FLEETMQ_ADMIN_TOKEN: process.env.FLEETMQ_ADMIN_TOKEN ?? randomBytes(16).toString('hex'),
@@ -233,7 +234,7 @@ async function start() {
     say(`MQTT (haproxy, TCP) 127.0.0.1:${mqttPort}   MQTT over WebSocket ws://127.0.0.1:${wsPort}/mqtt`);
     say(`console http://127.0.0.1:${consolePort}/ (admin token ${shared.FLEETMQ_ADMIN_TOKEN})   GET /api/v1/nodes lists the gateway nodes`);
     for (const n of nodes) say(`${n.id}: MQTT 127.0.0.1:${n.mqtt}, ready http://127.0.0.1:${n.http}/health/ready`);
-    say(`rule router: http://127.0.0.1:${routerHttp}/health   Redis 127.0.0.1:${redisPort} (REDIS_URL; no session store reads it yet)`);
+    say(`rule router: http://127.0.0.1:${routerHttp}/health   Redis 127.0.0.1:${redisPort} (FLEETMQ_SESSION_STORE=redis)`);
     say(`PostgreSQL ${DATABASE_URL}   Kafka ${KAFKA_BROKERS}   logs ${STATE_DIR}`);
     say('cluster ready: Ctrl-C or `npm run cluster:local -- stop` stops it');
   } catch (err) {

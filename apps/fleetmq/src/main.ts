@@ -100,7 +100,10 @@ async function start(config: FleetMqConfig, logger: Logger, shutdown: Shutdown):
     adminToken: secrets.adminToken,
     masterKey,
     logger,
-    readinessChecks: [{ name: 'kafka', check: () => messaging.ping() }],
+    readinessChecks: [
+      { name: 'kafka', check: () => messaging.ping() },
+      ...(effective.sessionStore === 'redis' ? [{ name: 'redis', check: () => gateway.pingSessionStore() }] : []),
+    ],
   });
   await app.listen(config.httpPort, config.bindHost);
   shutdown.add({ name: 'console', stop: () => app.close() });

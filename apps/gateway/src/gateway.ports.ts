@@ -138,8 +138,11 @@ export interface ConnectionRegistry {
   list(): ClientContext[];
 }
 
-/** 'published': handed to the local subscribers; 'delivered'/'not-connected': P2P outcome. */
-export type DeliveryResult = 'published' | 'delivered' | 'not-connected';
+/**
+ * 'published': handed to the subscribers ('published-elsewhere': another node sharing the Redis
+ * emitter publishes this broadcast, to every node's subscribers); 'delivered'/'not-connected': P2P outcome.
+ */
+export type DeliveryResult = 'published' | 'published-elsewhere' | 'delivered' | 'not-connected';
 
 /** A message for one client connected here (P2P): never retained, no subscription needed. */
 export interface P2PDelivery {
@@ -159,6 +162,8 @@ export interface Delivery {
   qos: QoS;
   retain: boolean;
   targetClientId?: string;
+  /** The downlink record's ID: with a shared emitter, one node claims each broadcast by it. */
+  msgId?: string;
 }
 
 export type DeliverFn = (delivery: Delivery) => Promise<DeliveryResult>;

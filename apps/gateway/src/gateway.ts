@@ -21,6 +21,7 @@ import {
 } from './gateway.ports.js';
 import type { AedesClientInternals } from './engine/aedes-adapter.js';
 import { checkEngines, type Engines } from './engine/engines.js';
+import { createRedisSessionStore, type RedisSessionStore } from './engine/redis-session-store.js';
 import { reportGuardViolation } from './guards/guard-violations.js';
 import { maxPacketBytes } from './guards/packet-guards.js';
 import { PublishGate } from './guards/publish-gate.js';
@@ -79,6 +80,8 @@ export class Gateway implements GatewayPorts {
   private broker: Aedes | undefined;
   /** aedes and mqtt-packet, checked at start (engine/): their patches, or none. */
   private engines: Engines | undefined;
+  /** FLEETMQ_SESSION_STORE=redis: aedes' persistence and emitter in Redis; undefined for the memory default. */
+  private sessionStore: RedisSessionStore | undefined;
   private listeners: Listener[] = [];
   private listening: ListeningPorts | undefined;
   private readonly namespaces = new NamespaceCache();
@@ -139,12 +142,23 @@ export class Gateway implements GatewayPorts {
         return engines()?.mqttPacket.patched === true;
       },
     };
-    this.delivery = new LocalDelivery({ broker: () => this.broker, registry: this.registry, namespaces: this.namespaces, metrics: this.metrics });
+    this.delivery = new LocalDelivery({
+      broker: () => this.broker,
+      registry: this.registry,
+      namespaces: this.namespaces,
+      metrics: this.metrics,
+      claimBroadcast: (msgId) => this.sessionStore === undefined || this.sessionStore.claimBroadcast(msgId, this.nodeId),
+    });
     this.credentials = new CredentialRevalidation({ store: this.store, registry: this.registry, logger: this.logger, clock: this.clock });
   }
 
   get ports(): ListeningPorts | undefined {
     return this.listening;
+  }
+
+  /** Resolves when the Redis session store answers; immediately for the memory store (readiness). */
+  async pingSessionStore(): Promise<void> {
+    await this.sessionStore?.ping();
   }
 
   setForwarder(forwarder: PublishForwarder): void {
@@ -155,7 +169,9 @@ export class Gateway implements GatewayPorts {
     if (this.broker !== undefined) throw new Error('gateway already started');
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
+    if (config.sessionStore === 'redis') this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
     const broker = await Aedes.createBroker({
+      ...this.sessionStore?.brokerOptions,
       id: config.nodeId,
       connectTimeout: config.limits.connectTimeoutMs,
       // FleetMQ client IDs have up to 64 characters; MQTT 3.1's 23 would refuse them.
@@ -234,6 +250,9 @@ export class Gateway implements GatewayPorts {
     const broker = this.broker;
     this.broker = undefined;
     if (broker !== undefined) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    const sessionStore = this.sessionStore;
+    this.sessionStore = undefined;
+    await sessionStore?.close();
     await closing;
     this.listening = undefined;
   }

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     },
     { name: 'database', check: () => db.ping() },
     { name: 'kafka', check: () => messaging.ping() },
+    ...(config.sessionStore === 'redis' ? [{ name: 'redis', check: () => gateway.pingSessionStore() }] : []),
   ]);
   logger.info({ httpPort: ops.port }, 'gateway /health and /metrics listening');
 

@@ -77,4 +77,14 @@ describe('loadConfig', () => {
   it('rejects a database URL of another kind', () => {
     expect(() => loadConfig('all-in-one', { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
+
+  it('keeps sessions in memory unless FLEETMQ_SESSION_STORE=redis, which needs REDIS_URL', () => {
+    expect(loadConfig('all-in-one', {}).sessionStore).toBe('memory');
+    expect(loadConfig('gateway', { ...separate, REDIS_URL: 'redis://127.0.0.1:6379' }).sessionStore).toBe('memory');
+    const redis = loadConfig('gateway', { ...separate, FLEETMQ_SESSION_STORE: 'redis', REDIS_URL: 'redis://10.0.0.5:6380' });
+    expect(redis.sessionStore).toBe('redis');
+    expect(redis.redisUrl).toBe('redis://10.0.0.5:6380');
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_SESSION_STORE: 'redis' })).toThrow(/FLEETMQ_SESSION_STORE=redis requires REDIS_URL/);
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_SESSION_STORE: 'disk' })).toThrow(/FLEETMQ_SESSION_STORE="disk": expected one of memory, redis/);
+  });
 });

@@ -13,6 +13,10 @@ export const DENY_ACTIONS: readonly DenyAction[] = ['ignore', 'disconnect'];
 /** Which process is starting: it decides some defaults (anonymous access, generated secrets). */
 export type Role = 'all-in-one' | 'gateway' | 'console' | 'rule-router';
 
+/** Where aedes keeps sessions, subscriptions, offline queues and retained messages, and how nodes share publishes. */
+export type SessionStore = 'memory' | 'redis';
+export const SESSION_STORES: readonly SessionStore[] = ['memory', 'redis'];
+
 export interface MqttLimits {
   /** Largest PUBLISH payload accepted; a larger one closes the connection. */
   maxPayloadBytes: number;
@@ -77,6 +81,8 @@ export interface FleetMqConfig {
   kafkaReplicationFactor: number;
   kafkaCreateTopics: boolean;
   redisUrl?: string;
+  /** 'memory' (one node, the default) or 'redis' (shared by every gateway node on REDIS_URL). */
+  sessionStore: SessionStore;
   authCacheTtlMs: number;
   sessionFlushMs: number;
   heartbeatMs: number;
@@ -126,6 +132,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     kafkaReplicationFactor: r.int('FLEETMQ_KAFKA_REPLICATION', 1, 1, 10),
     kafkaCreateTopics: r.bool('FLEETMQ_KAFKA_CREATE_TOPICS', true),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    sessionStore: r.oneOf('FLEETMQ_SESSION_STORE', SESSION_STORES, 'memory'),
     authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
     heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
@@ -162,6 +169,9 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
   // The all-in-one forces its exit 20 s after the signal (apps/fleetmq/src/shutdown.ts): the drain must end well before.
   if (role === 'all-in-one' && config.drainWindowMs > ALL_IN_ONE_MAX_DRAIN_WINDOW_MS) {
     r.problem(`FLEETMQ_DRAIN_WINDOW_MS: at most ${ALL_IN_ONE_MAX_DRAIN_WINDOW_MS} for the all-in-one process (its stop is forced after 20 s)`);
+  }
+  if (config.sessionStore === 'redis' && config.redisUrl === undefined) {
+    r.problem('FLEETMQ_SESSION_STORE=redis requires REDIS_URL');
   }
   if (!config.wsPath.startsWith('/')) r.problem('FLEETMQ_WS_PATH: must start with /');
   if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {

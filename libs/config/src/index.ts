@@ -1,5 +1,5 @@
-export { loadConfig, loadConfigOrExit, LOG_LEVELS, DENY_ACTIONS } from './config.js';
-export type { FleetMqConfig, MqttLimits, UplinkSettings, Role, LogLevel, Env, DenyAction } from './config.js';
+export { loadConfig, loadConfigOrExit, LOG_LEVELS, DENY_ACTIONS, SESSION_STORES } from './config.js';
+export type { FleetMqConfig, MqttLimits, UplinkSettings, Role, LogLevel, Env, DenyAction, SessionStore } from './config.js';
 export { ConfigError } from './config.error.js';
 export { createLogger, PinoNestLogger } from './logger.js';
 export type { Logger } from './logger.js';

@@ -42,7 +42,10 @@ export class DownlinkBridge {
         qos: msg.qos,
         retain: msg.retain,
         targetClientId: target.targetClientId,
+        msgId: msg.msgId,
       });
+      // Counted by the node that published it.
+      if (result === 'published-elsewhere') return;
       if (result === 'not-connected') {
         this.metrics.downlinkP2PAbsent.inc();
         return;

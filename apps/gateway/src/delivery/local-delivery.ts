@@ -13,6 +13,11 @@ export interface LocalDeliveryDeps {
   registry: LocalConnectionRegistry;
   namespaces: NamespaceCache;
   metrics: GatewayMetrics;
+  /**
+   * Whether this node publishes the broadcast `msgId`. Every node reads every downlink record;
+   * with a shared (Redis) emitter one publish reaches all nodes, so exactly one node may make it.
+   */
+  claimBroadcast(msgId: string): boolean | Promise<boolean>;
 }
 
 /**
@@ -31,6 +36,10 @@ export class LocalDelivery {
     // Downlink topics come from Kafka, not from a guarded parser: checked here, once.
     if (validateTopicName(topic, MAX_MQTT_STRING_BYTES) !== null || topic.charCodeAt(0) === DOLLAR) throw new Error(`invalid downlink topic: ${topic}`);
     if (targetClientId !== undefined) return this.toClient({ instanceId, targetClientId, topic, payload, qos }) ? 'delivered' : 'not-connected';
+    if (delivery.msgId !== undefined && !(await this.deps.claimBroadcast(delivery.msgId))) {
+      this.deps.metrics.deliveries.labels('broadcast-elsewhere').inc();
+      return 'published-elsewhere';
+    }
     const internal = this.deps.namespaces.get(instanceId).wrap(topic);
     await new Promise<void>((resolve, reject) => {
       broker.publish({ cmd: 'publish', topic: internal, payload, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve()));

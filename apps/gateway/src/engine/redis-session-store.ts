@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AedesOptions } from 'aedes';
+import { Redis } from 'ioredis';
+import type { Logger } from '#config';
+
+/**
+ * The opt-in Redis session store (FLEETMQ_SESSION_STORE=redis), the only place FleetMQ touches
+ * aedes-persistence-redis and mqemitter-redis (and through them ioredis):
+ * - the persistence keeps subscriptions, sessions (cleanSession=false), QoS 1/2 offline queues,
+ *   outgoing inflight, retained messages and wills in Redis, so any node can resume a session;
+ * - the emitter carries every broker publish over Redis pub/sub, so a subscriber on one node
+ *   gets what a client on another node published.
+ * Both connect to REDIS_URL; a Redis database number does not separate pub/sub channels, so
+ * gateway tiers that must not see each other need Redis servers of their own.
+ */
+
+/** The versions this module was written and tested against (aedes 1.2.0's optional peer range, mqemitter ^7). */
+export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2', 'mqemitter-redis': '7.2.1' } as const;
+
+/** Claims outlive any redelivery of a downlink record (a consumer group rebalance replays minutes, not a day). */
+const BROADCAST_CLAIM_TTL_MS = 86_400_000;
+const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
+
+type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
+
+/** mqemitter-redis as aedes uses it; `state` reports its connections' errors. */
+interface RedisEmitter {
+  state: { on(event: 'error', listener: (err: Error) => void): unknown };
+}
+
+interface RedisPersistence {
+  destroy(cb?: () => void): Promise<void> | void;
+}
+
+export interface RedisSessionStore {
+  /** Handed to Aedes.createBroker (persistence and mq). */
+  readonly brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
+  /** True for the one node that claims the downlink broadcast `msgId` first (SET NX, kept a day). */
+  claimBroadcast(msgId: string, nodeId: string): Promise<boolean>;
+  /** Resolves when Redis answers PING (readiness). */
+  ping(): Promise<void>;
+  /** Closes the persistence and its connection (also when aedes never set it up); aedes closes the emitter in broker.close(). */
+  close(): Promise<void>;
+}
+
+// Named `require` so the boundary check (tools/boundaries) sees which packages this file loads.
+const require = createRequire(import.meta.url);
+
+function installedVersion(name: PackageName): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Builds the persistence and the emitter on `redisUrl`. A version other than the tested one is
+ * started anyway, with a warning naming both versions: the aedes persistence contract is
+ * tested by the multi-node e2e suite only against REDIS_SESSION_STORE_VERSIONS.
+ */
+export function createRedisSessionStore(redisUrl: string, logger: Logger, foundVersions: Partial<Record<PackageName, string>> = {}): RedisSessionStore {
+  const log = logger.child({ component: 'redis-session-store' });
+  for (const name of Object.keys(REDIS_SESSION_STORE_VERSIONS) as PackageName[]) {
+    const expectedVersion = REDIS_SESSION_STORE_VERSIONS[name];
+    const foundVersion = foundVersions[name] ?? installedVersion(name);
+    if (foundVersion !== expectedVersion) {
+      log.warn({ engine: name, expectedVersion, foundVersion }, `${name} ${foundVersion} is not the tested ${expectedVersion}: session sharing is untested with it`);
+    }
+  }
+  const createPersistence = require('aedes-persistence-redis') as (options: { conn: Redis }) => RedisPersistence;
+  const createEmitter = require('mqemitter-redis') as (options: { connectionString: string }) => RedisEmitter;
+  // The persistence's connection is FleetMQ's own: it also serves the readiness probe and the broadcast claims,
+  // and can be closed even when aedes never set the persistence up (its destroy() then throws).
+  const db = new Redis(redisUrl);
+  const persistence = createPersistence({ conn: db });
+  const emitter = createEmitter({ connectionString: redisUrl });
+  // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
+  db.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis session store connection error'));
+  emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
+  return {
+    brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
+    claimBroadcast: async (msgId, nodeId) => (await db.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
+    ping: async () => {
+      await db.ping();
+    },
+    close: async () => {
+      try {
+        await persistence.destroy();
+      } catch (err) {
+        log.debug({ err: String(err) }, 'Redis persistence was not set up; closing its connection');
+      } finally {
+        db.disconnect();
+      }
+    },
+  };
+}
