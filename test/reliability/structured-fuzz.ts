@@ -6,6 +6,7 @@
 // with a clean (DISCONNECT) or an abrupt (socket destroyed) close, since the will path runs
 // only on the abrupt one.
 import { connect as netConnect } from 'node:net';
+import { remainingLength } from '../helpers/mqtt.js';
 
 export type CloseKind = 'clean' | 'abrupt';
 
@@ -23,17 +24,6 @@ export type Outcome = 'closed-by-server' | 'answered' | 'silent' | 'connect-refu
 
 const u16 = (n: number): Buffer => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-
 /** An MQTT string or binary field; `lengthDelta` makes its length prefix lie. */
 function field(value: Buffer, lengthDelta = 0): Buffer {
   return Buffer.concat([u16(Math.max(0, Math.min(0xffff, value.length + lengthDelta))), value]);
@@ -49,7 +39,7 @@ interface Framing {
 }
 
 function frame(type: number, flags: number, body: Buffer, f: Framing): Buffer {
-  const length = f.lengthBytes ?? varint(Math.max(0, body.length + (f.lengthDelta ?? 0)));
+  const length = f.lengthBytes ?? remainingLength(Math.max(0, body.length + (f.lengthDelta ?? 0)));
   const whole = Buffer.concat([Buffer.from([(type << 4) | (flags & 0x0f)]), length, body]);
   return f.truncate === undefined ? whole : whole.subarray(0, Math.min(f.truncate, whole.length));
 }
