@@ -176,6 +176,28 @@ describe('web console in Chromium', () => {
     );
   }, 60_000);
 
+  it("shows the API's error when a row action fails (the rules were deleted behind the page's back)", async () => {
+    const rules = (await (
+      await fetch(`${fleetmq.httpUrl}/api/v1/instances/${instanceId}/rules`, { headers: { authorization: `Bearer ${fleetmq.adminToken}` } })
+    ).json()) as { items: Array<{ id: string; name: string }> };
+    const idOf = (name: string): string => rules.items.find((r) => r.name === name)!.id;
+    for (const name of ['commands-in', 'presence-out']) {
+      const removed = await fetch(`${fleetmq.httpUrl}/api/v1/instances/${instanceId}/rules/${encodeURIComponent(idOf(name))}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${fleetmq.adminToken}` },
+      });
+      expect(removed.status).toBe(204);
+    }
+    // PATCH refused: its 404 is shown, naming the rule.
+    await page.getByRole('button', { name: 'Disable rule commands-in' }).click();
+    await page.getByRole('alert').filter({ hasText: idOf('commands-in') }).waitFor();
+    // DELETE refused: the alert now names the other rule, and its row was not dropped as if deleted.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete rule presence-out' }).click();
+    await page.getByRole('alert').filter({ hasText: idOf('presence-out') }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'presence-out' }).count()).toBe(1);
+  }, 60_000);
+
   it('applies for a token, queries it and revokes it', async () => {
     await tab('Tokens');
     await field('Access key ID').fill(accessKeyId);

@@ -194,6 +194,28 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
   return { data, error, reload: () => setRound((r) => r + 1) };
 }
 
+/** The outcome of a list row's buttons (delete, enable, stats): the last failure, shown above the list. */
+export interface RowActions {
+  error: string | null;
+  /** Runs one row action; a failure (e.g. a 404 because someone else deleted the row) is kept in `error`. */
+  run(action: () => Promise<unknown>): Promise<void>;
+}
+
+export function useRowActions(): RowActions {
+  const [error, setError] = useState<string | null>(null);
+  return {
+    error,
+    run: async (action) => {
+      try {
+        await action();
+        setError(null);
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    },
+  };
+}
+
 export function LoadError({ error }: { error: string | null }): ReactNode {
   return error ? (
     <p className="form-error" role="alert">

@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
 import { DeleteButton } from '../delete-button.js';
-import { ActionForm, CopyButton, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ActionForm, CopyButton, Field, FormSubmit, LoadError, useFormState, useLoad, useRowActions } from '../forms.js';
 import { ListTable, StateCell, TimeCell } from '../list-table.js';
 
 interface AccessKey {
@@ -15,6 +15,7 @@ interface AccessKey {
 export function AccessKeysTab({ instanceId }: { instanceId: string }): ReactNode {
   const base = instancePath(instanceId, '/access-keys');
   const list = useLoad(base, () => api<Page<AccessKey>>('GET', `${base}?limit=100`));
+  const actions = useRowActions();
   const form = useFormState();
   const [permission, setPermission] = useState('ALL');
   const [description, setDescription] = useState('');
@@ -26,10 +27,11 @@ export function AccessKeysTab({ instanceId }: { instanceId: string }): ReactNode
       list.reload();
     }, ['permission', 'description']);
   const keyPath = (key: AccessKey): string => `${base}/${encodeURIComponent(key.accessKeyId)}`;
-  const patch = async (key: AccessKey, body: object): Promise<void> => {
-    await api('PATCH', keyPath(key), body);
-    list.reload();
-  };
+  const patch = (key: AccessKey, body: object): Promise<void> =>
+    actions.run(async () => {
+      await api('PATCH', keyPath(key), body);
+      list.reload();
+    });
   return (
     <div>
       <h2>Access keys</h2>
@@ -56,6 +58,7 @@ export function AccessKeysTab({ instanceId }: { instanceId: string }): ReactNode
         </div>
       )}
       <LoadError error={list.error} />
+      <LoadError error={actions.error} />
       <ListTable columns={['Access key ID', 'Permission', 'State', 'Description', 'Created']} actions>
         {list.data?.items.map((k) => (
           <tr key={k.accessKeyId}>
@@ -75,6 +78,7 @@ export function AccessKeysTab({ instanceId }: { instanceId: string }): ReactNode
                 confirm={`Delete access key ${k.accessKeyId}? Devices using it can no longer connect.`}
                 path={keyPath(k)}
                 onDeleted={list.reload}
+                actions={actions}
               />
             </td>
           </tr>

@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
 import { DeleteButton } from '../delete-button.js';
-import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad, useRowActions } from '../forms.js';
 import { ListTable, TimeCell } from '../list-table.js';
 import { href } from '../router.js';
 
@@ -15,6 +15,7 @@ export interface Instance {
 
 export function InstancesPage(): ReactNode {
   const list = useLoad('instances', () => api<Page<Instance>>('GET', '/api/v1/instances?limit=100'));
+  const actions = useRowActions();
   const form = useFormState();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -35,6 +36,7 @@ export function InstancesPage(): ReactNode {
         <FormSubmit form={form}>Create instance</FormSubmit>
       </ActionForm>
       <LoadError error={list.error} />
+      <LoadError error={actions.error} />
       <ListTable columns={['ID', 'Name', 'Description', 'Created']} actions>
         {list.data?.items.map((i) => (
           <tr key={i.id}>
@@ -50,6 +52,7 @@ export function InstancesPage(): ReactNode {
                 confirm={`Delete instance ${i.name} (${i.id}) and everything in it?`}
                 path={instancePath(i.id)}
                 onDeleted={list.reload}
+                actions={actions}
               />
             </td>
           </tr>

@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
 import { DeleteButton } from '../delete-button.js';
-import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad, useRowActions } from '../forms.js';
 import { ListTable, StateCell } from '../list-table.js';
 
 interface Rule {
@@ -70,7 +70,9 @@ function fromRule(r: Rule): RuleForm {
 
 export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
   const base = instancePath(instanceId, '/rules');
+  const rulePath = (id: string): string => `${base}/${encodeURIComponent(id)}`;
   const list = useLoad(base, () => api<Page<Rule>>('GET', `${base}?limit=100`));
+  const actions = useRowActions();
   const form = useFormState();
   const [f, setF] = useState<RuleForm>(EMPTY);
   const [editing, setEditing] = useState<string | null>(null);
@@ -84,7 +86,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
       const body = toBody(f);
       if (editing) {
         const { kind: _kind, ...changes } = body;
-        await api('PATCH', `${base}/${editing}`, changes);
+        await api('PATCH', rulePath(editing), changes);
       } else {
         await api('POST', base, body);
       }
@@ -92,12 +94,13 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
       setEditing(null);
       list.reload();
     }, ['name', 'kind', 'source.topicFilter', 'source.kafkaTopic', 'source.groupId', 'target.kafkaTopic', 'target.keyStrategy', 'target.format', 'target.payloadEncoding', 'target.topicTemplate', 'target.qos', 'target.retain']);
-  const toggle = async (r: Rule): Promise<void> => {
-    await api('PATCH', `${base}/${r.id}`, { enabled: !r.enabled });
-    list.reload();
-  };
+  const toggle = (r: Rule): Promise<void> =>
+    actions.run(async () => {
+      await api('PATCH', rulePath(r.id), { enabled: !r.enabled });
+      list.reload();
+    });
   const loadStats = async (r: Rule): Promise<void> => {
-    const s = await api<RuleStats>('GET', `${base}/${r.id}/stats`);
+    const s = await api<RuleStats>('GET', `${rulePath(r.id)}/stats`);
     setStats((old) => ({ ...old, [r.id]: s }));
   };
   // Counters come with the list; the Stats button of a row reads them again.
@@ -132,6 +135,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
         )}
       </ActionForm>
       <LoadError error={list.error} />
+      <LoadError error={actions.error} />
       <ListTable columns={['Name', 'Kind', 'Source', 'Target', 'State', 'Matched / routed / failed']} actions>
           {list.data?.items.map((r) => (
             <tr key={r.id}>
@@ -146,7 +150,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
               <StateCell up={r.enabled}>{r.enabled ? 'enabled' : 'disabled'}</StateCell>
               <td>
                 {stats[r.id] ? `${stats[r.id]!.matched} / ${stats[r.id]!.routed} / ${stats[r.id]!.failed}` : ''}{' '}
-                <button type="button" onClick={() => void loadStats(r)} aria-label={`Stats of rule ${r.name}`}>
+                <button type="button" onClick={() => void actions.run(() => loadStats(r))} aria-label={`Stats of rule ${r.name}`}>
                   Stats
                 </button>
               </td>
@@ -157,7 +161,7 @@ export function RulesTab({ instanceId }: { instanceId: string }): ReactNode {
                 <button type="button" onClick={() => void toggle(r)} aria-label={`${r.enabled ? 'Disable' : 'Enable'} rule ${r.name}`}>
                   {r.enabled ? 'Disable' : 'Enable'}
                 </button>{' '}
-                <DeleteButton label={`Delete rule ${r.name}`} confirm={`Delete rule ${r.name}?`} path={`${base}/${r.id}`} onDeleted={list.reload} />
+                <DeleteButton label={`Delete rule ${r.name}`} confirm={`Delete rule ${r.name}?`} path={rulePath(r.id)} onDeleted={list.reload} actions={actions} />
               </td>
             </tr>
           ))}

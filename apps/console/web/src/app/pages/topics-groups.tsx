@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import { api, instancePath, type Page } from '../api.js';
 import { DeleteButton } from '../delete-button.js';
-import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad } from '../forms.js';
+import { ActionForm, Field, FormSubmit, LoadError, useFormState, useLoad, useRowActions } from '../forms.js';
 import { ListTable, TimeCell } from '../list-table.js';
 
 interface Named {
@@ -25,6 +25,7 @@ function SimpleResourceTab({ instanceId, resource }: { instanceId: string; resou
   type Row = Named & Record<string, string>;
   const base = instancePath(instanceId, `/${resource.path}`);
   const list = useLoad(base, () => api<Page<Row>>('GET', `${base}?limit=100`));
+  const actions = useRowActions();
   const form = useFormState();
   const [id, setId] = useState('');
   const [description, setDescription] = useState('');
@@ -44,6 +45,7 @@ function SimpleResourceTab({ instanceId, resource }: { instanceId: string; resou
         <FormSubmit form={form}>Create</FormSubmit>
       </ActionForm>
       <LoadError error={list.error} />
+      <LoadError error={actions.error} />
       <ListTable columns={[resource.idLabel, 'Description', 'Created']} actions>
         {list.data?.items.map((row) => (
           <tr key={row[resource.idField]}>
@@ -56,6 +58,7 @@ function SimpleResourceTab({ instanceId, resource }: { instanceId: string; resou
                 confirm={`Delete ${row[resource.idField]}?`}
                 path={`${base}/${encodeURIComponent(row[resource.idField]!)}`}
                 onDeleted={list.reload}
+                actions={actions}
               />
             </td>
           </tr>
