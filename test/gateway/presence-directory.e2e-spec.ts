@@ -3,7 +3,7 @@
 // keep a takeover from being erased and a dead node's entries from routing forever.
 import { Redis } from 'ioredis';
 import { createLogger } from '#config';
-import { RedisPresenceDirectory } from '#messaging';
+import { PresenceReadOnlyError, RedisPresenceDirectory } from '#messaging';
 import { describeWithRedisServer, TestRedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -73,6 +73,15 @@ describeWithRedisServer('Redis presence directory', () => {
       what: "the live node's sweep of the dead node",
     });
     expect(await raw.hgetall('fleetmq:presence:fmq-presence/kept')).toEqual({ p: '1' });
+  });
+
+  it('a reader (the console) locates clients and refuses to write', async () => {
+    const a = await node('pd-r');
+    await a.connected(I, 'r1', 't', false);
+    const reader = new RedisPresenceDirectory({ redisUrl: redis.url, logger });
+    open.push(reader);
+    expect(await reader.locate(I, 'r1')).toEqual({ state: 'online', nodeId: 'pd-r', persistent: false });
+    await expect(reader.connected(I, 'r1', 'x', false)).rejects.toBeInstanceOf(PresenceReadOnlyError);
   });
 
   it('a node restarting under the same ID sweeps what its previous life left', async () => {

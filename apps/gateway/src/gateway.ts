@@ -13,6 +13,7 @@ import { LocalPresence } from './cluster/local-presence.js';
 import { P2PRouter } from './cluster/p2p-router.js';
 import { RedisPresence } from './cluster/redis-presence.js';
 import { LocalDelivery } from './delivery/local-delivery.js';
+import { GatewayNotStartedError } from './gateway-not-started.error.js';
 import { GatewayEventBus } from './gateway.events.js';
 import {
   IMMEDIATE_FORWARDER,
@@ -308,7 +309,7 @@ export class Gateway implements GatewayPorts {
 
   private enqueueOffline(delivery: P2PDelivery): Promise<void> {
     const broker = this.broker;
-    if (broker === undefined) return Promise.reject(new Error('gateway not started'));
+    if (broker === undefined) return Promise.reject(new GatewayNotStartedError());
     const topic = this.namespaces.get(delivery.instanceId).wrap(delivery.topic);
     return enqueueOffline(broker, internalClientId(delivery.instanceId, delivery.targetClientId), { topic, payload: delivery.payload, qos: delivery.qos === 2 ? 2 : 1 });
   }

@@ -25,6 +25,7 @@ export {
   QueueFullError,
   RecordRejectedError,
   MessagingStoppedError,
+  PresenceReadOnlyError,
   RetriesExhaustedError,
 } from './errors.js';
 export * from './retry/index.js';

@@ -1,6 +1,7 @@
 import type { Aedes } from 'aedes';
 import { MAX_MQTT_STRING_BYTES, validateTopicName } from '#domain';
 import type { P2PRouter } from '../cluster/p2p-router.js';
+import { GatewayNotStartedError } from '../gateway-not-started.error.js';
 import type { Delivery, DeliveryResult, P2PDelivery } from '../gateway.ports.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { LocalConnectionRegistry } from '../session/connection-registry.js';
@@ -30,7 +31,7 @@ export class LocalDelivery {
   /** Downlink: see gateway.ports.ts (d). */
   async deliver(delivery: Delivery): Promise<DeliveryResult> {
     const broker = this.deps.broker();
-    if (broker === undefined) throw new Error('gateway not started');
+    if (broker === undefined) throw new GatewayNotStartedError();
     const { instanceId, topic, payload, qos, retain, targetClientId } = delivery;
     // Downlink topics come from Kafka, not from a guarded parser: checked here, once.
     if (validateTopicName(topic, MAX_MQTT_STRING_BYTES) !== null || topic.charCodeAt(0) === DOLLAR) throw new Error(`invalid downlink topic: ${topic}`);

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '#config';
+import { MalformedRecordError } from '../errors.js';
 import { closeRedis } from './close-redis.js';
 import { decodeForwardedP2P, encodeForwardedP2P, type ForwardedP2P } from './p2p-forward.codec.js';
 import { nodeP2PChannel } from './presence-keys.js';
@@ -31,7 +32,7 @@ export class RedisNodeChannel {
   async start(handler: ForwardedP2PHandler): Promise<void> {
     this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
       const msg = decodeForwardedP2P(message);
-      if (msg === undefined) this.failed(new Error('undecodable forwarded P2P message'));
+      if (msg === undefined) this.failed(new MalformedRecordError('forwarded P2P message'));
       else handler(msg);
     });
     await Promise.all([this.publisher.connect(), this.subscriber.connect()]);

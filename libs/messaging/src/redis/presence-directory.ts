@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '#config';
+import { PresenceReadOnlyError } from '../errors.js';
 import { closeRedis } from './close-redis.js';
 import { NODE_KEY_PREFIX, NODES_KEY, aliveKey, nodeClientsKey, presenceKey } from './presence-keys.js';
 import { CONNECT_LUA, DISCONNECT_LUA, LOCATE_LUA, SWEEP_LUA } from './presence-scripts.js';
@@ -146,7 +147,7 @@ export class RedisPresenceDirectory {
   }
 
   private requireNode(): string {
-    if (this.nodeId === undefined) throw new Error('presence directory opened as a reader: it writes no entries');
+    if (this.nodeId === undefined) throw new PresenceReadOnlyError();
     return this.nodeId;
   }
 
