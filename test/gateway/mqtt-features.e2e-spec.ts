@@ -245,6 +245,40 @@ describe('gateway MQTT behaviour through the hooks', () => {
     expect(await gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/p2p/x', payload: Buffer.from('p'), qos: 1, retain: false, targetClientId: clientIdIn() })).toBe('not-connected');
   });
 
+  it('queues downlink P2P at QoS 1 for an offline persistent session (memory store), delivered in order on reconnect; QoS 0 is not queued', async () => {
+    const id = clientIdIn();
+    const options = { clean: false, ...(await creds(id)) };
+    const first = await connectClient(gw.mqttUrl, options);
+    const ended = new Promise<void>((resolve) => {
+      const off = gw.gateway.events.on('disconnected', (ctx) => {
+        if (ctx.clientId !== id) return;
+        off();
+        resolve();
+      });
+    });
+    await endClient(first);
+    await ended;
+    const send = (payload: string, qos: 0 | 1) => gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${id}`, payload: Buffer.from(payload), qos, retain: false, targetClientId: id });
+    expect(await send('q1', 1)).toBe('queued');
+    expect(await send('zero', 0)).toBe('not-connected');
+    expect(await send('q2', 1)).toBe('queued');
+    // A clean client that left is absent: nothing is queued for it.
+    const cleanId = clientIdIn();
+    await endClient(await connectClient(gw.mqttUrl, await creds(cleanId)));
+    await waitFor(() => gw.gateway.registry.get(inst.id, cleanId) === undefined, { what: 'the clean client gone' });
+    expect(await gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${cleanId}`, payload: Buffer.from('x'), qos: 1, retain: false, targetClientId: cleanId })).toBe('not-connected');
+
+    const again = await connectClient(gw.mqttUrl, options);
+    const inbox = new Inbox(again);
+    await waitFor(() => inbox.messages.length >= 2, { what: 'the queued P2P messages' });
+    await quietWindow(300, 'the QoS 0 message');
+    expect(inbox.messages.map((m) => [m.topic, m.payload.toString(), m.packet.qos])).toEqual([
+      [`cmd/p2p/${id}`, 'q1', 1],
+      [`cmd/p2p/${id}`, 'q2', 1],
+    ]);
+    await endClient(again);
+  });
+
   it('works with mosquitto_pub / mosquitto_sub, and with MQTT 3.1', async () => {
     const subId = clientIdIn();
     const subCreds = await creds(subId);

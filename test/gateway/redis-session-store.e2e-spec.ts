@@ -1,12 +1,14 @@
 // FLEETMQ_SESSION_STORE=redis: two gateway nodes (each with its Kafka bridge) share one private
-// redis-server, the test PostgreSQL schema and Kafka. Real MQTT.js clients on real sockets.
+// redis-server, the test PostgreSQL schema, Kafka and one downlink consumer group of their own.
+// Real MQTT.js clients on real sockets.
 import type { Producer } from 'kafkajs';
 import type { MqttClient } from 'mqtt';
 import type { DataSource } from 'typeorm';
-import { checkReadiness } from '#config';
-import { buildDownlinkRecord, DOWNLINK_TOPIC } from '#messaging';
+import { checkReadiness, createLogger } from '#config';
+import { buildDownlinkRecord, DOWNLINK_TOPIC, RedisPresenceDirectory, type DownlinkMessage } from '#messaging';
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
+import { counter } from '../helpers/metrics.js';
 import { connectClient, endAllClients, endClient, Inbox, publish, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
@@ -22,14 +24,53 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
   let b: TestNode;
   let tenant: Awaited<ReturnType<typeof createTenant>>;
   let producer: Producer;
+  /** The tier's one authority for "where is client X", read as the console reads it. */
+  let directory: RedisPresenceDirectory;
+  /** Payloads of the downlink records each node read (by node ID): a record must be read by one node of the tier. */
+  const reads = new Map<string, string[]>();
+  // Unique per run: this tier must not share its group with another run's tier on the same Kafka.
+  const downlinkGroup = uniqueId('fleetmq-test-downlink-');
 
-  const startRedisNode = (name: string) =>
-    startNode({
+  const startRedisNode = async (name: string): Promise<TestNode> => {
+    const node = await startNode({
       brokers: testKafkaBrokers(),
       dataSource: ds,
       nodeId: uniqueId(`redis-${name}-`),
-      env: { FLEETMQ_SESSION_STORE: 'redis', REDIS_URL: redis.url },
+      env: { FLEETMQ_SESSION_STORE: 'redis', REDIS_URL: redis.url, FLEETMQ_DOWNLINK_GROUP: downlinkGroup },
     });
+    const seen: string[] = [];
+    reads.set(node.nodeId, seen);
+    const bridge = (node.bridge as unknown as { downlink: { handle(msg: DownlinkMessage): Promise<void> } }).downlink;
+    const handle = bridge.handle.bind(bridge);
+    bridge.handle = (msg) => {
+      seen.push(msg.payload.toString());
+      return handle(msg);
+    };
+    return node;
+  };
+  const readsOf = (payload: string): number => [...reads.values()].reduce((n, seen) => n + seen.filter((p) => p === payload).length, 0);
+
+  const sendDownlink = (topic: string, payload: string, qos: 0 | 1 = 1, targetClientId?: string) =>
+    producer.send({
+      topic: DOWNLINK_TOPIC,
+      acks: -1,
+      messages: [buildDownlinkRecord({ instanceId: tenant.instanceId, topic, qos, retain: false, payload: Buffer.from(payload), targetClientId })],
+    });
+  const p2pTopic = (clientId: string) => `telemetry/p2p/${clientId}`;
+
+  /** Resolves when `node` reports the end of `clientId`'s connection and the directory no longer says it is online there. */
+  const goneFrom = async (node: TestNode, clientId: string, end: () => Promise<void>): Promise<void> => {
+    const disconnected = new Promise<void>((resolve) => {
+      const off = node.gateway.events.on('disconnected', (ctx) => {
+        if (ctx.clientId !== clientId) return;
+        off();
+        resolve();
+      });
+    });
+    await end();
+    await disconnected;
+    await waitFor(async () => (await directory.locate(tenant.instanceId, clientId)).state !== 'online', { timeoutMs: 5_000, what: `${clientId} offline in the directory` });
+  };
 
   /** A device of the tenant on `node`; the client ID is fresh unless given. */
   const device = async (node: TestNode, options: ClientOptions & { id?: string } = {}): Promise<{ client: MqttClient; inbox: Inbox; clientId: string }> => {
@@ -45,10 +86,12 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     a = await startRedisNode('a');
     b = await startRedisNode('b');
     producer = await rawProducer(testKafka(testKafkaBrokers()));
+    directory = new RedisPresenceDirectory({ redisUrl: redis.url, logger: createLogger('silent') });
   });
 
   afterAll(async () => {
     await endAllClients();
+    await directory?.stop();
     await producer?.disconnect();
     await a?.stop();
     await b?.stop();
@@ -84,21 +127,20 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await endClient(sender.client);
   });
 
-  it('hands a downlink broadcast, which every node reads from Kafka, to each subscriber once', async () => {
+  it('reads a downlink broadcast on one node only and hands it to the subscribers on both nodes once each', async () => {
     const topic = `telemetry/${uniqueId('broadcast')}`;
     const onA = await device(a);
     const onB = await device(b);
     await subscribe(onA.client, topic, 1);
     await subscribe(onB.client, topic, 1);
-    const send = (payload: string) =>
-      producer.send({ topic: DOWNLINK_TOPIC, acks: -1, messages: [buildDownlinkRecord({ instanceId: tenant.instanceId, topic, qos: 1, retain: false, payload: Buffer.from(payload) })] });
-    // Each node's downlink group starts at the latest offset when it joins: warm up until both nodes read.
+    const send = (payload: string) => sendDownlink(topic, payload);
+    // The tier's group starts at the latest offset when it forms: warm up until it delivers.
     await waitFor(
       async () => {
         await send('warm-up');
         return onA.inbox.messages.length > 0 && onB.inbox.messages.length > 0;
       },
-      { timeoutMs: 30_000, intervalMs: 500, what: 'both nodes to read fleetmq.downlink' },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the tier to read fleetmq.downlink' },
     );
     await send('once');
     await waitFor(() => onA.inbox.messages.some((m) => m.payload.toString() === 'once') && onB.inbox.messages.some((m) => m.payload.toString() === 'once'), {
@@ -108,17 +150,108 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await quietWindow(1_000, 'a second copy published by the other node');
     expect(onA.inbox.messages.filter((m) => m.payload.toString() === 'once')).toHaveLength(1);
     expect(onB.inbox.messages.filter((m) => m.payload.toString() === 'once')).toHaveLength(1);
+    expect(readsOf('once')).toBe(1);
     await endClient(onA.client);
     await endClient(onB.client);
+  });
+
+  it('reads a downlink P2P record on one node and forwards it to the node holding the target, which delivers it once', async () => {
+    const clientId = `${tenant.groupId}@@@${uniqueId('fwd')}`;
+    const topic = p2pTopic(clientId);
+    // Records keyed by one target land in one partition: find the node that reads it, then
+    // connect the target to the other node so that every record has to be forwarded.
+    const probe = `probe-${clientId}`;
+    await waitFor(
+      async () => {
+        await sendDownlink(topic, probe);
+        return readsOf(probe) > 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the tier to read fleetmq.downlink' },
+    );
+    const reader = reads.get(a.nodeId)!.includes(probe) ? a : b;
+    const holder = reader === a ? b : a;
+    const target = await device(holder, { id: clientId });
+    await waitFor(async () => (await directory.locate(tenant.instanceId, clientId)).state === 'online', { timeoutMs: 5_000, what: 'the target in the directory' });
+    const forwardedBefore = await counter('fleetmq_gateway_p2p_routed_total', { route: 'forwarded' });
+    const sent = ['d1', 'd2', 'd3', 'd4', 'd5'];
+    for (const payload of sent) await sendDownlink(topic, payload);
+    await waitFor(() => target.inbox.messages.length >= sent.length, { timeoutMs: 15_000, what: `the P2P records on ${holder.nodeId}` });
+    await quietWindow(1_000, 'a second copy of a P2P record');
+    expect(target.inbox.messages.map((m) => m.payload.toString())).toEqual(sent);
+    for (const payload of sent) expect(reads.get(reader.nodeId)!.filter((p) => p === payload)).toHaveLength(1);
+    expect(reads.get(holder.nodeId)!.filter((p) => sent.includes(p))).toEqual([]);
+    expect(await counter('fleetmq_gateway_p2p_routed_total', { route: 'forwarded' })).toBe(forwardedBefore + sent.length);
+    await endClient(target.client);
+  });
+
+  it('queues QoS 1 P2P (downlink and device to device) for an offline persistent client, delivered in order when it reconnects to the other node', async () => {
+    const persistent = { clean: false };
+    const target = await device(a, persistent);
+    await goneFrom(a, target.clientId, () => endClient(target.client));
+    expect(await directory.locate(tenant.instanceId, target.clientId)).toEqual({ state: 'offline-persistent' });
+
+    const queuedBefore = await counter('fleetmq_gateway_p2p_routed_total', { route: 'queued-offline' });
+    const downlink = ['k1', 'k2', 'k3'];
+    for (const payload of downlink) await sendDownlink(p2pTopic(target.clientId), payload);
+    const sender = await device(b);
+    const fromDevice = ['s1', 's2', 's3'];
+    for (const payload of fromDevice) await publish(sender.client, p2pTopic(target.clientId), payload, { qos: 1 });
+    await waitFor(async () => (await counter('fleetmq_gateway_p2p_routed_total', { route: 'queued-offline' })) >= queuedBefore + 6, {
+      timeoutMs: 20_000,
+      what: 'six messages queued for the offline session',
+    });
+
+    const again = await connectClient(b.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
+    const inbox = new Inbox(again);
+    const got = () => inbox.messages.map((m) => m.payload.toString());
+    await waitFor(() => got().length >= 6, { timeoutMs: 10_000, what: 'the queued P2P messages on node B' });
+    expect(got().filter((p) => downlink.includes(p))).toEqual(downlink);
+    expect(got().filter((p) => fromDevice.includes(p))).toEqual(fromDevice);
+    expect(inbox.messages.every((m) => m.packet.qos === 1 && m.topic === p2pTopic(target.clientId))).toBe(true);
+    await quietWindow(500, 'a queued message delivered twice');
+    expect(got()).toHaveLength(6);
+    await endClient(again);
+    await endClient(sender.client);
+  });
+
+  it('does not queue QoS 0 P2P for an offline persistent client: it is counted absent', async () => {
+    const persistent = { clean: false };
+    const target = await device(b, persistent);
+    await goneFrom(b, target.clientId, () => endClient(target.client));
+    const absentBefore = await counter('fleetmq_gateway_p2p_routed_total', { route: 'absent' });
+    const queuedBefore = await counter('fleetmq_gateway_p2p_routed_total', { route: 'queued-offline' });
+    await sendDownlink(p2pTopic(target.clientId), 'qos0-dropped', 0);
+    await sendDownlink(p2pTopic(target.clientId), 'qos1-queued', 1);
+    await waitFor(async () => (await counter('fleetmq_gateway_p2p_routed_total', { route: 'queued-offline' })) > queuedBefore, { timeoutMs: 20_000, what: 'the QoS 1 record queued' });
+    expect(await counter('fleetmq_gateway_p2p_routed_total', { route: 'absent' })).toBe(absentBefore + 1);
+
+    const again = await connectClient(a.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
+    const inbox = new Inbox(again);
+    await inbox.next((m) => m.payload.toString() === 'qos1-queued', 10_000);
+    await quietWindow(500, 'the QoS 0 message queued after all');
+    expect(inbox.messages.map((m) => m.payload.toString())).toEqual(['qos1-queued']);
+    await endClient(again);
   });
 
   it('connects one client ID at most once in the cluster: a CONNECT on node B closes its connection on node A [MQTT-3.1.4-2]', async () => {
     const first = await device(a);
     const closedOnA = waitForClose(first.client, 10_000);
+    const endOnA = new Promise<void>((resolve) => {
+      const off = a.gateway.events.on('disconnected', (ctx) => {
+        if (ctx.clientId !== first.clientId) return;
+        off();
+        resolve();
+      });
+    });
     const second = await device(b, { id: first.clientId });
     await closedOnA;
+    await endOnA;
     await quietWindow(500, 'node B closing the new connection too');
     expect(second.client.connected).toBe(true);
+    // Node A's disconnect of the old connection did not erase node B's entry.
+    expect(await directory.locate(tenant.instanceId, first.clientId)).toEqual({ state: 'online', nodeId: b.nodeId, persistent: false });
+    await sendDownlink(p2pTopic(first.clientId), 'p2p-after-takeover');
+    expect((await second.inbox.next((m) => m.payload.toString() === 'p2p-after-takeover', 15_000)).topic).toBe(p2pTopic(first.clientId));
     const topic = `telemetry/${uniqueId('after-takeover')}`;
     await subscribe(second.client, topic, 1);
     const pub = await device(a);

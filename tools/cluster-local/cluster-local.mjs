@@ -201,6 +201,8 @@ async function start() {
       // Shared MQTT state: subscriptions, persistent sessions, retained messages (docs/SCALING.md).
       FLEETMQ_SESSION_STORE: 'redis',
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      // The nodes share one downlink group; a tier of its own per run, so two runs on one Kafka never read each other's records.
+      FLEETMQ_DOWNLINK_GROUP: `fleetmq-gateway-downlink-local-${randomBytes(4).toString('hex')}`,
       FLEETMQ_MASTER_KEY: process.env.FLEETMQ_MASTER_KEY ?? randomBytes(32).toString('hex'),
       FLEETMQ_ADMIN_TOKEN: process.env.FLEETMQ_ADMIN_TOKEN ?? randomBytes(16).toString('hex'),
       FLEETMQ_BIND_HOST: '127.0.0.1',

@@ -29,12 +29,14 @@
  *     cheap (enqueue, count) and do not throw (errors are caught and logged).
  * (c) ConnectionRegistry: the clients connected to THIS node.
  * (d) deliver(): downlink from Kafka. Broadcast goes to matching subscribers of that instance
- *     on this node (retained if asked); with `targetClientId` only that client receives it,
- *     without subscribing, if it is connected here.
+ *     (retained if asked): on this node, or on every node through the Redis session store's
+ *     shared emitter; with `targetClientId` only that client receives it, without subscribing:
+ *     here, on the node the presence directory names, or queued for its offline persistent session.
  * (e) CredentialInvalidation: drops cached credentials; connections that used a credential
  *     which is now revoked, disabled, expired or gone are closed (reason 'auth-expired').
  */
 import type { Identity } from '#auth';
+import type { ClientLocation } from '#messaging';
 
 /** Why a connection ended, as reported in presence events. */
 export type DisconnectReason =
@@ -72,6 +74,8 @@ export interface ClientContext {
   readonly connectedAt: number;
   /** Gateway node ID (config.nodeId). */
   readonly node: string;
+  /** Grows with each connection this node accepts: with the node, it names this connection in the presence directory. */
+  readonly serial: number;
   readonly cleanSession: boolean;
   readonly protocolVersion: number;
   readonly transport: Transport;
@@ -139,10 +143,11 @@ export interface ConnectionRegistry {
 }
 
 /**
- * 'published': handed to the subscribers ('published-elsewhere': another node sharing the Redis
- * emitter publishes this broadcast, to every node's subscribers); 'delivered'/'not-connected': P2P outcome.
+ * 'published': handed to the subscribers (with the Redis session store, on every node). P2P:
+ * 'delivered' to the target here, 'forwarded' to the node holding it, 'queued' for its offline
+ * persistent session (QoS 1/2), 'not-connected' (dropped and counted).
  */
-export type DeliveryResult = 'published' | 'published-elsewhere' | 'delivered' | 'not-connected';
+export type DeliveryResult = 'published' | 'delivered' | 'forwarded' | 'queued' | 'not-connected';
 
 /** A message for one client connected here (P2P): never retained, no subscription needed. */
 export interface P2PDelivery {
@@ -162,11 +167,25 @@ export interface Delivery {
   qos: QoS;
   retain: boolean;
   targetClientId?: string;
-  /** The downlink record's ID: with a shared emitter, one node claims each broadcast by it. */
-  msgId?: string;
 }
 
 export type DeliverFn = (delivery: Delivery) => Promise<DeliveryResult>;
+
+export type { ClientLocation };
+
+/**
+ * "Where is client X" for the gateway: the one authority that routes P2P messages. With the
+ * Redis session store it is the tier's presence directory in Redis (RedisPresence), which the
+ * console reads too; with the memory store it is this node's own registry (LocalPresence).
+ * The gateway writes it on every connect and disconnect.
+ */
+export interface PresenceDirectory {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  connected(ctx: ClientContext): Promise<void>;
+  disconnected(ctx: ClientContext): Promise<void>;
+  locate(instanceId: string, clientId: string): Promise<ClientLocation>;
+}
 
 /** Each returns how many connections it closed. */
 export interface CredentialInvalidation {

@@ -4,11 +4,16 @@ import { Aedes, type Client } from 'aedes';
 import type { FleetMqConfig, Logger } from '#config';
 import { MAX_CLIENT_ID_LENGTH } from '#domain';
 import type { CredentialLookupRepository } from '#domain/persistence';
+import { RedisNodeChannel } from '#messaging';
 import { AuthFailureLimiter } from './auth/auth-failure-limiter.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CredentialRevalidation } from './auth/credential-revalidation.js';
 import { CredentialStore } from './auth/credential-store.js';
+import { LocalPresence } from './cluster/local-presence.js';
+import { P2PRouter } from './cluster/p2p-router.js';
+import { RedisPresence } from './cluster/redis-presence.js';
 import { LocalDelivery } from './delivery/local-delivery.js';
+import { GatewayNotStartedError } from './gateway-not-started.error.js';
 import { GatewayEventBus } from './gateway.events.js';
 import {
   IMMEDIATE_FORWARDER,
@@ -16,10 +21,12 @@ import {
   type DeliverFn,
   type GatewayPorts,
   type ListeningPorts,
+  type P2PDelivery,
+  type PresenceDirectory,
   type PublishForwarder,
   type Transport,
 } from './gateway.ports.js';
-import type { AedesClientInternals } from './engine/aedes-adapter.js';
+import { enqueueOffline, type AedesClientInternals } from './engine/aedes-adapter.js';
 import { checkEngines, type Engines } from './engine/engines.js';
 import { createRedisSessionStore, type RedisSessionStore } from './engine/redis-session-store.js';
 import { reportGuardViolation } from './guards/guard-violations.js';
@@ -42,6 +49,7 @@ import { ConnectionState, type ConnectionHost } from './session/connection-state
 import { DRAIN_TICK_MS, drainDueCount } from './session/drain-pacing.js';
 import { HeapCompactor, memoryReducingCollection } from './state/heap-compactor.js';
 import { NamespaceCache } from './tenancy/namespace-cache.js';
+import { internalClientId } from './tenancy/namespace.js';
 
 export interface GatewayOptions {
   config: FleetMqConfig;
@@ -75,6 +83,7 @@ export class Gateway implements GatewayPorts {
   private readonly deps: HookDeps;
   private readonly boundary: EngineBoundary;
   private readonly refusals: RefusalReporter;
+  private readonly rateLimitedLog: RateLimitedLog;
   private readonly clock: () => number;
   private forwarder: PublishForwarder;
   private broker: Aedes | undefined;
@@ -86,6 +95,12 @@ export class Gateway implements GatewayPorts {
   private listening: ListeningPorts | undefined;
   private readonly namespaces = new NamespaceCache();
   private readonly delivery: LocalDelivery;
+  /** "Where is client X": the tier's directory in Redis, or this node's registry (memory store). */
+  private readonly presence: PresenceDirectory;
+  /** P2P messages to and from the other nodes (Redis session store only). */
+  private readonly nodeChannel: RedisNodeChannel | undefined;
+  private readonly router: P2PRouter;
+  private presenceWrites: Array<() => void> = [];
   private backlogSweep: NodeJS.Timeout | undefined;
   private compactor: HeapCompactor | undefined;
   /** Connections handed to aedes since start (the heap compactor watches it). */
@@ -104,6 +119,7 @@ export class Gateway implements GatewayPorts {
     this.store = new CredentialStore(options.credentials, this.config.authCacheTtlMs, this.logger, this.clock);
     const { maxInflight, publishRatePerConnection: rate } = this.config.limits;
     const rateLimitedLog = new RateLimitedLog(this.logger, RATE_LIMITED_LOG_INTERVAL_MS, this.clock);
+    this.rateLimitedLog = rateLimitedLog;
     this.boundary = new EngineBoundary(this.states, this.metrics, rateLimitedLog);
     // Kicks and credential re-checks close connections from the control bridge's Kafka handler.
     this.registry = new LocalConnectionRegistry((state, reason) => this.boundary.close('control', state, reason));
@@ -142,12 +158,28 @@ export class Gateway implements GatewayPorts {
         return engines()?.mqttPacket.patched === true;
       },
     };
+    if (this.config.sessionStore === 'redis') {
+      const redisUrl = this.config.redisUrl!;
+      this.presence = new RedisPresence({ redisUrl, nodeId: this.nodeId, heartbeatMs: this.config.heartbeatMs, logger: this.logger });
+      this.nodeChannel = new RedisNodeChannel(redisUrl, this.nodeId, this.logger);
+    } else {
+      this.presence = new LocalPresence(this.registry, this.nodeId);
+    }
+    const channel = this.nodeChannel;
+    this.router = new P2PRouter({
+      nodeId: this.nodeId,
+      presence: this.presence,
+      deliverHere: (delivery) => this.delivery.toClient(delivery),
+      forward: channel === undefined ? undefined : (nodeId, delivery) => channel.forward(nodeId, delivery),
+      enqueue: (delivery) => this.enqueueOffline(delivery),
+      metrics: this.metrics,
+    });
     this.delivery = new LocalDelivery({
       broker: () => this.broker,
       registry: this.registry,
       namespaces: this.namespaces,
       metrics: this.metrics,
-      claimBroadcast: (msgId) => this.sessionStore === undefined || this.sessionStore.claimBroadcast(msgId, this.nodeId),
+      router: this.router,
     });
     this.credentials = new CredentialRevalidation({ store: this.store, registry: this.registry, logger: this.logger, clock: this.clock });
   }
@@ -170,6 +202,12 @@ export class Gateway implements GatewayPorts {
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
     if (config.sessionStore === 'redis') this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
+    await this.presence.start();
+    this.presenceWrites = [
+      this.events.on('connected', (ctx) => void this.presence.connected(ctx).catch((err: unknown) => this.presenceFailed('connect', err))),
+      this.events.on('disconnected', (ctx) => void this.presence.disconnected(ctx).catch((err: unknown) => this.presenceFailed('disconnect', err))),
+    ];
+    await this.nodeChannel?.start((msg) => this.routeForwarded(msg));
     const broker = await Aedes.createBroker({
       ...this.sessionStore?.brokerOptions,
       id: config.nodeId,
@@ -250,6 +288,10 @@ export class Gateway implements GatewayPorts {
     const broker = this.broker;
     this.broker = undefined;
     if (broker !== undefined) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    // After the broker closed every client: their disconnects are written before the directory goes.
+    for (const off of this.presenceWrites.splice(0)) off();
+    await this.nodeChannel?.stop();
+    await this.presence.stop();
     const sessionStore = this.sessionStore;
     this.sessionStore = undefined;
     await sessionStore?.close();
@@ -259,6 +301,23 @@ export class Gateway implements GatewayPorts {
 
   /** Downlink from Kafka: see gateway.ports.ts (d). */
   readonly deliver: DeliverFn = (delivery) => this.delivery.deliver(delivery);
+
+  /** A P2P message a peer forwarded: delivered here, else queued or counted absent (never forwarded again). */
+  private routeForwarded(delivery: P2PDelivery): void {
+    this.router.route(delivery, false).catch((err: unknown) => this.rateLimitedLog.warn('p2p-forwarded', { err: String(err), instanceId: delivery.instanceId }, 'forwarded P2P message not delivered'));
+  }
+
+  private enqueueOffline(delivery: P2PDelivery): Promise<void> {
+    const broker = this.broker;
+    if (broker === undefined) return Promise.reject(new GatewayNotStartedError());
+    const topic = this.namespaces.get(delivery.instanceId).wrap(delivery.topic);
+    return enqueueOffline(broker, internalClientId(delivery.instanceId, delivery.targetClientId), { topic, payload: delivery.payload, qos: delivery.qos === 2 ? 2 : 1 });
+  }
+
+  private presenceFailed(op: 'connect' | 'disconnect', err: unknown): void {
+    this.metrics.presenceErrors.labels(op).inc();
+    this.rateLimitedLog.warn(`presence-${op}`, { err: String(err), op }, 'presence directory write failed');
+  }
 
   private handleConnection(stream: Duplex, transport: Transport, remoteAddress: string, req?: IncomingMessage): void {
     const broker = this.broker;

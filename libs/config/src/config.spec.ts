@@ -87,4 +87,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig('gateway', { ...separate, FLEETMQ_SESSION_STORE: 'redis' })).toThrow(/FLEETMQ_SESSION_STORE=redis requires REDIS_URL/);
     expect(() => loadConfig('gateway', { ...separate, FLEETMQ_SESSION_STORE: 'disk' })).toThrow(/FLEETMQ_SESSION_STORE="disk": expected one of memory, redis/);
   });
+
+  it('names the downlink group a Redis tier shares: fleetmq-gateway-downlink unless FLEETMQ_DOWNLINK_GROUP says otherwise', () => {
+    expect(loadConfig('gateway', separate).downlinkGroup).toBe('fleetmq-gateway-downlink');
+    expect(loadConfig('gateway', { ...separate, FLEETMQ_DOWNLINK_GROUP: 'tier-eu.1' }).downlinkGroup).toBe('tier-eu.1');
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_DOWNLINK_GROUP: 'a b' })).toThrow(/FLEETMQ_DOWNLINK_GROUP/);
+  });
 });

@@ -83,6 +83,8 @@ export interface FleetMqConfig {
   redisUrl?: string;
   /** 'memory' (one node, the default) or 'redis' (shared by every gateway node on REDIS_URL). */
   sessionStore: SessionStore;
+  /** The downlink consumer group the gateway nodes of one tier share (Redis session store only). */
+  downlinkGroup: string;
   authCacheTtlMs: number;
   sessionFlushMs: number;
   heartbeatMs: number;
@@ -97,6 +99,8 @@ export interface FleetMqConfig {
 }
 
 const ALL_IN_ONE_MAX_DRAIN_WINDOW_MS = 15_000;
+
+const KAFKA_GROUP_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
 const MASTER_KEY = /^[0-9a-fA-F]{64}$|^[A-Za-z0-9+/]{43}=$/;
 
@@ -133,6 +137,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     kafkaCreateTopics: r.bool('FLEETMQ_KAFKA_CREATE_TOPICS', true),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     sessionStore: r.oneOf('FLEETMQ_SESSION_STORE', SESSION_STORES, 'memory'),
+    downlinkGroup: r.string('FLEETMQ_DOWNLINK_GROUP', 'fleetmq-gateway-downlink'),
     authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
     heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
@@ -173,6 +178,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
   if (config.sessionStore === 'redis' && config.redisUrl === undefined) {
     r.problem('FLEETMQ_SESSION_STORE=redis requires REDIS_URL');
   }
+  if (!KAFKA_GROUP_ID.test(config.downlinkGroup)) r.problem('FLEETMQ_DOWNLINK_GROUP: 1 to 200 of A-Z a-z 0-9 . _ -');
   if (!config.wsPath.startsWith('/')) r.problem('FLEETMQ_WS_PATH: must start with /');
   if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {
     r.problem('FLEETMQ_MASTER_KEY: expected 32 bytes as 64 hex characters or base64');

@@ -49,6 +49,13 @@ export class MessagingStoppedError extends FleetMqError {
   }
 }
 
+/** A presence directory opened as a reader (the console) was asked to write an entry: a programming error. */
+export class PresenceReadOnlyError extends FleetMqError {
+  constructor() {
+    super('PRESENCE_READ_ONLY', 'presence directory opened as a reader: it writes no entries', false);
+  }
+}
+
 /** `createRetry` gave up: every attempt failed; `cause` is the last error. */
 export class RetriesExhaustedError extends FleetMqError {
   constructor(

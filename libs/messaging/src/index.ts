@@ -25,6 +25,7 @@ export {
   QueueFullError,
   RecordRejectedError,
   MessagingStoppedError,
+  PresenceReadOnlyError,
   RetriesExhaustedError,
 } from './errors.js';
 export * from './retry/index.js';
@@ -78,4 +79,10 @@ export type { KafkaMessagingOptions } from './kafka/kafka-messaging.js';
 export { InProcessBus } from './in-process/in-process-bus.js';
 export { InProcessMessaging } from './in-process/in-process-messaging.js';
 export { createMessaging } from './create-messaging.js';
+// The gateway tier's presence directory and node-to-node P2P channel (FLEETMQ_SESSION_STORE=redis); ioredis stays behind this line.
+export { RedisPresenceDirectory, OFFLINE_PERSISTENT, ABSENT } from './redis/presence-directory.js';
+export type { ClientLocation, RedisPresenceDirectoryOptions } from './redis/presence-directory.js';
+export { RedisNodeChannel } from './redis/node-channel.js';
+export type { ForwardedP2PHandler } from './redis/node-channel.js';
+export type { ForwardedP2P } from './redis/p2p-forward.codec.js';
 export type { MessagingConfig } from './create-messaging.js';

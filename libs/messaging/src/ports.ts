@@ -88,8 +88,11 @@ export interface Messaging {
    * channel: in the all-in-one process the gateway and the router pass their own `role`.
    */
   control(role?: string): ControlChannel;
-  /** Each call is a new consumer (group `fleetmq-gateway-<nodeId>`): one per gateway node. */
-  downlinkSource(): DownlinkSource;
+  /**
+   * Each call is a new consumer: group `fleetmq-gateway-<nodeId>` (one per node: every node reads
+   * every record) unless `groupId` names a group the nodes of a tier share (FLEETMQ_DOWNLINK_GROUP).
+   */
+  downlinkSource(groupId?: string): DownlinkSource;
 }
 
 // Consumer groups and topic administration for the rule router, which reads and writes Kafka

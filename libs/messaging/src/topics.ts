@@ -7,10 +7,14 @@ export const DLQ_TOPIC = 'fleetmq.dlq';
 
 export const INTERNAL_TOPICS: readonly string[] = [UPLINK_TOPIC, DOWNLINK_TOPIC, PRESENCE_TOPIC, CONTROL_TOPIC, DLQ_TOPIC];
 
-/** Consumer group of one gateway node on the downlink topic: one group per node, so every node sees every record. */
+/**
+ * Consumer group of one gateway node on the downlink topic, with the memory session store: one
+ * group per node, so every node sees every record (nothing else carries a message between nodes).
+ */
 export function gatewayDownlinkGroup(nodeId: string): string {
   return `fleetmq-gateway-${nodeId}`;
 }
+
 
 /** Consumer group of one process on the control topic: each process gets every command. */
 export function controlGroup(role: string, nodeId: string): string {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, register } from 'prom-client';
+import type { DeliveryResult } from '../gateway.ports.js';
 
 /** prom-client's default registry is process-wide: reuse a metric another bridge in this process made. */
 function counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
@@ -23,7 +24,7 @@ export class BridgeMetrics {
   readonly uplinkQueueDepth = gauge('fleetmq_uplink_queue_depth', 'Uplink records waiting for Kafka');
   readonly uplinkPaused = gauge('fleetmq_uplink_saturated', '1 while the uplink producer is full and publishers wait');
   readonly kafkaUp = gauge('fleetmq_kafka_up', '1 when the last produce to Kafka succeeded, 0 while it fails');
-  private readonly downlink = counter('fleetmq_downlink_delivered_total', 'Downlink records handed to devices on this node', ['mode', 'result']);
+  private readonly downlink = counter('fleetmq_downlink_delivered_total', 'Downlink records this node read, by mode and outcome (P2P: delivered here, forwarded to the holding node, queued offline, not connected)', ['mode', 'result']);
   private readonly presence = counter('fleetmq_presence_events_total', 'Presence events produced', ['event']);
   readonly control = counter('fleetmq_control_commands_total', 'Control commands handled', ['type']);
   readonly p2pRelayed = counter('fleetmq_p2p_relayed_total', "Devices' P2P messages sent through fleetmq.downlink because the target is not connected to this node");
@@ -35,10 +36,18 @@ export class BridgeMetrics {
     '1': this.produced.labels('1'),
     '2': this.produced.labels('2'),
   };
-  readonly downlinkBroadcast = this.downlink.labels('broadcast', 'published');
-  readonly downlinkP2PDelivered = this.downlink.labels('p2p', 'delivered');
-  readonly downlinkP2PAbsent = this.downlink.labels('p2p', 'not-connected');
+  private readonly downlinkByResult: Record<DeliveryResult, Counter.Internal> = {
+    published: this.downlink.labels('broadcast', 'published'),
+    delivered: this.downlink.labels('p2p', 'delivered'),
+    forwarded: this.downlink.labels('p2p', 'forwarded'),
+    queued: this.downlink.labels('p2p', 'queued'),
+    'not-connected': this.downlink.labels('p2p', 'not-connected'),
+  };
   readonly downlinkFailed = this.downlink.labels('any', 'failed');
   readonly presenceConnect = this.presence.labels('connect');
+
+  countDownlink(result: DeliveryResult): void {
+    this.downlinkByResult[result].inc();
+  }
   readonly presenceDisconnect = this.presence.labels('disconnect');
 }

@@ -6,8 +6,11 @@ import type { TrafficCounters } from '../state/traffic-counters.js';
 import type { BridgeMetrics } from './bridge.metrics.js';
 
 /**
- * `fleetmq.downlink` -> devices on this node. Every node reads every record (one consumer group
- * per node); malformed records never get here (the source sends them to `fleetmq.dlq`).
+ * `fleetmq.downlink` -> devices. With the memory session store every node reads every record
+ * (one consumer group per node) and delivers to the clients it holds; with the Redis session
+ * store the tier shares one group, so each record is read once and the gateway core carries it
+ * to the right nodes (gateway.ports.ts (d)). Malformed records never get here (the source sends
+ * them to `fleetmq.dlq`).
  * P2P is a property of the topic: a record for `<parent>/p2p/<clientId>` reaches that client
  * alone even when its producer (a backend, the in-process bus) named no target, and is never
  * broadcast.
@@ -42,17 +45,10 @@ export class DownlinkBridge {
         qos: msg.qos,
         retain: msg.retain,
         targetClientId: target.targetClientId,
-        msgId: msg.msgId,
       });
-      // Counted by the node that published it.
-      if (result === 'published-elsewhere') return;
-      if (result === 'not-connected') {
-        this.metrics.downlinkP2PAbsent.inc();
-        return;
-      }
-      if (result === 'delivered') this.metrics.downlinkP2PDelivered.inc();
-      else this.metrics.downlinkBroadcast.inc();
-      this.traffic.countOut(msg.instanceId);
+      this.metrics.countDownlink(result);
+      // Counted out by the node that writes it to the device.
+      if (result === 'published' || result === 'delivered') this.traffic.countOut(msg.instanceId);
     } catch (err) {
       // Not rethrown: one record that cannot be delivered must not hold the partition back.
       this.metrics.downlinkFailed.inc();

@@ -17,7 +17,7 @@ export interface KafkaBridgeOptions {
   messaging: Messaging;
   /** Session, node and traffic rows (createGatewayStateRepositories in #domain/persistence). */
   state: GatewayStateRepositories;
-  config: Pick<FleetMqConfig, 'nodeId' | 'mqttPort' | 'sessionFlushMs' | 'heartbeatMs'>;
+  config: Pick<FleetMqConfig, 'nodeId' | 'mqttPort' | 'sessionFlushMs' | 'heartbeatMs' | 'sessionStore' | 'downlinkGroup'>;
   logger: Logger;
   /** Time the uplink gets at shutdown to have its queued records acknowledged. */
   drainTimeoutMs?: number;
@@ -82,7 +82,9 @@ export class KafkaBridge {
       metrics: this.metrics,
       nodeId: config.nodeId,
     });
-    this.downlink = new DownlinkBridge(messaging.downlinkSource(), gateway.deliver, this.traffic, this.metrics, this.log);
+    // Redis session store: one group for the tier, each record read once (the emitter and the node channel reach the other nodes).
+    const downlinkGroup = config.sessionStore === 'redis' ? config.downlinkGroup : undefined;
+    this.downlink = new DownlinkBridge(messaging.downlinkSource(downlinkGroup), gateway.deliver, this.traffic, this.metrics, this.log);
     this.control = new ControlBridge(messaging.control(), gateway.registry, gateway.credentials, this.metrics, this.log);
   }
 

@@ -8,8 +8,9 @@ type ForwardDone = (err?: Error | null) => void;
 /**
  * A device's P2P PUBLISH is handed to its target by the node that received it, which only
  * reaches a target connected to that same node. When the target is not connected here, the
- * message also goes to `fleetmq.downlink`, which every node reads: the target's node delivers it
- * there (and a node without it counts it absent). For QoS 1/2 the device's PUBACK/PUBREC waits
+ * message also goes to `fleetmq.downlink`, where it is routed like any downlink P2P record: to
+ * the target's node, or into its offline persistent session's queue (QoS 1/2), or counted
+ * absent (gateway.ports.ts (d)). For QoS 1/2 the device's PUBACK/PUBREC waits
  * for that record as well as for the uplink record, so an acknowledged P2P message was handed to
  * Kafka for delivery; QoS 0 stays best effort.
  */

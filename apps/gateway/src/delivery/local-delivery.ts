@@ -1,5 +1,7 @@
 import type { Aedes } from 'aedes';
 import { MAX_MQTT_STRING_BYTES, validateTopicName } from '#domain';
+import type { P2PRouter } from '../cluster/p2p-router.js';
+import { GatewayNotStartedError } from '../gateway-not-started.error.js';
 import type { Delivery, DeliveryResult, P2PDelivery } from '../gateway.ports.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { LocalConnectionRegistry } from '../session/connection-registry.js';
@@ -13,17 +15,15 @@ export interface LocalDeliveryDeps {
   registry: LocalConnectionRegistry;
   namespaces: NamespaceCache;
   metrics: GatewayMetrics;
-  /**
-   * Whether this node publishes the broadcast `msgId`. Every node reads every downlink record;
-   * with a shared (Redis) emitter one publish reaches all nodes, so exactly one node may make it.
-   */
-  claimBroadcast(msgId: string): boolean | Promise<boolean>;
+  /** Routes downlink P2P by the presence directory. */
+  router: P2PRouter;
 }
 
 /**
- * Hands messages to clients connected to this node: downlink from Kafka (broadcast to the
- * instance's subscribers, or P2P to one client) and a device's P2P message whose target is here.
- * P2P goes straight to the target's connection, never through subscriptions, never retained.
+ * Hands downlink messages to the broker: a broadcast is published once into aedes (with the
+ * Redis session store its emitter carries it to every node's subscribers, and the tier's one
+ * downlink group made this node the only reader); P2P goes to the router. A P2P message is
+ * written straight to the target's connection, never through subscriptions, never retained.
  */
 export class LocalDelivery {
   constructor(private readonly deps: LocalDeliveryDeps) {}
@@ -31,15 +31,11 @@ export class LocalDelivery {
   /** Downlink: see gateway.ports.ts (d). */
   async deliver(delivery: Delivery): Promise<DeliveryResult> {
     const broker = this.deps.broker();
-    if (broker === undefined) throw new Error('gateway not started');
+    if (broker === undefined) throw new GatewayNotStartedError();
     const { instanceId, topic, payload, qos, retain, targetClientId } = delivery;
     // Downlink topics come from Kafka, not from a guarded parser: checked here, once.
     if (validateTopicName(topic, MAX_MQTT_STRING_BYTES) !== null || topic.charCodeAt(0) === DOLLAR) throw new Error(`invalid downlink topic: ${topic}`);
-    if (targetClientId !== undefined) return this.toClient({ instanceId, targetClientId, topic, payload, qos }) ? 'delivered' : 'not-connected';
-    if (delivery.msgId !== undefined && !(await this.deps.claimBroadcast(delivery.msgId))) {
-      this.deps.metrics.deliveries.labels('broadcast-elsewhere').inc();
-      return 'published-elsewhere';
-    }
+    if (targetClientId !== undefined) return this.deps.router.route({ instanceId, targetClientId, topic, payload, qos }, true);
     const internal = this.deps.namespaces.get(instanceId).wrap(topic);
     await new Promise<void>((resolve, reject) => {
       broker.publish({ cmd: 'publish', topic: internal, payload, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve()));

@@ -4,7 +4,8 @@ import { engineVersion, type EngineCheck, type EngineProbe } from './engine-vers
 
 /**
  * Every place FleetMQ reaches into aedes beyond its typed API, in one file: the members it
- * reads (AedesClientInternals, AedesBrokerInternals) and the two patches it makes. Both
+ * reads (AedesClientInternals, AedesBrokerInternals), the offline enqueue of P2P messages
+ * (enqueueOffline) and the two patches it makes. Both
  * patches touch only FleetMQ's own broker and the clients it creates (instance properties,
  * never a prototype):
  *
@@ -48,10 +49,44 @@ export interface AedesClientInternals extends Client {
   _will: unknown;
 }
 
-/** aedes.js members the takeover patch uses. */
+/** aedes.js members the takeover patch and the offline enqueue use. */
 interface AedesBrokerInternals {
+  id: string;
+  /** Numbers the packets this broker makes (aedes-packet's brokerCounter). */
+  counter: number;
   clients: Record<string, Client>;
   registerClient(client: Client): void;
+  persistence: { outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void> };
+}
+
+/** A message for one client's offline queue, in the broker's own (namespaced) topic and client ID space. */
+export interface OfflineMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 1 | 2;
+}
+
+/**
+ * Queues `message` for the offline persistent session `clientId` through the broker's persistence,
+ * as aedes queues a QoS 1/2 publish for an offline subscriber: the session gets it, in order, when
+ * it reconnects to any node sharing the persistence, and whatever bounds the persistence sets
+ * apply. The packet has the shape aedes-packet 4 gives every packet aedes stores (the persistence
+ * keys it by brokerId + brokerCounter); never retained.
+ */
+export function enqueueOffline(broker: Aedes, clientId: string, message: OfflineMessage): Promise<void> {
+  const internals = broker as unknown as AedesBrokerInternals;
+  const packet = {
+    cmd: 'publish',
+    brokerId: internals.id,
+    brokerCounter: ++internals.counter,
+    topic: message.topic,
+    payload: message.payload,
+    qos: message.qos,
+    retain: false,
+    dup: false,
+    messageId: undefined,
+  };
+  return internals.persistence.outgoingEnqueue({ clientId }, packet);
 }
 
 /** The aedes Client fields the heap slimming replaces. */
@@ -130,6 +165,9 @@ function missingMembers({ client, broker }: EngineProbe): string[] {
   if (!(c._inboundInflight instanceof Set)) missing.push('client._inboundInflight');
   if (!isObject(c._parser) || !isObject((c._parser as Record<string, unknown>)._events)) missing.push('client._parser._events');
   if (!isObject(b.clients)) missing.push('broker.clients');
+  if (typeof b.id !== 'string') missing.push('broker.id');
+  if (typeof b.counter !== 'number') missing.push('broker.counter');
+  if (!isObject(b.persistence) || typeof (b.persistence as Record<string, unknown>).outgoingEnqueue !== 'function') missing.push('broker.persistence.outgoingEnqueue');
   if (typeof b.registerClient !== 'function') missing.push('broker.registerClient');
   return missing;
 }

@@ -18,10 +18,6 @@ import type { Logger } from '#config';
 /** The versions this module was written and tested against (aedes 1.2.0's optional peer range, mqemitter ^7). */
 export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2', 'mqemitter-redis': '7.2.1' } as const;
 
-/** Claims outlive any redelivery of a downlink record (a consumer group rebalance replays minutes, not a day). */
-const BROADCAST_CLAIM_TTL_MS = 86_400_000;
-const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
-
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
 /** mqemitter-redis as aedes uses it; `state` reports its connections' errors. */
@@ -36,8 +32,6 @@ interface RedisPersistence {
 export interface RedisSessionStore {
   /** Handed to Aedes.createBroker (persistence and mq). */
   readonly brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
-  /** True for the one node that claims the downlink broadcast `msgId` first (SET NX, kept a day). */
-  claimBroadcast(msgId: string, nodeId: string): Promise<boolean>;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
   /** Closes the persistence and its connection (also when aedes never set it up); aedes closes the emitter in broker.close(). */
@@ -71,7 +65,7 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
   }
   const createPersistence = require('aedes-persistence-redis') as (options: { conn: Redis }) => RedisPersistence;
   const createEmitter = require('mqemitter-redis') as (options: { connectionString: string }) => RedisEmitter;
-  // The persistence's connection is FleetMQ's own: it also serves the readiness probe and the broadcast claims,
+  // The persistence's connection is FleetMQ's own: it also serves the readiness probe,
   // and can be closed even when aedes never set the persistence up (its destroy() then throws).
   const db = new Redis(redisUrl);
   const persistence = createPersistence({ conn: db });
@@ -81,7 +75,6 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
   emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
-    claimBroadcast: async (msgId, nodeId) => (await db.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
     ping: async () => {
       await db.ping();
     },

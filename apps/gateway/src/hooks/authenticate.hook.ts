@@ -117,6 +117,9 @@ function willAllowed(deps: HookDeps, state: ConnectionState, auth: Authenticated
   return true;
 }
 
+/** Serial of the connections accepted in this process: unique per node even with several gateways in one process. */
+let connectionSerial = 0;
+
 function accept(deps: HookDeps, state: ConnectionState, auth: Authenticated): void {
   const connect = state.connect!;
   const ns = deps.namespace(auth.instanceId);
@@ -128,6 +131,7 @@ function accept(deps: HookDeps, state: ConnectionState, auth: Authenticated): vo
     remoteAddress: state.remoteAddress,
     connectedAt: deps.clock(),
     node: deps.config.nodeId,
+    serial: ++connectionSerial,
     cleanSession: connect.cleanSession,
     protocolVersion: connect.protocolVersion,
     transport: state.transport,

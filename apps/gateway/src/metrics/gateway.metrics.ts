@@ -21,6 +21,9 @@ export class GatewayMetrics {
   readonly refusedPackets: Counter<'reason' | 'limit'>;
   readonly internalErrors: Counter<'where'>;
   readonly publishesByQos: ReadonlyArray<{ inc(): void }>;
+  /** Where the P2P router sent each downlink or forwarded P2P message (pre-bound: one increment each). */
+  readonly p2pRouted: Readonly<Record<'local' | 'forwarded' | 'queuedOffline' | 'absent', { inc(): void }>>;
+  readonly presenceErrors: Counter<'op'>;
 
   constructor() {
     this.connections = gauge('fleetmq_gateway_connections', 'MQTT clients connected to this gateway');
@@ -60,6 +63,22 @@ export class GatewayMetrics {
       labelNames: ['where'],
     });
     this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
+    const routed = counter({
+      name: 'fleetmq_gateway_p2p_routed_total',
+      help: 'P2P messages routed by this node (downlink records it read, messages peers forwarded to it): delivered here, forwarded to the holding node, queued for an offline persistent session, or absent (dropped)',
+      labelNames: ['route'],
+    });
+    this.p2pRouted = {
+      local: routed.labels('local'),
+      forwarded: routed.labels('forwarded'),
+      queuedOffline: routed.labels('queued-offline'),
+      absent: routed.labels('absent'),
+    };
+    this.presenceErrors = counter({
+      name: 'fleetmq_gateway_presence_errors_total',
+      help: 'Presence directory writes (connect, disconnect) that failed; the entry is then stale until the client reconnects or the node is swept',
+      labelNames: ['op'],
+    });
   }
 }
 

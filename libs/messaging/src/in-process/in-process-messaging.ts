@@ -33,7 +33,8 @@ export class InProcessMessaging implements Messaging {
     return this.downlink;
   }
 
-  downlinkSource(): DownlinkSource {
+  /** One process, one node: a group name changes nothing here. */
+  downlinkSource(_groupId?: string): DownlinkSource {
     return this.bus.createDownlinkSource();
   }
 

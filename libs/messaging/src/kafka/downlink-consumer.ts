@@ -12,6 +12,7 @@ export interface DownlinkConsumerOptions {
   logger: Logger;
   dlq: DlqPublisher;
   topic?: string;
+  /** Default: the node's own group (gatewayDownlinkGroup). */
   groupId?: string;
 }
 
@@ -23,7 +24,8 @@ export interface DownlinkConsumerCounters {
 
 /**
  * A gateway node's view of `fleetmq.downlink`: its own group (`fleetmq-gateway-<nodeId>`), so
- * every node sees every record and delivers to the clients it holds. Malformed records go to
+ * every node sees every record and delivers to the clients it holds, or the tier's shared group
+ * (FLEETMQ_DOWNLINK_GROUP, Redis session store), so each record is read once. Malformed records go to
  * the DLQ with the reason; the offset is committed after the handler (or the DLQ) finished.
  */
 export class DownlinkConsumer implements DownlinkSource {

@@ -102,10 +102,11 @@ export class KafkaMessaging implements Messaging {
     return this.downlinkPublisher;
   }
 
-  downlinkSource(): DownlinkSource {
+  downlinkSource(groupId?: string): DownlinkSource {
     const consumer = new DownlinkConsumer({
       kafka: this.kafka,
       nodeId: this.opts.nodeId,
+      groupId,
       logger: this.log,
       dlq: new DlqPublisher(this.sharedProducer()),
     });
