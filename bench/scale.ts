@@ -56,6 +56,8 @@ let running: ScaleCluster | undefined;
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadAverageStart = loadavg();
+  // The commit measured: taken now, before anyone edits the tree during a long run.
+  const commit = gitCommit();
   const profile = PROFILES[process.argv.includes('--quick') ? 'quick' : 'default'];
   const stores = parseStores(option('stores', 'memory,redis'));
   const nodeCounts = parseNodes(option('nodes', '1,2,4'));
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
     argv: process.argv.slice(2),
     reproduce: `npm run bench:scale -- ${process.argv.slice(2).filter((a, i, all) => all[i - 1] !== '--out' && a !== '--out').join(' ')}`.trim(),
     machine: {
-      nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit: gitCommit(), loadAverageStart, loadAverageEnd: loadavg(),
+      nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit, loadAverageStart, loadAverageEnd: loadavg(),
       versions: { aedes: packageVersion('aedes'), 'aedes-persistence-redis': packageVersion('aedes-persistence-redis'), 'mqemitter-redis': packageVersion('mqemitter-redis'), kafkajs: packageVersion('kafkajs') },
     },
     profile,
