@@ -2,7 +2,7 @@
  * What one gateway node pays, with the memory and the Redis session store, at 1, 2 and 4 nodes
  * (two cores cannot show throughput scaling, so costs are per node and per message):
  *
- *   npm run bench:scale -- [--stores memory,redis] [--nodes 1,2,4] [--quick] [--out dir]
+ *   npm run bench:scale -- [--stores memory,redis] [--nodes 1,2,4] [--quick] [--connections <per node>] [--out dir]
  *
  * Each store x node count starts that many standalone gateway processes (anonymous clients,
  * Kafka acks=all, a private redis-server for `redis`) and measures, per node: RSS per idle
@@ -58,12 +58,34 @@ async function main(): Promise<void> {
   const loadAverageStart = loadavg();
   // The commit measured: taken now, before anyone edits the tree during a long run.
   const commit = gitCommit();
-  const profile = PROFILES[process.argv.includes('--quick') ? 'quick' : 'default'];
+  const base = PROFILES[process.argv.includes('--quick') ? 'quick' : 'default'];
+  const connections = Number(option('connections', String(base.connectionsPerNode)));
+  if (!Number.isInteger(connections) || connections < 10 || connections > 19_000) throw new Error('--connections must be a whole number from 10 to 19000 (clients per node)');
+  const profile: ScaleProfile = { ...base, connectionsPerNode: connections };
   const stores = parseStores(option('stores', 'memory,redis'));
   const nodeCounts = parseNodes(option('nodes', '1,2,4'));
   const outDir = option('out', join(REPO_ROOT, 'bench/results/scale'));
   const configs: ScaleConfigResult[] = [];
   const failures: ScaleResult['failures'] = [];
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${startedAt.replace(/[:.]/g, '-')}.json`);
+  // Written after every store x node count, so a long run stopped halfway keeps what it measured.
+  const write = (): void => {
+    const result: ScaleResult = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      argv: process.argv.slice(2),
+      reproduce: `npm run bench:scale -- ${process.argv.slice(2).filter((a, i, all) => all[i - 1] !== '--out' && a !== '--out').join(' ')}`.trim(),
+      machine: {
+        nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit, loadAverageStart, loadAverageEnd: loadavg(),
+        versions: { aedes: packageVersion('aedes'), 'aedes-persistence-redis': packageVersion('aedes-persistence-redis'), 'mqemitter-redis': packageVersion('mqemitter-redis'), kafkajs: packageVersion('kafkajs') },
+      },
+      profile,
+      configs,
+      failures,
+    };
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  };
   for (const store of stores) {
     for (const nodes of nodeCounts) {
       try {
@@ -76,24 +98,9 @@ async function main(): Promise<void> {
         await running?.stop();
         running = undefined;
       }
+      write();
     }
   }
-  const result: ScaleResult = {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    argv: process.argv.slice(2),
-    reproduce: `npm run bench:scale -- ${process.argv.slice(2).filter((a, i, all) => all[i - 1] !== '--out' && a !== '--out').join(' ')}`.trim(),
-    machine: {
-      nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit, loadAverageStart, loadAverageEnd: loadavg(),
-      versions: { aedes: packageVersion('aedes'), 'aedes-persistence-redis': packageVersion('aedes-persistence-redis'), 'mqemitter-redis': packageVersion('mqemitter-redis'), kafkajs: packageVersion('kafkajs') },
-    },
-    profile,
-    configs,
-    failures,
-  };
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `${startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   log(`result: ${relative(process.cwd(), file)}`);
   process.exitCode = failures.length ? 1 : 0;
 }
