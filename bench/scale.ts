@@ -23,11 +23,11 @@ import { ScaleCluster } from './scale/scale-cluster.js';
 
 const PROFILES: Record<ScaleProfile['name'], ScaleProfile> = {
   default: {
-    name: 'default', connectionsPerNode: 5_000, uplinkClientsPerNode: 50, uplinkInflight: 10, uplinkMs: 8_000,
+    name: 'default', connectionsPerNode: 5_000, warmupConnectionsPerNode: 200, uplinkClientsPerNode: 50, uplinkInflight: 10, uplinkMs: 8_000,
     p2pRecords: 20_000, broadcastRecords: 20, payloadBytes: 128,
   },
   quick: {
-    name: 'quick', connectionsPerNode: 200, uplinkClientsPerNode: 10, uplinkInflight: 10, uplinkMs: 1_000,
+    name: 'quick', connectionsPerNode: 200, warmupConnectionsPerNode: 0, uplinkClientsPerNode: 10, uplinkInflight: 10, uplinkMs: 1_000,
     p2pRecords: 1_000, broadcastRecords: 5, payloadBytes: 128,
   },
 };

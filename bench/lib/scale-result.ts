@@ -47,6 +47,8 @@ export interface ScaleConfigResult {
   store: SessionStoreName;
   nodes: number;
   connectionsPerNode: number;
+  /** Each node's CPU with no clients and no traffic, µs per second: subtracted from every phase's CPU in the docs. */
+  idleCpuMicrosPerSec: number[];
   /** RSS of each node before its clients connected and after (idle, subscribed), bytes. */
   rssBeforeBytes: number[];
   rssConnectedBytes: number[];
@@ -66,6 +68,8 @@ export interface ScaleConfigResult {
 export interface ScaleProfile {
   name: 'quick' | 'default';
   connectionsPerNode: number;
+  /** Clients per node connected and disconnected before anything is measured (0: none). */
+  warmupConnectionsPerNode: number;
   uplinkClientsPerNode: number;
   uplinkInflight: number;
   uplinkMs: number;

@@ -14,14 +14,19 @@ function median(xs: number[]): number {
   return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
-/** CPU of every node in the phase, µs, per unit of `per`. */
-function clusterCpuPer(p: PhaseResult, per: number): number {
-  return per > 0 ? sum(p.perNode.map((n) => n.cpuMicros)) / per : Number.NaN;
+/** A node's CPU in the phase beyond what it uses idle over the same time, µs. */
+function workCpu(c: ScaleConfigResult, p: PhaseResult, node: number): number {
+  return Math.max(0, p.perNode[node]!.cpuMicros - (c.idleCpuMicrosPerSec[node]! * p.durationMs) / 1000);
 }
 
-/** Median over the nodes of a node's CPU per record it handled. */
-function nodeCpuPerHandled(p: PhaseResult): number {
-  return median(p.perNode.map((n) => (n.handled > 0 ? n.cpuMicros / n.handled : Number.NaN)));
+/** CPU of every node in the phase (idle taken out), µs, per unit of `per`. */
+function clusterCpuPer(c: ScaleConfigResult, p: PhaseResult, per: number): number {
+  return per > 0 ? sum(p.perNode.map((_, i) => workCpu(c, p, i))) / per : Number.NaN;
+}
+
+/** Median over the nodes of a node's CPU (idle taken out) per record it handled. */
+function nodeCpuPerHandled(c: ScaleConfigResult, p: PhaseResult): number {
+  return median(p.perNode.map((n, i) => (n.handled > 0 ? workCpu(c, p, i) / n.handled : Number.NaN)));
 }
 
 function bytesPerConnection(c: ScaleConfigResult): number {
@@ -42,16 +47,16 @@ export function renderScaleRun(source: string, r: ScaleResult): string {
   const p = r.profile;
   const lines = [
     describeConditions(source, { startedAt: r.startedAt, nproc: m.nproc, cpuModel: m.cpuModel, node: m.node, commit: m.commit, pinning: 'unpinned (gateways, generators and Redis share the CPUs)', loadAverageStart: m.loadAverageStart }),
-    `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Profile \`${p.name}\`: \`${r.reproduce}\`; ${formatFigure(p.connectionsPerNode)} clients per node (clean session, one subscription each, no keep-alive), uplink from ${p.uplinkClientsPerNode} publishers per node with ${p.uplinkInflight} QoS 1 PUBLISHes in flight each for ${p.uplinkMs / 1000} s, ${formatFigure(p.p2pRecords)} P2P downlink records with targets round-robin over the nodes, ${p.broadcastRecords} broadcast records to every client; ${p.payloadBytes}-byte payloads. CPU is each gateway process's user + system time from /proc.`,
+    `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Profile \`${p.name}\`: \`${r.reproduce}\`; ${formatFigure(p.connectionsPerNode)} clients per node (clean session, one subscription each, no keep-alive), uplink from ${p.uplinkClientsPerNode} publishers per node with ${p.uplinkInflight} QoS 1 PUBLISHes in flight each for ${p.uplinkMs / 1000} s, ${formatFigure(p.p2pRecords)} P2P downlink records with targets round-robin over the nodes, ${p.broadcastRecords} broadcast records to every client; ${p.payloadBytes}-byte payloads. ${p.warmupConnectionsPerNode ? `Before measuring, ${formatFigure(p.warmupConnectionsPerNode)} clients per node connect and disconnect (JIT warm-up). ` : ''}CPU is each gateway process's user + system time from /proc, less what that process uses idle (measured over 3 s before the clients connect) over the same time.`,
     '',
     '#### Per gateway node',
     '',
-    '| store | nodes | RSS per idle connection, bytes | CPU µs per connect | CPU µs per disconnect | uplink QoS 1: CPU µs per message | P2P: records read per node per record sent | P2P: node CPU µs per record read | P2P: all nodes\' CPU µs per message delivered | broadcast: node CPU µs per record | broadcast: all nodes\' CPU µs per delivery |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| store | nodes | idle CPU % of a core per node | RSS per idle connection, bytes | CPU µs per connect | CPU µs per disconnect | uplink QoS 1: CPU µs per message | P2P: records read per node per record sent | P2P: node CPU µs per record read | P2P: all nodes\' CPU µs per message delivered | broadcast: node CPU µs per record | broadcast: all nodes\' CPU µs per delivery |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of r.configs) {
     const { connect, disconnect, uplink, p2p, broadcast } = c.phases;
-    lines.push(`| ${c.store} | ${c.nodes} | ${formatFigure(bytesPerConnection(c))} | ${formatFigure(clusterCpuPer(connect, connect.count))} | ${formatFigure(clusterCpuPer(disconnect, disconnect.count))} | ${formatFigure(clusterCpuPer(uplink, uplink.count))} | ${formatFigure(median(p2p.perNode.map((n) => n.handled)) / p2p.count)} | ${formatFigure(nodeCpuPerHandled(p2p))} | ${formatFigure(clusterCpuPer(p2p, delivered(p2p)))} | ${formatFigure(nodeCpuPerHandled(broadcast))} | ${formatFigure(clusterCpuPer(broadcast, delivered(broadcast)))} |`);
+    lines.push(`| ${c.store} | ${c.nodes} | ${formatFigure(median(c.idleCpuMicrosPerSec) / 1e4)} | ${formatFigure(bytesPerConnection(c))} | ${formatFigure(clusterCpuPer(c, connect, connect.count))} | ${formatFigure(clusterCpuPer(c, disconnect, disconnect.count))} | ${formatFigure(clusterCpuPer(c, uplink, uplink.count))} | ${formatFigure(median(p2p.perNode.map((n) => n.handled)) / p2p.count)} | ${formatFigure(nodeCpuPerHandled(c, p2p))} | ${formatFigure(clusterCpuPer(c, p2p, delivered(p2p)))} | ${formatFigure(nodeCpuPerHandled(c, broadcast))} | ${formatFigure(clusterCpuPer(c, broadcast, delivered(broadcast)))} |`);
   }
   const foreign = r.configs.flatMap((c) => (['p2p', 'broadcast'] as const)
     .filter((k) => (c.phases[k].topicRecords ?? 0) > c.phases[k].count)

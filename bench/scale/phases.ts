@@ -13,6 +13,7 @@ const BROADCAST_TOPIC = 'bench/bcast';
 const SESSION_FLUSH_WAIT_MS = 1_500;
 const DOWNLINK_TIMEOUT_MS = 120_000;
 const DOWNLINK_SETTLE_MAX_MS = 5_000;
+const IDLE_WINDOW_MS = 3_000;
 
 type Work = () => Promise<{ count: number; handled: number[]; delivered: number[]; topicRecords?: number }>;
 
@@ -75,10 +76,41 @@ async function downlink(cluster: ScaleCluster, records: Array<{ key: string; hea
   return { count: records.length, handled: handled.map((h, i) => h - handled0[i]!), delivered: got, topicRecords };
 }
 
+/**
+ * Connects and disconnects a small first batch of clients, then waits until PostgreSQL has
+ * reported their writes: the measured connects then do not pay the JIT compilation of a fresh
+ * process, nor count the warm-up's rows. Small, because the measured connections reuse the heap
+ * it freed, which would hide part of their RSS.
+ */
+async function warmUp(cluster: ScaleCluster, profile: ScaleProfile, log: (line: string) => void): Promise<void> {
+  log(`${cluster.store} x${cluster.nodes.length}: warming up with ${profile.warmupConnectionsPerNode} clients per node`);
+  await Promise.all(cluster.gens.map((g, i) => g.call({
+    op: 'connect',
+    spec: {
+      pool: 'warmup', host: cluster.nodes[i]!.host, port: cluster.nodes[i]!.port, count: profile.warmupConnectionsPerNode, idPrefix: clientId(cluster, i, 'w'),
+      startIndex: 0, localAddresses: cluster.addresses.take(1), keepalive: 0, clean: true, concurrency: 100, timeoutMs: 60_000, auth: cluster.target.auth,
+      subscribe: { topics: [BROADCAST_TOPIC], qos: 0 },
+    },
+  })));
+  await Promise.all(cluster.gens.map((g) => g.call({ op: 'close', pool: 'warmup' })));
+  await sleep(STATS_SETTLE_MS);
+}
+
+/** Each node's CPU while nothing happens (Kafka consumers polling, heartbeats, timers), µs per second. */
+async function idleCpu(cluster: ScaleCluster): Promise<number[]> {
+  const cpu0 = cluster.cpuMicros();
+  const t0 = performance.now();
+  await sleep(IDLE_WINDOW_MS);
+  const seconds = (performance.now() - t0) / 1000;
+  return cluster.cpuMicros().map((c, i) => Math.round((c - cpu0[i]!) / seconds));
+}
+
 /** Every phase on one running cluster: connect, uplink, P2P, broadcast, disconnect. */
 export async function runPhases(cluster: ScaleCluster, profile: ScaleProfile, log: (line: string) => void): Promise<ScaleConfigResult> {
   const n = cluster.nodes.length;
   const perNode = profile.connectionsPerNode;
+  if (profile.warmupConnectionsPerNode > 0) await warmUp(cluster, profile, log);
+  const idleCpuMicrosPerSec = await idleCpu(cluster);
   const pg0 = await readPostgresWrites(benchDatabaseUrl());
   const rssBeforeBytes = cluster.rssBytes();
   const redisMemory0 = (await cluster.redis?.stats.snapshot())?.memoryBytes;
@@ -146,6 +178,7 @@ export async function runPhases(cluster: ScaleCluster, profile: ScaleProfile, lo
     store: cluster.store,
     nodes: n,
     connectionsPerNode: perNode,
+    idleCpuMicrosPerSec,
     rssBeforeBytes,
     rssConnectedBytes,
     ...(redisMemory0 !== undefined && redisMemory1 !== undefined ? { redisBytesConnected: redisMemory1 - redisMemory0 } : {}),

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { ScaleResult } from '../../bench/lib/scale-result.js';
 import { renderScaleRun } from '../../bench/lib/scale-tables.js';
 import { testDatabaseUrl } from '../helpers/database.js';
@@ -20,12 +21,13 @@ describeScale('npm run bench:scale -- --quick', () => {
     const out = mkdtempSync(join(tmpdir(), 'fleetmq-scale-smoke-'));
     const admin = new URL(testDatabaseUrl());
     admin.pathname = '/postgres';
+    const database = `fleetmq_scale_smoke_${process.pid}`;
     try {
       await new Promise<void>((resolve, reject) => {
         execFile(process.execPath, [scaleJs, '--quick', '--stores', 'redis', '--nodes', '2', '--out', out], {
           timeout: 55_000,
           maxBuffer: 16 * 1024 * 1024,
-          env: { ...process.env, KAFKA_BROKERS: testKafkaBrokers().join(','), FLEETMQ_BENCH_DATABASE_URL: admin.toString(), FLEETMQ_BENCH_DB: `fleetmq_scale_smoke_${process.pid}` },
+          env: { ...process.env, KAFKA_BROKERS: testKafkaBrokers().join(','), FLEETMQ_BENCH_DATABASE_URL: admin.toString(), FLEETMQ_BENCH_DB: database },
         }, (err, _stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr.slice(-3000)}`)) : resolve()));
       });
       const file = readdirSync(out).find((f) => f.endsWith('.json'));
@@ -63,6 +65,9 @@ describeScale('npm run bench:scale -- --quick', () => {
       expect(table).not.toContain('Not every message arrived');
     } finally {
       rmSync(out, { recursive: true, force: true });
+      const client = new pg.Client({ connectionString: admin.toString() });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => client.end());
     }
   }, 60_000);
 });
