@@ -36,8 +36,10 @@ export interface PhaseResult {
   durationMs: number;
   perNode: NodePhase[];
   /**
-   * Downlink: records written to fleetmq.downlink during the phase by anyone. Above `count` when
-   * others share the Kafka: every node reads their records too (and `handled` counts them).
+   * Records written to fleetmq.downlink during the phase by anyone (the bench writes only in the
+   * downlink phases, `count` of them). More means others share the Kafka: every node read their
+   * records too, paid for them in CPU (and Redis, for broadcast claims) and counted them in `handled`.
+   * Absent in results written before it was recorded for every phase.
    */
   topicRecords?: number;
   redis?: RedisDelta;

@@ -58,10 +58,12 @@ export function renderScaleRun(source: string, r: ScaleResult): string {
     const { connect, disconnect, uplink, p2p, broadcast } = c.phases;
     lines.push(`| ${c.store} | ${c.nodes} | ${formatFigure(median(c.idleCpuMicrosPerSec) / 1e4)} | ${formatFigure(bytesPerConnection(c))} | ${formatFigure(clusterCpuPer(c, connect, connect.count))} | ${formatFigure(clusterCpuPer(c, disconnect, disconnect.count))} | ${formatFigure(clusterCpuPer(c, uplink, uplink.count))} | ${formatFigure(median(p2p.perNode.map((n) => n.handled)) / p2p.count)} | ${formatFigure(nodeCpuPerHandled(c, p2p))} | ${formatFigure(clusterCpuPer(c, p2p, delivered(p2p)))} | ${formatFigure(nodeCpuPerHandled(c, broadcast))} | ${formatFigure(clusterCpuPer(c, broadcast, delivered(broadcast)))} |`);
   }
-  const foreign = r.configs.flatMap((c) => (['p2p', 'broadcast'] as const)
-    .filter((k) => (c.phases[k].topicRecords ?? 0) > c.phases[k].count)
-    .map((k) => `${c.store} x${c.nodes} ${k}: ${formatFigure((c.phases[k].topicRecords ?? 0) - c.phases[k].count)}`));
-  if (foreign.length) lines.push('', `Others wrote to fleetmq.downlink on the same Kafka during the downlink phases, and every node read those records too (counted in "records read"): ${foreign.join('; ')} records.`);
+  const foreign = r.configs.flatMap((c) => (Object.entries(c.phases) as Array<[string, PhaseResult]>).flatMap(([name, phase]) => {
+    const own = name === 'p2p' || name === 'broadcast' ? phase.count : 0;
+    const extra = (phase.topicRecords ?? own) - own;
+    return extra > 0 ? [`${c.store} x${c.nodes} ${name}: ${formatFigure(extra)}`] : [];
+  }));
+  if (foreign.length) lines.push('', `Others wrote to fleetmq.downlink on the same Kafka during these phases, and every node read those records too (in its CPU, in "records read" and, for their broadcasts, in Redis SET NX claims): ${foreign.join('; ')} records.`);
   const shortfall = r.configs.flatMap((c) => {
     const out: string[] = [];
     if (delivered(c.phases.p2p) < c.phases.p2p.count) out.push(`${c.store} x${c.nodes} P2P: ${formatFigure(delivered(c.phases.p2p))} of ${formatFigure(c.phases.p2p.count)}`);

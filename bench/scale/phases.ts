@@ -15,20 +15,22 @@ const DOWNLINK_TIMEOUT_MS = 120_000;
 const DOWNLINK_SETTLE_MAX_MS = 5_000;
 const IDLE_WINDOW_MS = 3_000;
 
-type Work = () => Promise<{ count: number; handled: number[]; delivered: number[]; topicRecords?: number }>;
+type Work = () => Promise<{ count: number; handled: number[]; delivered: number[] }>;
 
 /** Runs `work` and charges each node the CPU it used meanwhile, and Redis what it processed. */
 async function measure(cluster: ScaleCluster, work: Work): Promise<PhaseResult> {
+  const topic0 = await cluster.downlinkTopicRecords();
   const redis0 = await cluster.redis?.stats.snapshot();
   const cpu0 = cluster.cpuMicros();
   const t0 = performance.now();
-  const { count, handled, delivered, topicRecords } = await work();
+  const { count, handled, delivered } = await work();
   const durationMs = Math.round(performance.now() - t0);
   const cpu = cluster.cpuMicros().map((c, i) => c - cpu0[i]!);
   let redis: RedisDelta | undefined;
   if (cluster.redis && redis0) redis = RedisStats.delta(redis0, await cluster.redis.stats.snapshot());
   const perNode: NodePhase[] = cpu.map((cpuMicros, i) => ({ cpuMicros, handled: handled[i] ?? 0, delivered: delivered[i] ?? 0 }));
-  return { count, durationMs, perNode, ...(topicRecords !== undefined ? { topicRecords } : {}), ...(redis ? { redis } : {}) };
+  const topicRecords = (await cluster.downlinkTopicRecords()) - topic0;
+  return { count, durationMs, perNode, topicRecords, ...(redis ? { redis } : {}) };
 }
 
 function clientId(cluster: ScaleCluster, node: number, suffix: number | string): string {
@@ -46,7 +48,6 @@ async function received(cluster: ScaleCluster, runTag: number): Promise<number[]
 async function downlink(cluster: ScaleCluster, records: Array<{ key: string; headers: Record<string, string> }>, expected: number, profile: ScaleProfile, log: (line: string) => void) {
   const runTag = newRunTag();
   const handled0 = await cluster.downlinkHandled();
-  const topic0 = await cluster.downlinkTopicRecords();
   await cluster.backend.call({
     op: 'kafkaProduce',
     spec: { brokers: cluster.target.kafkaBrokers ?? [], topic: DOWNLINK_TOPIC, records, payloadBytes: profile.payloadBytes, batch: 500, intervalMs: 0, runTag },
@@ -72,8 +73,7 @@ async function downlink(cluster: ScaleCluster, records: Array<{ key: string; hea
   got = await received(cluster, runTag);
   const total = got.reduce((a, b) => a + b, 0);
   if (total < expected) log(`downlink: ${total} of ${expected} messages arrived within ${DOWNLINK_TIMEOUT_MS} ms`);
-  const topicRecords = (await cluster.downlinkTopicRecords()) - topic0;
-  return { count: records.length, handled: handled.map((h, i) => h - handled0[i]!), delivered: got, topicRecords };
+  return { count: records.length, handled: handled.map((h, i) => h - handled0[i]!), delivered: got };
 }
 
 /**
