@@ -5,6 +5,7 @@
  *   bench/results/<stamp>.json                 one `npm run bench` run
  *   bench/results/uplink                       every `npm run bench:uplink` result in that folder
  *   bench/results/reliability/<test>           <test>.fast.json and/or <test>.long.json
+ *   bench/results/scale/<stamp>.json           one `npm run bench:scale` run
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,10 +13,12 @@ import { renderBenchRun, renderReliability, renderUplinkRuns } from './docs-tabl
 import { renderSections } from './generated-sections.js';
 import type { ReliabilityResult } from './reliability-result.js';
 import type { BenchReport } from './report.js';
+import type { ScaleResult } from './scale-result.js';
+import { renderScaleRun } from './scale-tables.js';
 import type { UplinkCostResult } from './uplink-result.js';
 
 /** The documents whose generated sections the report command renders. */
-export const GENERATED_DOCS = ['docs/BENCHMARKS.md', 'docs/RELIABILITY.md'];
+export const GENERATED_DOCS = ['docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/SCALING.md'];
 
 export class MissingResultError extends Error {
   override readonly name = 'MissingResultError';
@@ -50,6 +53,10 @@ function renderSource(root: string, source: string): string {
     if (!existsSync(path)) throw new MissingResultError(`${source}: folder does not exist`);
     const files = readdirSync(path).filter((f) => f.endsWith('.json')).sort();
     return renderUplinkRuns(source, files.map((f) => ({ file: `${source}/${f}`, result: readJson<UplinkCostResult>(join(path, f)) })));
+  }
+  if (source.startsWith('bench/results/scale/') && source.endsWith('.json')) {
+    if (!existsSync(path)) throw new MissingResultError(`${source}: result file does not exist`);
+    return renderScaleRun(source, readJson<ScaleResult>(path));
   }
   if (source.startsWith('bench/results/') && source.endsWith('.json')) {
     if (!existsSync(path)) throw new MissingResultError(`${source}: result file does not exist`);

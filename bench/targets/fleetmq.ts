@@ -28,7 +28,8 @@ const INSTANCE_ID = 'fmq-bench01';
 const GROUP_ID = 'GID_bench';
 const ACCESS_KEY_ID = 'LTAIbenchaccess01';
 
-function dbUrl(): string {
+/** The database the FleetMQ targets' gateways use (dropped and created afresh by the first start). */
+export function benchDatabaseUrl(): string {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${BENCH_DB}`;
   return u.toString();
@@ -54,12 +55,12 @@ async function prepareEnvironment(log: (line: string) => void): Promise<Environm
   } finally {
     await admin.end();
   }
-  const ds = await openDataSource(dbUrl());
+  const ds = await openDataSource(benchDatabaseUrl());
   await ds.runMigrations();
   await ds.destroy();
   const masterKey = randomBytes(32).toString('hex');
   const secret = randomBytes(24).toString('base64url');
-  const client = new pg.Client({ connectionString: dbUrl() });
+  const client = new pg.Client({ connectionString: benchDatabaseUrl() });
   await client.connect();
   try {
     // The signature-mode tenant, written as the console would (secret encrypted under the master key).
@@ -116,7 +117,7 @@ export class FleetMqTarget implements Target {
           ...process.env,
           NODE_ENV: 'production',
           LOG_LEVEL: 'warn',
-          DATABASE_URL: dbUrl(),
+          DATABASE_URL: benchDatabaseUrl(),
           KAFKA_BROKERS: env.kafkaBrokers.join(','),
           FLEETMQ_MASTER_KEY: env.masterKey,
           FLEETMQ_ADMIN_TOKEN: 'bench-admin-token-0123456789',
@@ -126,9 +127,12 @@ export class FleetMqTarget implements Target {
           FLEETMQ_HTTP_PORT: String(httpPort),
           FLEETMQ_WS_PORT: String(wsPort),
           FLEETMQ_MQTTS_PORT: String(mqttsPort),
-          FLEETMQ_NODE_ID: `bench-${this.name}-${i}`,
+          // Unique per bench process: a node's downlink consumer group is named after it, and two
+          // runs on one Kafka with the same node IDs would split each other's partitions.
+          FLEETMQ_NODE_ID: `bench-${this.name}-${process.pid}-${i}`,
           // The bench stops its brokers when it is done measuring: no drain window to wait out.
           FLEETMQ_DRAIN_WINDOW_MS: '0',
+          ...opts.env,
         },
         cpus: opts.cpus,
         cpuProfDir: opts.cpuProfDir ? join(opts.cpuProfDir, `gw${i}`) : undefined,

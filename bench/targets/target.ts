@@ -16,6 +16,8 @@ export interface StartOptions {
   cpus?: string;
   /** Directory for --cpu-prof output, when profiling. */
   cpuProfDir?: string;
+  /** FleetMQ: settings every gateway process gets on top of the bench's (e.g. the session store). */
+  env?: Record<string, string>;
 }
 
 /** A system under test: Mosquitto, bare aedes or a FleetMQ gateway mode. */

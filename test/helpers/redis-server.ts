@@ -1,19 +1,8 @@
-// A private redis-server for a test file: ephemeral port, temp dir, nothing kept on disk. Never
-// the machine's shared Redis on 6379: mqemitter-redis' pub/sub channels ignore database numbers,
-// and a restart test must be able to stop its Redis.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../reliability/harness.js';
+// A private redis-server for a test file (bench/lib/redis-server.ts: ephemeral port, nothing on
+// disk, never the machine's shared Redis on 6379).
+import { redisServerMissing } from '../../bench/lib/redis-server.js';
 
-export const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
-
-/** Why redis tests cannot run here, or undefined when they can. */
-export function redisServerMissing(): string | undefined {
-  return existsSync(REDIS_SERVER) ? undefined : `${REDIS_SERVER} not found (apt-get install redis-server, or set REDIS_SERVER_BIN)`;
-}
+export { PrivateRedisServer as TestRedisServer, REDIS_SERVER, redisServerMissing } from '../../bench/lib/redis-server.js';
 
 /** `describe`, or a skipped block that prints why when redis-server is not installed. */
 export const describeWithRedisServer = ((name: string, body: () => void) => {
@@ -24,55 +13,3 @@ export const describeWithRedisServer = ((name: string, body: () => void) => {
     it(`needs redis-server: ${missing}`, () => undefined);
   });
 }) as (name: string, body: () => void) => void;
-
-export class TestRedisServer {
-  private child: ChildProcess | undefined;
-  private dir: string | undefined;
-  private output = '';
-  port = 0;
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts (or restarts, on the same port) and resolves when it accepts connections. */
-  async start(): Promise<void> {
-    if (this.child !== undefined) throw new Error('redis-server already running');
-    this.port ||= await freePort();
-    this.dir ??= await mkdtemp(join(tmpdir(), 'fleetmq-redis-'));
-    this.output = '';
-    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        this.output += chunk.toString();
-        if (this.output.includes('Ready to accept connections')) {
-          child.stdout!.off('data', onData);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${this.output}`)));
-    });
-  }
-
-  /** Stops the server (SIGTERM: with --save '' it writes nothing) and waits for it to exit. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (child === undefined || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  }
-
-  /** Stops it and deletes its directory. */
-  async dispose(): Promise<void> {
-    await this.stop();
-    if (this.dir !== undefined) await rm(this.dir, { recursive: true, force: true });
-  }
-}
