@@ -3,7 +3,7 @@
  *   npm run bench                       default profile (a few minutes)
  *   npm run bench -- --quick            smoke run (CI)
  *   npm run bench -- --profile full     >= 100k idle connections over several gateway processes
- * Options: --targets a,b  --scenarios connections,fan-in,fan-out,reconnect  --reps n
+ * Options: --targets a,b  --scenarios connections,fan-in,fan-in-sub,fan-out,reconnect  --reps n
  *          --duration ms  --payloads 64,128,512  --connections n  --subscribers n  --cpu-prof
  *          --out dir  --mosquitto private|running|host:port  --no-pin  --fleetmq-entry gateway|fleetmq
  * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
@@ -26,7 +26,7 @@ import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable } from './target
 import { BareAedesTarget, MosquittoTarget, PrivateMosquittoTarget } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
-const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-out', 'reconnect'] as const;
+const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-in-sub', 'fan-out', 'reconnect'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 interface Options {
@@ -161,9 +161,12 @@ async function main(): Promise<void> {
           break;
         case 'fan-in':
           for (const payload of f.payloads) {
-            await guarded(target, `fan-in qos1 ${payload}`, async () => add(await fanIn(target, ctx, 1, payload, target.isFleetMq)));
+            await guarded(target, `fan-in qos1 ${payload}`, async () => add(await fanIn(target, ctx, 1, payload, target.isFleetMq ? 'natural' : 'none')));
           }
-          await guarded(target, 'fan-in qos0', async () => add(await fanIn(target, ctx, 0, f.payloads[0], true)));
+          await guarded(target, 'fan-in qos0', async () => add(await fanIn(target, ctx, 0, f.payloads[0], 'natural')));
+          break;
+        case 'fan-in-sub':
+          await guarded(target, 'fan-in qos1 with a subscriber', async () => add(await fanIn(target, ctx, 1, f.payloads[0], 'mqtt')));
           break;
         case 'fan-out':
           await guarded(target, scenario, async () => add(await fanOut(target, ctx)));

@@ -2,7 +2,7 @@ import { Histogram, summarize } from '../lib/histogram.js';
 import type { Generator } from '../lib/generator.js';
 import type { FanInResult, ReceiverCounters } from '../lib/protocol.js';
 import { type ReceiptData, ratePerSecond } from '../lib/receipts.js';
-import { isAlive } from '../lib/proc.js';
+import { isAlive, readRssBytes } from '../lib/proc.js';
 import type { Target } from '../targets/target.js';
 import { sumMetric } from './reconnect.js';
 import { type Context, type Measurement, medians, newRunTag, sleep, withBroker, withGenerators } from './context.js';
@@ -15,27 +15,40 @@ const FAN_IN_METRICS = [
 ];
 
 /**
+ * Who observes delivery in a fan-in: nobody, the target's natural receiver (one QoS 0 MQTT
+ * subscriber on the peers, a kafkajs consumer of fleetmq.uplink on FleetMQ: publish -> backend
+ * received), or one QoS 0 MQTT subscriber of the publishers' topics on every target (FleetMQ:
+ * a device subscribed inside the instance, so its deliveries go through the ACL and namespace
+ * hooks after Kafka acknowledged each record).
+ */
+export type FanInReceiver = 'none' | 'natural' | 'mqtt';
+
+/** How often the broker's RSS is read while an MQTT subscriber receives (bounded memory or not). */
+const RSS_SAMPLE_MS = 250;
+
+/**
  * Fan-in: `clients` publishers, QoS 1 with `inflight` PUBLISHes outstanding each (PUBACK rate
  * and publish->PUBACK latency; for FleetMQ a PUBACK means Kafka acknowledged the record), or
- * QoS 0 as fast as backpressure allows. Delivery is observed by one QoS 0 subscriber on the
- * peers and by a kafkajs consumer of fleetmq.uplink on FleetMQ (publish -> backend received).
+ * QoS 0 as fast as backpressure allows; delivery observed as `receiver` says.
  */
-export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadBytes: number, withReceiver: boolean): Promise<Measurement> {
+export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadBytes: number, receiver: FanInReceiver): Promise<Measurement> {
   const f = ctx.profile.fanIn;
+  const withReceiver = receiver !== 'none';
+  const viaKafka = receiver === 'natural' && target.isFleetMq;
   // Same variant name on every target so figures line up; what received is in info.receiver.
   const variant = `qos${qos} ${payloadBytes} B`;
-  const scenario = `fan-in-qos${qos}`;
+  const scenario = `fan-in-qos${qos}${receiver === 'mqtt' ? '-sub' : ''}`;
   return withBroker(ctx, target, scenario, 1, () =>
     withGenerators(ctx, 'fanin', withReceiver ? 2 : 1, async (gens) => {
       const [pub, sub] = gens;
       const e = target.endpoints[0];
-      if (withReceiver && target.isFleetMq) {
+      if (viaKafka) {
         await sub.call({ op: 'kafkaConsume', spec: { brokers: target.kafkaBrokers ?? [], topic: UPLINK_TOPIC, groupId: `fleetmq-bench-${Date.now()}` } });
       }
       const reps: Array<Record<string, number>> = [];
       const info: Record<string, unknown> = {
         exactness: [] as unknown[], brokerExited: false,
-        receiver: withReceiver ? (target.isFleetMq ? `kafkajs consumer of ${UPLINK_TOPIC}` : 'one MQTT QoS 0 subscriber') : 'none',
+        receiver: withReceiver ? (viaKafka ? `kafkajs consumer of ${UPLINK_TOPIC}` : 'one MQTT QoS 0 subscriber') : 'none',
       };
       for (let rep = 0; rep < ctx.profile.reps; rep++) {
         if (!isAlive(e.pid)) break;
@@ -51,7 +64,7 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
       async function oneRep(rep: number): Promise<void> {
         const runTag = newRunTag();
         const subPool = `sub-${runTag}`;
-        if (withReceiver && !target.isFleetMq) {
+        if (withReceiver && !viaKafka) {
           await sub.call({
             op: 'connect',
             spec: {
@@ -63,6 +76,7 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
         }
         ctx.log(`${target.name}: fan-in ${variant}, repetition ${rep + 1}/${ctx.profile.reps}`);
         const m0 = target.metrics ? await target.metrics() : undefined;
+        const rss = receiver === 'mqtt' ? sampleRss(e.pid) : undefined;
         const r = await pub.call<FanInResult>({
           op: 'fanIn',
           spec: {
@@ -80,14 +94,15 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
           sent: r.sent, acked: r.acked, unexpectedAcks: r.unexpectedAcks, outstandingAfterDrain: r.outstandingAfterDrain, disconnects: r.disconnects,
         });
         if (withReceiver) {
-          const got = await collect(target, sub, subPool, runTag, qos === 1 ? r.acked : r.sent, Math.min(15_000, 2 * (f.warmupMs + f.durationMs) + 2000));
+          const got = await collect(viaKafka, sub, subPool, runTag, qos === 1 ? r.acked : r.sent, Math.min(15_000, 2 * (f.warmupMs + f.durationMs) + 2000));
           row.deliveredPerSec = Math.round(ratePerSecond(got, r.windowStartMs, r.windowEndMs));
           const d = summarize(Histogram.from(got.latency));
           row.deliveredP50Ms = d.p50Ms;
           row.deliveredP99Ms = d.p99Ms;
           row.deliveredTotal = got.received;
-          if (!target.isFleetMq) await sub.call({ op: 'close', pool: subPool });
+          if (!viaKafka) await sub.call({ op: 'close', pool: subPool });
         }
+        if (rss !== undefined) Object.assign(row, rss.stop());
         if (m0 && target.metrics) {
           const m1 = await target.metrics();
           const deltas: Record<string, number> = {};
@@ -100,26 +115,48 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
         ctx.log(`${target.name}: ${variant}: ${JSON.stringify(row)}`);
       }
       if (reps.length === 0) throw new Error(`${target.name}: broker exited before the first repetition`);
-      if (withReceiver && target.isFleetMq) await sub.call({ op: 'kafkaStop' });
+      if (viaKafka) await sub.call({ op: 'kafkaStop' });
       return { target: target.name, scenario, variant, reps, median: medians(reps), info };
     }),
   );
 }
 
 /** Waits (bounded) until the receiver stops getting messages of this run, then takes its receipts. */
-async function collect(target: Target, gen: Generator, pool: string, runTag: number, expected: number, maxWaitMs: number): Promise<ReceiptData> {
+async function collect(viaKafka: boolean, gen: Generator, pool: string, runTag: number, expected: number, maxWaitMs: number): Promise<ReceiptData> {
   let last = -1;
   const deadline = Date.now() + maxWaitMs;
   for (;;) {
-    const got = target.isFleetMq
+    const got = viaKafka
       ? await gen.call<ReceiptData>({ op: 'kafkaCounters', runTag, remove: false })
       : await gen.call<ReceiverCounters>({ op: 'counters', pool, runTag, remove: false });
     if (got.received >= expected || got.received === last || Date.now() > deadline) {
-      return target.isFleetMq
+      return viaKafka
         ? gen.call<ReceiptData>({ op: 'kafkaCounters', runTag, remove: true })
         : gen.call<ReceiverCounters>({ op: 'counters', pool, runTag, remove: true });
     }
     last = got.received;
     await sleep(1000);
   }
+}
+
+/**
+ * Reads the broker's RSS every RSS_SAMPLE_MS from the start of the publishers' run until after
+ * the subscriber's deliveries were collected: a broker that queues for its subscriber without
+ * bound shows it in the peak and the end value.
+ */
+function sampleRss(pid: number): { stop(): Record<string, number> } {
+  const read = (): number => (isAlive(pid) ? readRssBytes(pid) : 0);
+  const start = read();
+  let peak = start;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, read());
+  }, RSS_SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      const end = read();
+      const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
+      return { rssStartMB: mb(start), rssPeakMB: mb(Math.max(peak, end)), rssEndMB: mb(end) };
+    },
+  };
 }

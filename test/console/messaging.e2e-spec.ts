@@ -25,7 +25,7 @@ describe('console: messages and control commands over #messaging', () => {
       {
         role: 'console', nodeId: `console-e2e-${Date.now()}`, kafkaBrokers: brokers ? brokers.split(',') : undefined,
         kafkaPartitions: 3, kafkaReplicationFactor: 1, kafkaCreateTopics: true,
-        uplink: { lingerMs: 2, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 },
+        uplink: { thread: 'worker', lingerMs: 2, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 },
       },
       logger,
     );

@@ -33,7 +33,7 @@ describeWithKafka('createMessaging with Kafka', () => {
         kafkaPartitions: 6,
         kafkaReplicationFactor: 1,
         kafkaCreateTopics: true,
-        uplink: { lingerMs: 2, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 },
+        uplink: { thread: 'worker', lingerMs: 2, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 },
       },
       logger,
     );

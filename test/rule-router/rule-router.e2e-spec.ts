@@ -106,7 +106,7 @@ describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
     await admin.disconnect();
     await startGroupAtEnd(kafka, options.outflowGroupId!, UPLINK_TOPIC);
     await startGroupAtEnd(kafka, options.statusGroupId!, PRESENCE_TOPIC);
-    const messagingOptions = { brokers: testKafkaBrokers(), partitions: 6, replicationFactor: 1, createTopics: false, uplink: { lingerMs: 1, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 }, logger };
+    const messagingOptions = { brokers: testKafkaBrokers(), partitions: 6, replicationFactor: 1, createTopics: false, uplink: { thread: 'main' as const, lingerMs: 1, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 }, logger };
     messaging = new KafkaMessaging({ ...messagingOptions, role: 'rule-router', nodeId: `${tag}-a` });
     publisherMessaging = new KafkaMessaging({ ...messagingOptions, role: 'console', nodeId: `${tag}-console` });
     router = new RuleRouter({

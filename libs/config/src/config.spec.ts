@@ -78,6 +78,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig('all-in-one', { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('runs the uplink producer in a worker thread unless FLEETMQ_UPLINK_THREAD=main', () => {
+    expect(loadConfig('all-in-one', {}).uplink.thread).toBe('worker');
+    expect(loadConfig('all-in-one', { FLEETMQ_UPLINK_THREAD: 'main' }).uplink.thread).toBe('main');
+    expect(() => loadConfig('all-in-one', { FLEETMQ_UPLINK_THREAD: 'both' })).toThrow(/FLEETMQ_UPLINK_THREAD="both": expected one of worker, main/);
+  });
+
   it('keeps sessions in memory unless FLEETMQ_SESSION_STORE=redis, which needs REDIS_URL', () => {
     expect(loadConfig('all-in-one', {}).sessionStore).toBe('memory');
     expect(loadConfig('gateway', { ...separate, REDIS_URL: 'redis://127.0.0.1:6379' }).sessionStore).toBe('memory');

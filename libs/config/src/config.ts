@@ -16,6 +16,9 @@ export type Role = 'all-in-one' | 'gateway' | 'console' | 'rule-router';
 /** Where aedes keeps sessions, subscriptions, offline queues and retained messages, and how nodes share publishes. */
 export type SessionStore = 'memory' | 'redis';
 export const SESSION_STORES: readonly SessionStore[] = ['memory', 'redis'];
+/** Where the uplink's Kafka producer runs: a worker thread of its own (a second core), or the gateway's thread. */
+export type UplinkThread = 'worker' | 'main';
+export const UPLINK_THREADS: readonly UplinkThread[] = ['worker', 'main'];
 
 export interface MqttLimits {
   /** Largest PUBLISH payload accepted; a larger one closes the connection. */
@@ -47,6 +50,8 @@ export interface MqttLimits {
 }
 
 export interface UplinkSettings {
+  /** Where the producer runs (the gateway's thread does MQTT either way). */
+  thread: UplinkThread;
   /** How long records wait to join a batch. */
   lingerMs: number;
   /** Records in one produce request at most. */
@@ -159,6 +164,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
       maxOutgoingBufferBytes: r.int('FLEETMQ_MAX_OUTGOING_BUFFER_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
     uplink: {
+      thread: r.oneOf('FLEETMQ_UPLINK_THREAD', UPLINK_THREADS, 'worker'),
       lingerMs: r.int('FLEETMQ_UPLINK_LINGER_MS', 2, 0, 1000),
       maxBatchRecords: r.int('FLEETMQ_UPLINK_MAX_BATCH', 2000, 1, 100_000),
       maxQueuedRecords: r.int('FLEETMQ_UPLINK_MAX_QUEUED', 50_000, 1, 10_000_000),

@@ -13,7 +13,7 @@ const config: MessagingConfig = {
   kafkaPartitions: 6,
   kafkaReplicationFactor: 1,
   kafkaCreateTopics: true,
-  uplink: { lingerMs: 2, maxBatchRecords: 100, maxQueuedRecords: 100, maxQueuedQos0: 100 },
+  uplink: { thread: 'main', lingerMs: 2, maxBatchRecords: 100, maxQueuedRecords: 100, maxQueuedQos0: 100 },
 };
 
 describe('createMessaging', () => {

@@ -10,6 +10,7 @@ import { createKafka, ensureTopics, producerFactory } from './kafka-factory.js';
 import { ManagedProducer } from './managed-producer.js';
 import { PresencePublisher } from './presence-publisher.js';
 import { UplinkProducer } from './uplink-producer.js';
+import { createWorkerUplink } from './uplink-worker/worker-uplink-factory.js';
 
 export interface KafkaMessagingOptions {
   brokers: readonly string[];
@@ -31,7 +32,7 @@ export class KafkaMessaging implements Messaging {
   readonly kind = 'kafka' as const;
   readonly kafka: Kafka;
   private readonly log: Logger;
-  private uplinkProducer: UplinkProducer | undefined;
+  private uplinkProducer: UplinkSink | undefined;
   private presencePublisher: PresencePublisher | undefined;
   private downlinkPublisher: DownlinkPublisher | undefined;
   private shared: ManagedProducer | undefined;
@@ -86,7 +87,19 @@ export class KafkaMessaging implements Messaging {
 
   uplink(): UplinkSink {
     // One lane per partition of the uplink topic (as created), each with one batch in flight:
-    // kafkajs may then have that many produce requests out at once.
+    // kafkajs may then have that many produce requests out at once. In a worker thread, the
+    // same producer with a kafkajs client of its own.
+    if (this.opts.uplink.thread === 'worker') {
+      this.uplinkProducer ??= createWorkerUplink({
+        brokers: [...this.opts.brokers],
+        clientId: `fleetmq-${this.opts.role}-${this.opts.nodeId}-uplink`,
+        nodeId: this.opts.nodeId,
+        partitions: this.opts.partitions,
+        uplink: this.opts.uplink,
+        logger: this.log,
+      });
+      return this.uplinkProducer;
+    }
     this.uplinkProducer ??= new UplinkProducer({
       createProducer: producerFactory(this.kafka, { maxInFlightRequests: this.opts.partitions }),
       logger: this.log,
