@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '#config';
 import { downlinkTarget } from '#domain';
 import type { DownlinkMessage, DownlinkSource } from '#messaging';
@@ -32,6 +33,8 @@ export class DownlinkBridge {
   }
 
   async handle(msg: DownlinkMessage): Promise<void> {
+    const readAt = performance.now();
+    if (msg.kafkaTimestampMs !== undefined) this.metrics.downlinkFetchLagSeconds.observe(Math.max(0, Date.now() - msg.kafkaTimestampMs) / 1000);
     try {
       const target = downlinkTarget(msg.topic, msg.targetClientId, true);
       if (!target.ok) throw new Error(`refused downlink target: ${target.detail}`);
@@ -52,6 +55,7 @@ export class DownlinkBridge {
       }
       if (result === 'delivered') this.metrics.downlinkP2PDelivered.inc();
       else this.metrics.downlinkBroadcast.inc();
+      this.metrics.downlinkDeliverySeconds.observe((performance.now() - readAt) / 1000);
       this.traffic.countOut(msg.instanceId);
     } catch (err) {
       // Not rethrown: one record that cannot be delivered must not hold the partition back.

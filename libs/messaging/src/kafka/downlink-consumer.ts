@@ -59,6 +59,7 @@ export class DownlinkConsumer implements DownlinkSource {
       await this.opts.dlq.publish(message, { topic, partition, offset: message.offset }, parsed.error.reason);
       return;
     }
+    parsed.value.kafkaTimestampMs = Number(message.timestamp);
     try {
       await handler(parsed.value);
     } catch (error) {
