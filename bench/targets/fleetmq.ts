@@ -8,6 +8,7 @@ import { openDataSource } from '#domain/persistence';
 import { buildDownlinkRecord } from '#messaging';
 import { benchKafkaBrokers } from '../lib/local-kafka.js';
 import type { Auth } from '../lib/protocol.js';
+import { BenchRedisServer } from '../lib/redis-server.js';
 import { packageVersion, REPO_ROOT } from '../lib/repo.js';
 import { ChildBroker } from './child-broker.js';
 import { freePort } from './peers.js';
@@ -25,6 +26,7 @@ export function fleetMqAvailable(): boolean {
 const BENCH_DB = process.env.FLEETMQ_BENCH_DB ?? 'fleetmq_bench';
 const ADMIN_URL = process.env.FLEETMQ_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const INSTANCE_ID = 'fmq-bench01';
+const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const GROUP_ID = 'GID_bench';
 const ACCESS_KEY_ID = 'LTAIbenchaccess01';
 
@@ -90,11 +92,17 @@ export class FleetMqTarget implements Target {
   kafkaBrokers?: string[];
   endpoints: Endpoint[] = [];
   private brokers: ChildBroker[] = [];
+  private redis: BenchRedisServer | undefined;
   private readonly instanceId: string;
 
-  constructor(private readonly mode: 'anonymous' | 'signature', private readonly entry: 'gateway' | 'fleetmq', private readonly log: (line: string) => void) {
+  constructor(
+    private readonly mode: 'anonymous' | 'signature',
+    private readonly entry: 'gateway' | 'fleetmq',
+    private readonly log: (line: string) => void,
+    private readonly sessionStore: 'memory' | 'redis' = 'memory',
+  ) {
     this.name = mode === 'anonymous' ? 'fleetmq-anon' : 'fleetmq-sig';
-    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all`;
+    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all, ${sessionStore === 'redis' ? 'Redis session store (a private redis-server)' : 'in-memory session store'}`;
     this.idPrefix = mode === 'anonymous' ? 'bench-' : `${GROUP_ID}@@@d`;
     this.instanceId = mode === 'anonymous' ? 'default' : INSTANCE_ID;
   }
@@ -108,6 +116,8 @@ export class FleetMqTarget implements Target {
     const env = await environment;
     this.kafkaBrokers = env.kafkaBrokers;
     if (this.mode === 'signature') this.auth = { mode: 'signature', accessKeyId: ACCESS_KEY_ID, secret: env.secret, instanceId: INSTANCE_ID };
+    // A fresh Redis per start, as every broker here starts fresh: no sessions left from an earlier scenario.
+    if (this.sessionStore === 'redis') this.redis = await BenchRedisServer.start(await freePort(), this.log);
     for (let i = 0; i < opts.processes; i++) {
       const [mqttPort, httpPort, wsPort, mqttsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const broker = await ChildBroker.start({
@@ -126,9 +136,13 @@ export class FleetMqTarget implements Target {
           FLEETMQ_HTTP_PORT: String(httpPort),
           FLEETMQ_WS_PORT: String(wsPort),
           FLEETMQ_MQTTS_PORT: String(mqttsPort),
-          FLEETMQ_NODE_ID: `bench-${this.name}-${i}`,
+          // Unique per run: the node's downlink group is named after it, and two benchmarks on one
+          // Kafka with the same node ID would split the downlink partitions between them.
+          FLEETMQ_NODE_ID: `bench-${this.name}-${i}-${RUN_ID}`,
           // The bench stops its brokers when it is done measuring: no drain window to wait out.
           FLEETMQ_DRAIN_WINDOW_MS: '0',
+          FLEETMQ_SESSION_STORE: this.sessionStore,
+          ...(this.redis ? { REDIS_URL: this.redis.url } : {}),
         },
         cpus: opts.cpus,
         cpuProfDir: opts.cpuProfDir ? join(opts.cpuProfDir, `gw${i}`) : undefined,
@@ -145,6 +159,8 @@ export class FleetMqTarget implements Target {
 
   async stop(): Promise<string[]> {
     const profiles = (await Promise.all(this.brokers.map((b) => b.stop()))).flat();
+    await this.redis?.stop();
+    this.redis = undefined;
     this.brokers = [];
     this.endpoints = [];
     return profiles;
@@ -185,6 +201,6 @@ export class FleetMqTarget implements Target {
   }
 }
 
-export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void): Target {
-  return new FleetMqTarget(mode, entry, log);
+export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void, sessionStore: 'memory' | 'redis' = 'memory'): Target {
+  return new FleetMqTarget(mode, entry, log, sessionStore);
 }
