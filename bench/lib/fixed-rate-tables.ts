@@ -73,7 +73,7 @@ export function fixedRateTables(ms: Measurement[], heading: string): string[] {
       '',
       `Medians of ${first.reps.length} repetition(s) of ${formatFigure(Number(first.info.durationMs))} ms each (smallest–largest in brackets), ms. "FleetMQ adds" = the row's median minus Kafka's own round trip at the same rate, same run.`,
       '',
-      '| rate msg/s | path | sent | received | p50 | p99 | FleetMQ adds p50 / p99 | gateway's longest event-loop stall |',
+      "| rate msg/s | path | sent | received | p50 | p99 | FleetMQ adds p50 / p99 | gateway's longest event-loop stall |",
       '|---:|---|---:|---:|---:|---:|---:|---:|',
     );
     for (const m of mine) {
