@@ -108,6 +108,7 @@ export class KafkaMessaging implements Messaging {
       nodeId: this.opts.nodeId,
       logger: this.log,
       dlq: new DlqPublisher(this.sharedProducer()),
+      partitions: this.opts.partitions,
     });
     this.consumers.push(consumer);
     return consumer;
