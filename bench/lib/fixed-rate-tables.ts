@@ -42,24 +42,23 @@ export function isFixedRate(m: Measurement): boolean {
   return m.scenario === 'fixed-rate';
 }
 
-/** A median with its spread over the repetitions: `12.3 (9.8–15.1)`. */
-function withSpread(m: Measurement, key: string): string {
-  const v = m.median[key];
-  if (v === undefined || !Number.isFinite(v)) return '–';
+/** The smallest–largest value of a figure over the repetitions, or – for a single one. */
+function spreadOf(m: Measurement, key: string): string {
   const s = (m.info.spread as Record<string, [number, number]> | undefined)?.[key];
-  return s && m.reps.length > 1 ? `${formatFigure(v)} (${formatFigure(s[0])}–${formatFigure(s[1])})` : formatFigure(v);
+  return s && m.reps.length > 1 ? `${formatFigure(s[0])}–${formatFigure(s[1])}` : '–';
 }
 
 /** p99 against the target, where the direction has one at this rate. */
 function verdict(m: Measurement): string {
-  const direction = String(m.info.direction);
-  const target = P99_TARGETS_MS[direction];
+  const target = P99_TARGETS_MS[String(m.info.direction)];
   if (!target || target.ratePerSec !== m.info.ratePerSec) return '';
-  const p99 = m.median.p99Ms;
-  return p99 <= target.p99Ms ? ` ✓ ≤ ${target.p99Ms}` : ` ✗ > ${target.p99Ms}`;
+  return m.median.p99Ms <= target.p99Ms ? `✓ ≤ ${target.p99Ms}` : `✗ > ${target.p99Ms}`;
 }
 
-/** The fixed-rate tables of one target: end to end with FleetMQ's share, then the stages. */
+/**
+ * The fixed-rate tables of each target: end to end with FleetMQ's share, then the stages. Every
+ * median sits in a cell of its own (test/docs/docs.e2e-spec.ts finds each figure of a cited run).
+ */
 export function fixedRateTables(ms: Measurement[], heading: string): string[] {
   const rows = ms.filter(isFixedRate);
   if (rows.length === 0) return [];
@@ -71,26 +70,32 @@ export function fixedRateTables(ms: Measurement[], heading: string): string[] {
     lines.push(
       `${heading} fixed-rate — ${target}: latency at a fixed offered rate`,
       '',
-      `Medians of ${first.reps.length} repetition(s) of ${formatFigure(Number(first.info.durationMs))} ms each (smallest–largest in brackets), ms. "FleetMQ adds" = the row's median minus Kafka's own round trip at the same rate, same run.`,
+      `Medians of ${first.reps.length} repetition(s) of ${formatFigure(Number(first.info.durationMs))} ms each, in ms; the spread is the smallest–largest repetition. "FleetMQ adds" = the row's median minus Kafka's own round trip at the same rate in the same run.`,
       '',
-      "| rate msg/s | path | sent | received | p50 | p99 | FleetMQ adds p50 / p99 | gateway's longest event-loop stall |",
-      '|---:|---|---:|---:|---:|---:|---:|---:|',
+      "| rate msg/s | path | sent | received | lost | p50 | p99 | max | p50 spread | p99 spread | p99 target | FleetMQ adds p50 | FleetMQ adds p99 | gateway's longest event-loop stall |",
+      '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
     );
     for (const m of mine) {
       const kafka = m.info.direction === 'kafka' ? undefined : kafkaAt(m.info.ratePerSec);
-      const adds = kafka ? `${formatFigure(round(m.median.p50Ms - kafka.median.p50Ms))} / ${formatFigure(round(m.median.p99Ms - kafka.median.p99Ms))}` : '–';
+      const adds = (key: string): string => (kafka ? formatFigure(round(m.median[key] - kafka.median[key])) : '–');
+      const v = (key: string): string => formatFigure(m.median[key]);
       lines.push(
-        `| ${formatFigure(Number(m.info.ratePerSec))} | ${DIRECTION_TEXT[String(m.info.direction)] ?? m.variant} | ${formatFigure(m.median.sent)} | ${formatFigure(m.median.received)} | ${withSpread(m, 'p50Ms')} | ${withSpread(m, 'p99Ms')}${verdict(m)} | ${adds} | ${withSpread(m, 'eventLoopMaxMs')} |`,
+        `| ${formatFigure(Number(m.info.ratePerSec))} | ${DIRECTION_TEXT[String(m.info.direction)] ?? m.variant} | ${v('sent')} | ${v('received')} | ${v('lost')} | ${v('p50Ms')} | ${v('p99Ms')} | ${v('maxMs')} | ${spreadOf(m, 'p50Ms')} | ${spreadOf(m, 'p99Ms')} | ${verdict(m)} | ${adds('p50Ms')} | ${adds('p99Ms')} | ${v('eventLoopMaxMs')} |`,
       );
     }
-    lines.push('', `${heading} fixed-rate — ${target}: where the time goes (p50 / p99, ms)`, '');
+    lines.push('', `${heading} fixed-rate — ${target}: where the time goes (medians, ms)`, '');
     for (const direction of Object.keys(STAGES)) {
       const dm = mine.filter((m) => m.info.direction === direction);
       if (dm.length === 0) continue;
       const stages = STAGES[direction];
-      lines.push(`| ${DIRECTION_TEXT[direction]}: rate msg/s | end to end | ${stages.map(([, text]) => text).join(' | ')} |`, `|---:|---:|${stages.map(() => '---:|').join('')}`);
-      const pair = (m: Measurement, key: string): string => `${formatFigure(m.median[`${key}P50Ms`])} / ${formatFigure(m.median[`${key}P99Ms`])}`;
-      for (const m of dm) lines.push(`| ${formatFigure(Number(m.info.ratePerSec))} | ${formatFigure(m.median.p50Ms)} / ${formatFigure(m.median.p99Ms)} | ${stages.map(([key]) => pair(m, key)).join(' | ')} |`);
+      lines.push(
+        `| ${DIRECTION_TEXT[direction]}: rate msg/s | end to end p50 | p99 | ${stages.map(([, text]) => `${text} p50 | p99`).join(' | ')} |`,
+        `|---:|---:|---:|${stages.map(() => '---:|---:|').join('')}`,
+      );
+      const v = (m: Measurement, key: string): string => formatFigure(m.median[key]);
+      for (const m of dm) {
+        lines.push(`| ${formatFigure(Number(m.info.ratePerSec))} | ${v(m, 'p50Ms')} | ${v(m, 'p99Ms')} | ${stages.map(([key]) => `${v(m, `${key}P50Ms`)} | ${v(m, `${key}P99Ms`)}`).join(' | ')} |`);
+      }
       lines.push('');
     }
   }

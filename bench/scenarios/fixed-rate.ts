@@ -77,6 +77,8 @@ export async function fixedRate(target: Target, ctx: Context): Promise<Measureme
         while ((await received(false)).received < sent.acked && Date.now() < until) await sleep(50);
         const got = await received(true);
         const after = await scrape();
+        // metrics() gives '' for a gateway that does not answer: figures without it would be silently empty.
+        if (after.every((text) => text === '')) throw new Error(`${target.name}: /metrics did not answer after ${direction} ${ratePerSec}/s (gateway exited? ${target.logHint?.() ?? ''})`);
         return figures(direction, sent, got, before, after);
       };
 
