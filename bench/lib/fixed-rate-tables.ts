@@ -29,10 +29,12 @@ const STAGES: Record<string, Array<[string, string]>> = {
     ['gatewayToConsumer', 'gateway → consumer (ms clock)'],
   ],
   'downlink-p2p': [
+    ['ack', 'backend produce → Kafka ack'],
     ['kafkaToGateway', 'record → gateway read (ms clock)'],
     ['gatewayToSocket', 'gateway read → socket write'],
   ],
   'downlink-broadcast': [
+    ['ack', 'backend produce → Kafka ack'],
     ['kafkaToGateway', 'record → gateway read (ms clock)'],
     ['gatewayToSocket', 'gateway read → socket write'],
   ],

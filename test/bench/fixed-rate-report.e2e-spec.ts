@@ -50,13 +50,13 @@ describe('fixed-rate scenario: report tables', () => {
     const lines = fixedRateTables([
       point('kafka', 10_000, [1, 2, 3], [5, 6, 7], { ackP50Ms: 1, ackP99Ms: 3 }),
       point('uplink', 10_000, [4, 5, 9], [15, 18, 40], { ackP50Ms: 3, ackP99Ms: 12, hookToAckP50Ms: 2, hookToAckP99Ms: 8, gatewayToConsumerP50Ms: 3, gatewayToConsumerP99Ms: 9 }),
-      point('downlink-p2p', 5000, [3, 30, 40], [25, 60, 90], { kafkaToGatewayP50Ms: 2, kafkaToGatewayP99Ms: 50, gatewayToSocketP50Ms: 0.3, gatewayToSocketP99Ms: 1 }),
+      point('downlink-p2p', 5000, [3, 30, 40], [25, 60, 90], { ackP50Ms: 1.5, ackP99Ms: 4, kafkaToGatewayP50Ms: 2, kafkaToGatewayP99Ms: 50, gatewayToSocketP50Ms: 0.3, gatewayToSocketP99Ms: 1 }),
     ], '###').join('\n');
     expect(lines).toContain('| 10,000 | device → backend consumer | 50,000 | 50,000 | 0 | 5 | 18 | 20 | 4–9 | 15–40 | ✓ ≤ 20 | 3 | 12 | 4 |');
     expect(lines).toContain('| 5,000 | Kafka record → device (P2P) | 25,000 | 25,000 | 0 | 30 | 60 | 20 | 3–40 | 25–90 | ✗ > 20 | – | – | 4 |');
     expect(lines).toContain('| 10,000 | 2 | 6 | 1 | 3 |');
     expect(lines).toContain('| 10,000 | 5 | 18 | 3 | 12 | 2 | 8 | 3 | 9 |');
-    expect(lines).toContain('| 5,000 | 30 | 60 | 2 | 50 | 0.3 | 1 |');
+    expect(lines).toContain('| 5,000 | 30 | 60 | 1.5 | 4 | 2 | 50 | 0.3 | 1 |');
   });
 
   it('renders nothing for a run without the scenario', () => {
