@@ -167,7 +167,8 @@ export async function rateProduce(spec: RateProduceSpec): Promise<RateSendResult
     const t = nowMs();
     for (let i = 0; i < count; i++) {
       const r = spec.records[(first + i) % spec.records.length];
-      messages[i] = { key: r.key, value: payload(spec.payloadBytes, spec.runTag), headers: r.headers };
+      const headers = spec.uniqueHeader === undefined ? r.headers : { ...r.headers, [spec.uniqueHeader]: `${spec.runTag}-${first + i}` };
+      messages[i] = { key: r.key, value: payload(spec.payloadBytes, spec.runTag), headers };
     }
     issued += count;
     out.send({ topic: spec.topic, acks: -1, messages }).then(

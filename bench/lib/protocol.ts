@@ -152,6 +152,8 @@ export interface RateProduceSpec {
   topic: string;
   /** Used in turn, one per record. */
   records: Array<{ key: string; headers: Record<string, string> }>;
+  /** A header given a value of its own in every record (the downlink message ID: the Redis store claims each broadcast by it). */
+  uniqueHeader?: string;
   ratePerSec: number;
   durationMs: number;
   payloadBytes: number;

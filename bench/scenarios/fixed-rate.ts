@@ -11,6 +11,8 @@ const UPLINK_TOPIC = 'fleetmq.uplink';
 /** Kafka's own round trip is measured on this topic (same broker, partitions as FleetMQ's). */
 export const RTT_TOPIC = 'fleetmq.bench.rtt';
 const PAYLOAD_BYTES = 128;
+/** Every downlink record needs an ID of its own: with the Redis store a node publishes a broadcast only if it claims its ID first. */
+const MSG_ID_HEADER = 'fleetmq-msgid';
 const WARMUP_RATE = 1000;
 /** How long the last messages of a phase may take to arrive before it is cut. */
 const DRAIN_MS = 5000;
@@ -67,7 +69,7 @@ export async function fixedRate(target: Target, ctx: Context): Promise<Measureme
           sent = await sender.call<RateSendResult>({ op: 'ratePublish', spec: { pool: 'devices', topic: `${root}/fixed-rate/up/{id}`, ratePerSec, durationMs, payloadBytes: PAYLOAD_BYTES, runTag } });
         } else {
           const topic = direction === 'kafka' ? RTT_TOPIC : DOWNLINK_TOPIC;
-          sent = await sender.call<RateSendResult>({ op: 'rateProduce', spec: { brokers, topic, records: records[direction], ratePerSec, durationMs, payloadBytes: PAYLOAD_BYTES, runTag } });
+          sent = await sender.call<RateSendResult>({ op: 'rateProduce', spec: { brokers, topic, records: records[direction], uniqueHeader: direction === 'kafka' ? undefined : MSG_ID_HEADER, ratePerSec, durationMs, payloadBytes: PAYLOAD_BYTES, runTag } });
         }
         const received = async (remove: boolean): Promise<ReceiptData & { fromGateway?: ReceiptData['latency'] }> => {
           if (direction === 'kafka' || direction === 'uplink') return receiver.call({ op: 'rateConsumed', runTag, remove });
