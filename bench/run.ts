@@ -3,9 +3,13 @@
  *   npm run bench                       default profile (a few minutes)
  *   npm run bench -- --quick            smoke run (CI)
  *   npm run bench -- --profile full     >= 100k idle connections over several gateway processes
- * Options: --targets a,b  --scenarios connections,fan-in,fan-in-sub,fan-out,reconnect  --reps n
+ *   npm run bench -- --targets fleetmq-anon --scenarios fixed-rate --fleetmq-entry fleetmq --no-pin
+ *                                       latency at 100/1k/5k/10k msg/s, both directions (~6 min)
+ * Options: --targets a,b  --scenarios connections,fan-in,fan-in-sub,fan-out,reconnect,fixed-rate  --reps n
  *          --duration ms  --payloads 64,128,512  --connections n  --subscribers n  --cpu-prof
  *          --out dir  --mosquitto private|running|host:port  --no-pin  --fleetmq-entry gateway|fleetmq
+ *          --rates 100,1000  --rate-directions kafka,uplink,downlink-p2p,downlink-broadcast
+ *          --rate-duration ms  --session-store memory|redis
  * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -21,12 +25,13 @@ import { connections } from './scenarios/connections.js';
 import { type Context, type Measurement, stopRunningTargets } from './scenarios/context.js';
 import { fanIn } from './scenarios/fan-in.js';
 import { fanOut } from './scenarios/fan-out.js';
+import { FIXED_RATE_DIRECTIONS, fixedRate } from './scenarios/fixed-rate.js';
 import { reconnectStorm } from './scenarios/reconnect.js';
 import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable } from './targets/fleetmq.js';
 import { BareAedesTarget, MosquittoTarget, PrivateMosquittoTarget } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
-const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-in-sub', 'fan-out', 'reconnect'] as const;
+const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-in-sub', 'fan-out', 'reconnect', 'fixed-rate'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 interface Options {
@@ -39,6 +44,8 @@ interface Options {
   mosquitto?: { host: string; port: number };
   pin: boolean;
   fleetmqEntry: 'gateway' | 'fleetmq';
+  /** FleetMQ targets' session store; 'redis' starts a private redis-server per broker start. */
+  sessionStore: 'memory' | 'redis';
 }
 
 function parseArgs(argv: string[]): Options {
@@ -51,7 +58,7 @@ function parseArgs(argv: string[]): Options {
     else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args.set(k, argv[++i]);
     else args.set(k, 'true');
   }
-  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients'];
+  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients', 'rates', 'rate-directions', 'rate-duration', 'session-store'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.join(', ')})`);
   const name = args.has('quick') ? 'quick' : (args.get('profile') ?? 'default');
   if (!(name in PROFILES)) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
@@ -69,6 +76,12 @@ function parseArgs(argv: string[]): Options {
   profile.connections.fleetmqProcesses = int('fleetmq-processes') ?? profile.connections.fleetmqProcesses;
   profile.fanOut.subscribers = int('subscribers') ?? profile.fanOut.subscribers;
   profile.reconnect.clients = int('reconnect-clients') ?? profile.reconnect.clients;
+  profile.fixedRate.durationMs = int('rate-duration') ?? profile.fixedRate.durationMs;
+  if (args.has('rates')) profile.fixedRate.rates = (args.get('rates') as string).split(',').map(Number);
+  if (profile.fixedRate.rates.some((r) => !Number.isInteger(r) || r <= 0)) throw new Error('--rates: positive integers (msg/s)');
+  if (args.has('rate-directions')) profile.fixedRate.directions = (args.get('rate-directions') as string).split(',') as Profile['fixedRate']['directions'];
+  const directions: readonly string[] = FIXED_RATE_DIRECTIONS;
+  for (const d of profile.fixedRate.directions) if (!directions.includes(d)) throw new Error(`--rate-directions: ${d} is not one of ${directions.join(', ')}`);
   if (args.has('payloads')) profile.fanIn.payloads = (args.get('payloads') as string).split(',').map(Number);
   if (profile.fanIn.payloads.some((p) => !Number.isInteger(p) || p < 16)) throw new Error('--payloads: integers >= 16');
   const defaultTargets = ['mosquitto', 'aedes', ...(fleetMqAvailable() ? ['fleetmq-anon', 'fleetmq-sig'] : [])];
@@ -79,9 +92,11 @@ function parseArgs(argv: string[]): Options {
   const [mhost, mport] = (m === undefined || m === 'private' ? '' : m === 'running' ? '127.0.0.1:1883' : m).split(':');
   const entry = args.get('fleetmq-entry') ?? 'gateway';
   if (entry !== 'gateway' && entry !== 'fleetmq') throw new Error('--fleetmq-entry must be gateway or fleetmq');
+  const sessionStore = args.get('session-store') ?? 'memory';
+  if (sessionStore !== 'memory' && sessionStore !== 'redis') throw new Error('--session-store must be memory or redis');
   return {
     profile, targets, scenarios, cpuProf: args.has('cpu-prof'), outDir: args.get('out') ?? join(REPO_ROOT, 'bench/results'),
-    mosquitto: mhost ? { host: mhost, port: Number(mport) } : undefined, pin: !args.has('no-pin'), fleetmqEntry: entry,
+    mosquitto: mhost ? { host: mhost, port: Number(mport) } : undefined, pin: !args.has('no-pin'), fleetmqEntry: entry, sessionStore,
   };
 }
 
@@ -96,9 +111,9 @@ async function createTarget(name: string, opts: Options): Promise<Target> {
     case 'aedes':
       return new BareAedesTarget(log);
     case 'fleetmq-anon':
-      return createFleetMqTarget('anonymous', opts.fleetmqEntry, log);
+      return createFleetMqTarget('anonymous', opts.fleetmqEntry, log, opts.sessionStore);
     case 'fleetmq-sig':
-      return createFleetMqTarget('signature', opts.fleetmqEntry, log);
+      return createFleetMqTarget('signature', opts.fleetmqEntry, log, opts.sessionStore);
     default:
       throw new Error(`unknown target ${name} (mosquitto, aedes, fleetmq-anon, fleetmq-sig)`);
   }
@@ -173,6 +188,10 @@ async function main(): Promise<void> {
           break;
         case 'reconnect':
           await guarded(target, scenario, async () => add(await reconnectStorm(target, ctx, FLEETMQ_METRICS)));
+          break;
+        case 'fixed-rate':
+          // Through Kafka: FleetMQ targets only (Kafka's own round trip is measured in the same run).
+          if (target.isFleetMq) await guarded(target, scenario, async () => add(await fixedRate(target, ctx)));
           break;
       }
     }

@@ -28,7 +28,20 @@ export interface Profile {
     slowPayloadBytes: number;
   };
   reconnect: { clients: number };
+  fixedRate: {
+    /** Offered rates, msg/s, each direction. */
+    rates: number[];
+    directions: Array<'kafka' | 'uplink' | 'downlink-p2p' | 'downlink-broadcast'>;
+    /** MQTT.js devices sharing the uplink rate. */
+    devices: number;
+    /** Devices the P2P downlink records go to, in turn. */
+    p2pDevices: number;
+    warmupMs: number;
+    durationMs: number;
+  };
 }
+
+const DIRECTIONS: Profile['fixedRate']['directions'] = ['kafka', 'uplink', 'downlink-p2p', 'downlink-broadcast'];
 
 export const PROFILES: Record<Profile['name'], Profile> = {
   quick: {
@@ -38,6 +51,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     fanIn: { clients: 50, inflight: 10, payloads: [128], warmupMs: 500, durationMs: 2000 },
     fanOut: { subscribers: 500, broadcasts: 2, p2pMessages: 2000, slowMessages: 5000, slowPayloadBytes: 1024 },
     reconnect: { clients: 500 },
+    fixedRate: { rates: [100, 1000], directions: DIRECTIONS, devices: 20, p2pDevices: 20, warmupMs: 500, durationMs: 1000 },
   },
   default: {
     name: 'default',
@@ -46,6 +60,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     fanIn: { clients: 200, inflight: 10, payloads: [128], warmupMs: 1500, durationMs: 5000 },
     fanOut: { subscribers: 10_000, broadcasts: 5, p2pMessages: 20_000, slowMessages: 50_000, slowPayloadBytes: 1024 },
     reconnect: { clients: 10_000 },
+    fixedRate: { rates: [100, 1000, 5000, 10_000], directions: DIRECTIONS, devices: 100, p2pDevices: 100, warmupMs: 2000, durationMs: 5000 },
   },
   full: {
     name: 'full',
@@ -54,5 +69,6 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     fanIn: { clients: 200, inflight: 10, payloads: [64, 128, 512], warmupMs: 3000, durationMs: 20_000 },
     fanOut: { subscribers: 10_000, broadcasts: 10, p2pMessages: 100_000, slowMessages: 200_000, slowPayloadBytes: 1024 },
     reconnect: { clients: 10_000 },
+    fixedRate: { rates: [100, 1000, 5000, 10_000], directions: DIRECTIONS, devices: 1000, p2pDevices: 1000, warmupMs: 3000, durationMs: 20_000 },
   },
 };

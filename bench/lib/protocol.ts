@@ -124,6 +124,56 @@ export interface KafkaProduceSpec {
   runTag: number;
 }
 
+/** MQTT.js devices of the fixed-rate scenario. */
+export interface RateConnectSpec {
+  pool: string;
+  host: string;
+  port: number;
+  count: number;
+  /** Client IDs are `${idPrefix}0..count-1`. */
+  idPrefix: string;
+  auth: Auth;
+  /** A topic filter each device subscribes to (QoS 0) after CONNACK. */
+  subscribe?: string;
+}
+
+export interface RatePublishSpec {
+  pool: string;
+  /** `{id}` is replaced by the publishing device's client ID. */
+  topic: string;
+  ratePerSec: number;
+  durationMs: number;
+  payloadBytes: number;
+  runTag: number;
+}
+
+export interface RateProduceSpec {
+  brokers: string[];
+  topic: string;
+  /** Used in turn, one per record. */
+  records: Array<{ key: string; headers: Record<string, string> }>;
+  /** A header given a value of its own in every record (the downlink message ID: the Redis store claims each broadcast by it). */
+  uniqueHeader?: string;
+  ratePerSec: number;
+  durationMs: number;
+  payloadBytes: number;
+  runTag: number;
+}
+
+export interface RateConsumeSpec {
+  brokers: string[];
+  topics: string[];
+  groupId: string;
+}
+
+/** What a fixed-rate sender sent, and how long acknowledgements (PUBACK, Kafka's) took. */
+export interface RateSendResult {
+  sent: number;
+  acked: number;
+  failed: number;
+  latency: HistogramData;
+}
+
 export type Request =
   | { op: 'connect'; spec: PoolSpec }
   | { op: 'reconnect'; pool: string; localAddresses: string[]; concurrency: number }
@@ -137,6 +187,13 @@ export type Request =
   | { op: 'kafkaCounters'; runTag: number; remove: boolean }
   | { op: 'kafkaStop' }
   | { op: 'kafkaProduce'; spec: KafkaProduceSpec }
+  | { op: 'rateConnect'; spec: RateConnectSpec }
+  | { op: 'ratePublish'; spec: RatePublishSpec }
+  | { op: 'rateCounters'; pool: string; runTag: number; remove: boolean }
+  | { op: 'rateClose'; pool: string }
+  | { op: 'rateProduce'; spec: RateProduceSpec }
+  | { op: 'rateConsume'; spec: RateConsumeSpec }
+  | { op: 'rateConsumed'; runTag: number; remove: boolean }
   | { op: 'exit' };
 
 export type FromWorker =

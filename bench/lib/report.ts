@@ -1,5 +1,6 @@
 import type { Measurement } from '../scenarios/context.js';
 import type { HotFunction } from './cpu-profile.js';
+import { fixedRateTables, isFixedRate } from './fixed-rate-tables.js';
 
 export interface MachineInfo {
   nproc: number;
@@ -92,6 +93,7 @@ export function scenarioTables(r: BenchReport, heading: string): string[] {
   const lines: string[] = [];
   const groups = new Map<string, Measurement[]>();
   for (const x of r.measurements) {
+    if (isFixedRate(x)) continue;
     const key = `${x.scenario} — ${x.variant}`;
     groups.set(key, [...(groups.get(key) ?? []), x]);
   }
@@ -114,5 +116,6 @@ export function scenarioTables(r: BenchReport, heading: string): string[] {
     const repsNote = ms.map((x) => `${x.target}: ${x.reps.length} rep(s)`).join(', ');
     lines.push('', `Medians of repetitions (${repsNote}).`, '');
   }
+  lines.push(...fixedRateTables(r.measurements, heading));
   return lines;
 }

@@ -3,6 +3,7 @@
  * what the runner asks over IPC. Several run side by side because one process may hold at
  * most ~19.5k sockets (open-file limit) and one source address ~28k ephemeral ports.
  */
+import { rateClose, rateConnect, rateConsume, rateConsumed, rateCounters, rateKafkaStop, ratePublish, rateProduce } from './fixed-rate-load.js';
 import { KafkaSide } from './kafka-side.js';
 import { close, connect, counters, fanIn, poolOf, publish, reconnect, setProgress } from './load.js';
 import type { FromWorker, Request } from './protocol.js';
@@ -49,9 +50,24 @@ async function handle(req: Request): Promise<unknown> {
     case 'kafkaProduce':
       kafka ??= new KafkaSide(progress);
       return kafka.produce(req.spec);
+    case 'rateConnect':
+      return rateConnect(req.spec);
+    case 'ratePublish':
+      return ratePublish(req.spec);
+    case 'rateCounters':
+      return rateCounters(req.pool, req.runTag, req.remove);
+    case 'rateClose':
+      return rateClose(req.pool);
+    case 'rateProduce':
+      return rateProduce(req.spec);
+    case 'rateConsume':
+      return rateConsume(req.spec);
+    case 'rateConsumed':
+      return rateConsumed(req.runTag, req.remove);
     case 'exit':
       for (const name of pools) close(name);
       await kafka?.stop();
+      await rateKafkaStop();
       setTimeout(() => process.exit(0), 50);
       return undefined;
   }

@@ -8,6 +8,7 @@ import { openDataSource } from '#domain/persistence';
 import { buildDownlinkRecord } from '#messaging';
 import { benchKafkaBrokers } from '../lib/local-kafka.js';
 import type { Auth } from '../lib/protocol.js';
+import { PrivateRedisServer } from '../lib/redis-server.js';
 import { packageVersion, REPO_ROOT } from '../lib/repo.js';
 import { ChildBroker } from './child-broker.js';
 import { freePort } from './peers.js';
@@ -25,6 +26,7 @@ export function fleetMqAvailable(): boolean {
 const BENCH_DB = process.env.FLEETMQ_BENCH_DB ?? 'fleetmq_bench';
 const ADMIN_URL = process.env.FLEETMQ_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const INSTANCE_ID = 'fmq-bench01';
+const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const GROUP_ID = 'GID_bench';
 const ACCESS_KEY_ID = 'LTAIbenchaccess01';
 
@@ -91,11 +93,17 @@ export class FleetMqTarget implements Target {
   kafkaBrokers?: string[];
   endpoints: Endpoint[] = [];
   private brokers: ChildBroker[] = [];
+  private redis: PrivateRedisServer | undefined;
   private readonly instanceId: string;
 
-  constructor(private readonly mode: 'anonymous' | 'signature', private readonly entry: 'gateway' | 'fleetmq', private readonly log: (line: string) => void) {
+  constructor(
+    private readonly mode: 'anonymous' | 'signature',
+    private readonly entry: 'gateway' | 'fleetmq',
+    private readonly log: (line: string) => void,
+    private readonly sessionStore: 'memory' | 'redis' = 'memory',
+  ) {
     this.name = mode === 'anonymous' ? 'fleetmq-anon' : 'fleetmq-sig';
-    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all`;
+    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all, ${sessionStore === 'redis' ? 'Redis session store (a private redis-server)' : 'in-memory session store'}`;
     this.idPrefix = mode === 'anonymous' ? 'bench-' : `${GROUP_ID}@@@d`;
     this.instanceId = mode === 'anonymous' ? 'default' : INSTANCE_ID;
   }
@@ -109,6 +117,12 @@ export class FleetMqTarget implements Target {
     const env = await environment;
     this.kafkaBrokers = env.kafkaBrokers;
     if (this.mode === 'signature') this.auth = { mode: 'signature', accessKeyId: ACCESS_KEY_ID, secret: env.secret, instanceId: INSTANCE_ID };
+    // A fresh Redis per start, as every broker here starts fresh: no sessions left from an earlier scenario.
+    if (this.sessionStore === 'redis') {
+      this.redis = new PrivateRedisServer();
+      await this.redis.start();
+      this.log(`private redis-server at ${this.redis.url}`);
+    }
     for (let i = 0; i < opts.processes; i++) {
       const [mqttPort, httpPort, wsPort, mqttsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const broker = await ChildBroker.start({
@@ -127,11 +141,15 @@ export class FleetMqTarget implements Target {
           FLEETMQ_HTTP_PORT: String(httpPort),
           FLEETMQ_WS_PORT: String(wsPort),
           FLEETMQ_MQTTS_PORT: String(mqttsPort),
-          // Unique per bench process: a node's downlink consumer group is named after it, and two
-          // runs on one Kafka with the same node IDs would split each other's partitions.
-          FLEETMQ_NODE_ID: `bench-${this.name}-${process.pid}-${i}`,
+          // Unique per run: the node's downlink group is named after it, and two benchmarks on one
+          // Kafka with the same node ID would split the downlink partitions between them.
+          FLEETMQ_NODE_ID: `bench-${this.name}-${i}-${RUN_ID}`,
+          // The same for the tier's shared group (Redis session store): one per run.
+          FLEETMQ_DOWNLINK_GROUP: `fleetmq-bench-downlink-${this.name}-${RUN_ID}`,
           // The bench stops its brokers when it is done measuring: no drain window to wait out.
           FLEETMQ_DRAIN_WINDOW_MS: '0',
+          FLEETMQ_SESSION_STORE: this.sessionStore,
+          ...(this.redis ? { REDIS_URL: this.redis.url } : {}),
           ...opts.env,
         },
         cpus: opts.cpus,
@@ -149,6 +167,8 @@ export class FleetMqTarget implements Target {
 
   async stop(): Promise<string[]> {
     const profiles = (await Promise.all(this.brokers.map((b) => b.stop()))).flat();
+    await this.redis?.dispose();
+    this.redis = undefined;
     this.brokers = [];
     this.endpoints = [];
     return profiles;
@@ -189,6 +209,6 @@ export class FleetMqTarget implements Target {
   }
 }
 
-export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void): Target {
-  return new FleetMqTarget(mode, entry, log);
+export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void, sessionStore: 'memory' | 'redis' = 'memory'): Target {
+  return new FleetMqTarget(mode, entry, log, sessionStore);
 }

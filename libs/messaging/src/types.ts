@@ -32,10 +32,12 @@ export interface DownlinkMessage {
   /** P2P: the one client that receives it, subscribed or not. */
   targetClientId?: string;
   msgId: string;
+  /** The Kafka record's timestamp (ms) as read from `fleetmq.downlink`, for latency metrics; absent on the in-process bus. */
+  kafkaTimestampMs?: number;
 }
 
 /** What a publisher gives: the id is generated when absent. */
-export type DownlinkInput = Omit<DownlinkMessage, 'msgId'> & { msgId?: string };
+export type DownlinkInput = Omit<DownlinkMessage, 'msgId' | 'kafkaTimestampMs'> & { msgId?: string };
 
 export type PresenceEventType = 'connect' | 'disconnect';
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { DeliveryResult } from '../gateway.ports.js';
 
 /** prom-client's default registry is process-wide: reuse a metric another bridge in this process made. */
@@ -9,6 +9,13 @@ function counter<L extends string>(name: string, help: string, labelNames: L[] =
 function gauge<L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> {
   return (register.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames });
 }
+
+function histogram(name: string, help: string): Histogram {
+  return (register.getSingleMetric(name) as Histogram | undefined) ?? new Histogram({ name, help, buckets: LATENCY_BUCKETS });
+}
+
+/** Seconds; fine below 20 ms, where the latency targets are (docs/BENCHMARKS.md "Latency at fixed rates"). */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 type QosLabel = '0' | '1' | '2';
 
@@ -29,6 +36,10 @@ export class BridgeMetrics {
   readonly control = counter('fleetmq_control_commands_total', 'Control commands handled', ['type']);
   readonly p2pRelayed = counter('fleetmq_p2p_relayed_total', "Devices' P2P messages sent through fleetmq.downlink because the target is not connected to this node");
   readonly p2pRelayFailed = counter('fleetmq_p2p_relay_failed_total', 'P2P relays Kafka did not take (QoS 1/2: the device gets no PUBACK)');
+  // Where a message's time goes (the fixed-rate benchmark scrapes these before and after a run).
+  readonly uplinkAckSeconds = histogram('fleetmq_uplink_ack_seconds', 'QoS 1/2 uplink: handed to the Kafka producer -> acknowledged by Kafka (acks=all)');
+  readonly downlinkFetchLagSeconds = histogram('fleetmq_downlink_fetch_lag_seconds', "Downlink: the record's Kafka timestamp (producer's clock, ms) -> read by this gateway");
+  readonly downlinkDeliverySeconds = histogram('fleetmq_downlink_delivery_seconds', 'Downlink: read by this gateway -> written to the target socket(s)');
   readonly sessionsSwept = counter('fleetmq_sessions_swept_total', 'Sessions of stale gateway nodes marked offline by this node');
 
   readonly producedByQos: Record<QosLabel, Counter.Internal> = {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '#config';
 import { downlinkTarget } from '#domain';
 import type { DownlinkMessage, DownlinkSource } from '#messaging';
@@ -35,6 +36,8 @@ export class DownlinkBridge {
   }
 
   async handle(msg: DownlinkMessage): Promise<void> {
+    const readAt = performance.now();
+    if (msg.kafkaTimestampMs !== undefined) this.metrics.downlinkFetchLagSeconds.observe(Math.max(0, Date.now() - msg.kafkaTimestampMs) / 1000);
     try {
       const target = downlinkTarget(msg.topic, msg.targetClientId, true);
       if (!target.ok) throw new Error(`refused downlink target: ${target.detail}`);
@@ -48,7 +51,10 @@ export class DownlinkBridge {
       });
       this.metrics.countDownlink(result);
       // Counted out by the node that writes it to the device.
-      if (result === 'published' || result === 'delivered') this.traffic.countOut(msg.instanceId);
+      if (result === 'published' || result === 'delivered') {
+        this.metrics.downlinkDeliverySeconds.observe((performance.now() - readAt) / 1000);
+        this.traffic.countOut(msg.instanceId);
+      }
     } catch (err) {
       // Not rethrown: one record that cannot be delivered must not hold the partition back.
       this.metrics.downlinkFailed.inc();

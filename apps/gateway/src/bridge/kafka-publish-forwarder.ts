@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '#config';
 import { PRODUCER_EVENTS, QueueFullError, type Done, type UplinkMessage, type UplinkSink } from '#messaging';
 import type { ClientContext, PublishForwarder, UplinkPublish } from '../gateway.ports.js';
@@ -77,9 +78,11 @@ export class KafkaPublishForwarder implements PublishForwarder {
     }
     this.metrics.producedByQos[packet.qos === 1 ? '1' : '2'].inc();
     const metrics = this.metrics;
+    const handedAt = performance.now();
     this.sink.send(msg, (err?: Error) => {
       if (err === undefined) {
         metrics.uplinkAcked.inc();
+        metrics.uplinkAckSeconds.observe((performance.now() - handedAt) / 1000);
         done();
       } else {
         metrics.uplinkFailed.inc();

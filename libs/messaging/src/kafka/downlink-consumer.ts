@@ -14,7 +14,17 @@ export interface DownlinkConsumerOptions {
   topic?: string;
   /** Default: the node's own group (gatewayDownlinkGroup). */
   groupId?: string;
+  /** Partitions of the downlink topic: each is handled on its own, so one busy partition delays no other. */
+  partitions?: number;
 }
+
+/**
+ * Offsets are committed once a second, not after every batch: a commit per batch is a Kafka
+ * round trip per partition in the fetch loop, which at a few thousand records/s was most of
+ * the record -> device latency. The price: after a restart, up to a second of records already
+ * delivered is delivered again (downlink is at least once either way).
+ */
+const COMMIT_INTERVAL_MS = 1_000;
 
 export interface DownlinkConsumerCounters {
   received: number;
@@ -26,7 +36,9 @@ export interface DownlinkConsumerCounters {
  * A gateway node's view of `fleetmq.downlink`: its own group (`fleetmq-gateway-<nodeId>`), so
  * every node sees every record and delivers to the clients it holds, or the tier's shared group
  * (FLEETMQ_DOWNLINK_GROUP, Redis session store), so each record is read once. Malformed records go to
- * the DLQ with the reason; the offset is committed after the handler (or the DLQ) finished.
+ * the DLQ with the reason; the offset is committed after the handler (or the DLQ) finished,
+ * at most once a second (COMMIT_INTERVAL_MS). Records of one partition (one key: one target or
+ * topic) are handled in order; partitions are handled concurrently.
  */
 export class DownlinkConsumer implements DownlinkSource {
   readonly counters: DownlinkConsumerCounters = { received: 0, malformed: 0, handlerErrors: 0 };
@@ -41,6 +53,8 @@ export class DownlinkConsumer implements DownlinkSource {
       topic: opts.topic ?? DOWNLINK_TOPIC,
       logger: opts.logger,
       autoCommit: true,
+      autoCommitIntervalMs: COMMIT_INTERVAL_MS,
+      partitionsConsumedConcurrently: opts.partitions ?? 1,
     });
   }
 
@@ -61,6 +75,7 @@ export class DownlinkConsumer implements DownlinkSource {
       await this.opts.dlq.publish(message, { topic, partition, offset: message.offset }, parsed.error.reason);
       return;
     }
+    parsed.value.kafkaTimestampMs = Number(message.timestamp);
     try {
       await handler(parsed.value);
     } catch (error) {

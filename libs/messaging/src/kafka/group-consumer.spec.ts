@@ -14,6 +14,7 @@ describe('GroupConsumer start offsets', () => {
     let offsetFetches = 0;
     const seeks: Array<{ partition: number; offset: string }> = [];
     let onJoin: (() => void) | undefined;
+    const runOptions: Array<Record<string, unknown>> = [];
     const admin = {
       connect: async () => {},
       disconnect: async () => {},
@@ -32,7 +33,8 @@ describe('GroupConsumer start offsets', () => {
       },
       connect: async () => {},
       subscribe: async () => {},
-      run: async () => {
+      run: async (opts: Record<string, unknown>) => {
+        runOptions.push(opts);
         // kafkajs makes the consumer group inside run(); after a crashed join it is gone until the restart.
         groupExists = !options.joinAfterRestart;
         const join = () => {
@@ -50,7 +52,7 @@ describe('GroupConsumer start offsets', () => {
       disconnect: async () => {},
     };
     const kafka = { admin: () => admin, consumer: () => consumer } as unknown as Kafka;
-    return { kafka, seeks, fetches: () => offsetFetches };
+    return { kafka, seeks, runOptions, fetches: () => offsetFetches };
   }
 
   const notCoordinator = () => Object.assign(new Error('This is not the correct coordinator for this group'), { retriable: true, type: 'NOT_COORDINATOR' });
@@ -78,5 +80,24 @@ describe('GroupConsumer start offsets', () => {
     const gc = new GroupConsumer({ kafka: fake.kafka, groupId: 'g', topic: 't', logger: createLogger('silent'), autoCommit: true, joinTimeoutMs: 1000 });
     await expect(gc.start(async () => {})).rejects.toBe(fatal);
     expect(fake.fetches()).toBe(1);
+  });
+
+  it('commits every batch and handles one partition at a time unless told otherwise', async () => {
+    const fake = fakeKafka([]);
+    const gc = new GroupConsumer({ kafka: fake.kafka, groupId: 'g', topic: 't', logger: createLogger('silent'), autoCommit: true, joinTimeoutMs: 1000 });
+    await gc.start(async () => {});
+    expect(fake.runOptions[0]).toMatchObject({ autoCommit: true, autoCommitInterval: null, partitionsConsumedConcurrently: 1 });
+    await gc.stop();
+  });
+
+  it('passes a commit interval and partition concurrency to kafkajs (the downlink consumer: latency)', async () => {
+    const fake = fakeKafka([]);
+    const gc = new GroupConsumer({
+      kafka: fake.kafka, groupId: 'g', topic: 't', logger: createLogger('silent'), autoCommit: true, joinTimeoutMs: 1000,
+      autoCommitIntervalMs: 1000, partitionsConsumedConcurrently: 6,
+    });
+    await gc.start(async () => {});
+    expect(fake.runOptions[0]).toMatchObject({ autoCommit: true, autoCommitInterval: 1000, partitionsConsumedConcurrently: 6 });
+    await gc.stop();
   });
 });

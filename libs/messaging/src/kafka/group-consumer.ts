@@ -17,6 +17,13 @@ export interface GroupConsumerOptions {
   /** How long start() waits for the group join. */
   joinTimeoutMs?: number;
   config?: Partial<ConsumerConfig>;
+  /** Partitions whose batches are handled at the same time (kafkajs default 1: one after another). */
+  partitionsConsumedConcurrently?: number;
+  /**
+   * With auto-commit: commit at most this often (ms) instead of after every batch. Each commit
+   * is a round trip the fetch loop waits for; a restart may then see the last interval again.
+   */
+  autoCommitIntervalMs?: number;
 }
 
 /**
@@ -65,7 +72,12 @@ export class GroupConsumer {
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
-    await consumer.run({ autoCommit: this.opts.autoCommit, eachMessage });
+    await consumer.run({
+      autoCommit: this.opts.autoCommit,
+      autoCommitInterval: this.opts.autoCommitIntervalMs ?? null,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
+      eachMessage,
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.opts.joinTimeoutMs ?? 30_000;
     await Promise.race([

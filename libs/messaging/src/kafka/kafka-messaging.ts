@@ -122,6 +122,7 @@ export class KafkaMessaging implements Messaging {
       groupId,
       logger: this.log,
       dlq: new DlqPublisher(this.sharedProducer()),
+      partitions: this.opts.partitions,
     });
     this.consumers.push(consumer);
     return consumer;
