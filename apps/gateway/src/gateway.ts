@@ -31,7 +31,7 @@ import { createAuthenticateHook, createPreConnectHook } from './hooks/authentica
 import { BACKLOG_SWEEP_MS, createAuthorizeForwardHook, sweepBacklogs } from './hooks/authorize-forward.hook.js';
 import { createAuthorizePublishHook } from './hooks/authorize-publish.hook.js';
 import { createAuthorizeSubscribeHook } from './hooks/authorize-subscribe.hook.js';
-import { attachBrokerEvents } from './hooks/broker-events.js';
+import { attachBrokerEvents, markTakeover } from './hooks/broker-events.js';
 import { EngineBoundary } from './hooks/engine-boundary.js';
 import type { HookDeps } from './hooks/hook-deps.js';
 import { RateLimitedLog } from './logging/rate-limited-log.js';
@@ -169,7 +169,11 @@ export class Gateway implements GatewayPorts {
     if (this.broker !== undefined) throw new Error('gateway already started');
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
-    if (config.sessionStore === 'redis') this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
+    if (config.sessionStore === 'redis') {
+      this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
+      // Before createBroker: this listener must run before aedes' own on the same topic (aedes-adapter.ts).
+      engines.aedes.watchRemoteTakeovers(this.sessionStore.takeoverEmitter, config.nodeId, () => this.broker, markTakeover(deps));
+    }
     const broker = await Aedes.createBroker({
       ...this.sessionStore?.brokerOptions,
       id: config.nodeId,

@@ -10,7 +10,9 @@ import { engineVersion, type EngineCheck, type EngineProbe } from './engine-vers
  *
  * 1. Takeover marking: `registerClient` of the gateway's broker instance is wrapped, because
  *    aedes closes the old connection of a client ID inside it [MQTT-3.1.4-2] without saying
- *    why; the wrapper lets the gateway mark it 'takeover' first.
+ *    why; the wrapper lets the gateway mark it 'takeover' first. Across nodes (Redis store)
+ *    aedes closes it in its `$SYS/+/new/clients` emitter listener (closeSameClients): a
+ *    listener of the same topic added before the broker is made runs first and marks it.
  * 2. Heap slimming of each client, right after `broker.handle()` made it (found with heap
  *    snapshots of idle connections; the connections scenario of `npm run bench` measures it):
  *    - `Object.create(null)` and EventEmitter's `{ __proto__: null }` make V8 dictionary-mode
@@ -54,6 +56,14 @@ interface AedesBrokerInternals {
   registerClient(client: Client): void;
 }
 
+/** The part of the shared emitter (mqemitter) the cross-node takeover marking uses. */
+export interface TakeoverEmitter {
+  on(topic: string, listener: (packet: { topic: string; payload: unknown }, done: () => void) => void): unknown;
+}
+
+/** aedes' announcement of a new connection on any node (aedes.js registerClient, closeSameClients). */
+const NEW_CLIENTS_TOPIC = '$SYS/+/new/clients';
+
 /** The aedes Client fields the heap slimming replaces. */
 interface SlimmableClient {
   _events: object;
@@ -96,6 +106,26 @@ export class AedesAdapter {
       if (old !== undefined && old !== client) onTakeover(old);
       register(client);
     };
+  }
+
+  /**
+   * Patch 1 across nodes: call with the shared emitter before `Aedes.createBroker` adds its own
+   * closeSameClients listener. mqemitter calls the listeners of one topic in the order they were
+   * added, so `onTakeover(old)` runs before aedes starts closing the connection; once aedes runs
+   * first, whether the close finishes before a later listener depends on the client's
+   * subscriptions (none: it ends synchronously), which made a listener added after it flaky.
+   */
+  watchRemoteTakeovers(mq: TakeoverEmitter, nodeId: string, broker: () => Aedes | undefined, onTakeover: (old: Client) => void): void {
+    if (!this.patched) return;
+    mq.on(NEW_CLIENTS_TOPIC, (packet, done) => {
+      const current = broker();
+      // `$SYS/<node>/new/clients`: this node's own announcements are local takeovers (watchTakeovers).
+      if (current !== undefined && packet.topic.split('/')[1] !== nodeId) {
+        const old = (current as unknown as AedesBrokerInternals).clients[String(packet.payload)];
+        if (old !== undefined && !old.closed) onTakeover(old);
+      }
+      done();
+    });
   }
 
   /** Patch 2: call right after `broker.handle()` created the client, before it reads anything. */

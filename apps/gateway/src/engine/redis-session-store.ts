@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import type { Logger } from '#config';
+import type { TakeoverEmitter } from './aedes-adapter.js';
 
 /**
  * The opt-in Redis session store (FLEETMQ_SESSION_STORE=redis), the only place FleetMQ touches
@@ -25,7 +26,7 @@ const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
 /** mqemitter-redis as aedes uses it; `state` reports its connections' errors. */
-interface RedisEmitter {
+interface RedisEmitter extends TakeoverEmitter {
   state: { on(event: 'error', listener: (err: Error) => void): unknown };
 }
 
@@ -36,6 +37,8 @@ interface RedisPersistence {
 export interface RedisSessionStore {
   /** Handed to Aedes.createBroker (persistence and mq). */
   readonly brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
+  /** The shared emitter, for listeners that must be added before aedes adds its own (aedes-adapter.ts). */
+  readonly takeoverEmitter: TakeoverEmitter;
   /** True for the one node that claims the downlink broadcast `msgId` first (SET NX, kept a day). */
   claimBroadcast(msgId: string, nodeId: string): Promise<boolean>;
   /** Resolves when Redis answers PING (readiness). */
@@ -81,6 +84,7 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
   emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
+    takeoverEmitter: emitter,
     claimBroadcast: async (msgId, nodeId) => (await db.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
     ping: async () => {
       await db.ping();
