@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { FleetMqConfig, Logger } from '#config';
 import { MAX_CLIENT_ID_LENGTH } from '#domain';
 import type { CredentialLookupRepository } from '#domain/persistence';
@@ -21,6 +21,8 @@ import {
 } from './gateway.ports.js';
 import type { AedesClientInternals } from './engine/aedes-adapter.js';
 import { checkEngines, type Engines } from './engine/engines.js';
+import { boundOfflineQueues } from './engine/bounded-offline-queue.js';
+import { createMemoryPersistence } from './engine/memory-persistence.js';
 import { createRedisSessionStore, type RedisSessionStore } from './engine/redis-session-store.js';
 import { reportGuardViolation } from './guards/guard-violations.js';
 import { maxPacketBytes } from './guards/packet-guards.js';
@@ -76,6 +78,7 @@ export class Gateway implements GatewayPorts {
   private readonly boundary: EngineBoundary;
   private readonly refusals: RefusalReporter;
   private readonly clock: () => number;
+  private readonly rateLimitedLog: RateLimitedLog;
   private forwarder: PublishForwarder;
   private broker: Aedes | undefined;
   /** aedes and mqtt-packet, checked at start (engine/): their patches, or none. */
@@ -104,6 +107,7 @@ export class Gateway implements GatewayPorts {
     this.store = new CredentialStore(options.credentials, this.config.authCacheTtlMs, this.logger, this.clock);
     const { maxInflight, publishRatePerConnection: rate } = this.config.limits;
     const rateLimitedLog = new RateLimitedLog(this.logger, RATE_LIMITED_LOG_INTERVAL_MS, this.clock);
+    this.rateLimitedLog = rateLimitedLog;
     this.boundary = new EngineBoundary(this.states, this.metrics, rateLimitedLog);
     // Kicks and credential re-checks close connections from the control bridge's Kafka handler.
     this.registry = new LocalConnectionRegistry((state, reason) => this.boundary.close('control', state, reason));
@@ -170,12 +174,13 @@ export class Gateway implements GatewayPorts {
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
     if (config.sessionStore === 'redis') {
-      this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
+      this.sessionStore = createRedisSessionStore(config.redisUrl!, config.offlineQueue, this.logger);
       // Before createBroker: this listener must run before aedes' own on the same topic (aedes-adapter.ts).
       engines.aedes.watchRemoteTakeovers(this.sessionStore.takeoverEmitter, config.nodeId, () => this.broker, markTakeover(deps));
     }
     const broker = await Aedes.createBroker({
-      ...this.sessionStore?.brokerOptions,
+      mq: this.sessionStore?.brokerOptions.mq,
+      persistence: this.boundedPersistence(engines),
       id: config.nodeId,
       connectTimeout: config.limits.connectTimeoutMs,
       // FleetMQ client IDs have up to 64 characters; MQTT 3.1's 23 would refuse them.
@@ -222,6 +227,20 @@ export class Gateway implements GatewayPorts {
     }
     this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
     return this.listening;
+  }
+
+  /** The session store's persistence (Redis, or aedes' memory one) with FLEETMQ_OFFLINE_QUEUE_* bounds. */
+  private boundedPersistence(engines: Engines): NonNullable<AedesOptions['persistence']> {
+    const { metrics, rateLimitedLog } = this;
+    return boundOfflineQueues(this.sessionStore?.brokerOptions.persistence ?? createMemoryPersistence(), this.config.offlineQueue, {
+      clock: this.clock,
+      connectedHere: (clientId) => this.broker !== undefined && engines.aedes.connectedHere(this.broker, clientId),
+      onDropped: (reason, clientId, dropped) => {
+        metrics.offlineQueueDropped.labels(reason).inc(dropped);
+        rateLimitedLog.warn(`offline-queue:${reason}`, { reason, clientId, dropped }, 'offline queue over its bound: oldest messages dropped');
+      },
+      onTrimFailed: (clientId, err) => rateLimitedLog.warn('offline-queue:trim-failed', { clientId, err: String(err) }, 'offline queue not trimmed: the session store did not answer'),
+    });
   }
 
   /**

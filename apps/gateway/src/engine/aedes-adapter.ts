@@ -128,6 +128,11 @@ export class AedesAdapter {
     });
   }
 
+  /** True while a connection of `clientId` (aedes' namespaced ID) is open on this node's broker. */
+  connectedHere(broker: Aedes, clientId: string): boolean {
+    return (broker as unknown as AedesBrokerInternals).clients[clientId] !== undefined;
+  }
+
   /** Patch 2: call right after `broker.handle()` created the client, before it reads anything. */
   slimClient(client: object): void {
     if (this.patched) slimAedesClient(client);

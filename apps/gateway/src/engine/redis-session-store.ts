@@ -4,6 +4,7 @@ import type { AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import type { Logger } from '#config';
 import type { TakeoverEmitter } from './aedes-adapter.js';
+import type { OfflineQueueBounds } from './bounded-offline-queue.js';
 
 /**
  * The opt-in Redis session store (FLEETMQ_SESSION_STORE=redis), the only place FleetMQ touches
@@ -22,12 +23,22 @@ export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2
 /** Claims outlive any redelivery of a downlink record (a consumer group rebalance replays minutes, not a day). */
 const BROADCAST_CLAIM_TTL_MS = 86_400_000;
 const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
+/** How long after FLEETMQ_OFFLINE_QUEUE_MAX_AGE_MS Redis itself expires a queued packet. */
+const PACKET_TTL_MARGIN_S = 86_400;
 
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
 /** mqemitter-redis as aedes uses it; `state` reports its connections' errors. */
 interface RedisEmitter extends TakeoverEmitter {
   state: { on(event: 'error', listener: (err: Error) => void): unknown };
+}
+
+interface RedisPersistenceOptions {
+  conn: Redis;
+  /** LRANGE end when a session resumes: at most this many + 1 queued packets per reconnect. */
+  maxSessionDelivery: number;
+  /** Seconds a queued packet's key lives (0: forever). */
+  packetTTL: (packet: unknown) => number;
 }
 
 interface RedisPersistence {
@@ -63,7 +74,12 @@ function installedVersion(name: PackageName): string {
  * started anyway, with a warning naming both versions: the aedes persistence contract is
  * tested by the multi-node e2e suite only against REDIS_SESSION_STORE_VERSIONS.
  */
-export function createRedisSessionStore(redisUrl: string, logger: Logger, foundVersions: Partial<Record<PackageName, string>> = {}): RedisSessionStore {
+export function createRedisSessionStore(
+  redisUrl: string,
+  offlineQueue: OfflineQueueBounds,
+  logger: Logger,
+  foundVersions: Partial<Record<PackageName, string>> = {},
+): RedisSessionStore {
   const log = logger.child({ component: 'redis-session-store' });
   for (const name of Object.keys(REDIS_SESSION_STORE_VERSIONS) as PackageName[]) {
     const expectedVersion = REDIS_SESSION_STORE_VERSIONS[name];
@@ -72,12 +88,20 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
       log.warn({ engine: name, expectedVersion, foundVersion }, `${name} ${foundVersion} is not the tested ${expectedVersion}: session sharing is untested with it`);
     }
   }
-  const createPersistence = require('aedes-persistence-redis') as (options: { conn: Redis }) => RedisPersistence;
+  const createPersistence = require('aedes-persistence-redis') as (options: RedisPersistenceOptions) => RedisPersistence;
   const createEmitter = require('mqemitter-redis') as (options: { connectionString: string }) => RedisEmitter;
   // The persistence's connection is FleetMQ's own: it also serves the readiness probe and the broadcast claims,
   // and can be closed even when aedes never set the persistence up (its destroy() then throws).
   const db = new Redis(redisUrl);
-  const persistence = createPersistence({ conn: db });
+  const persistence = createPersistence({
+    conn: db,
+    // Its default (1000) would leave the rest of a longer queue for a later reconnect: the bound is
+    // FleetMQ's (bounded-offline-queue.ts), which reads the whole queue to trim it and delivers what is left.
+    maxSessionDelivery: Number.MAX_SAFE_INTEGER,
+    // Redis reclaims the queued packets of a session that never comes back, a day after the trim would
+    // have dropped them by their stamp (and counted them).
+    packetTTL: () => Math.ceil(offlineQueue.maxAgeMs / 1000) + PACKET_TTL_MARGIN_S,
+  });
   const emitter = createEmitter({ connectionString: redisUrl });
   // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
   db.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis session store connection error'));
