@@ -193,6 +193,7 @@ export class Gateway implements GatewayPorts {
     });
     this.broker = broker;
     attachBrokerEvents(broker, engines.aedes, deps);
+    this.sessionStore?.onReconnect(() => void this.restoreSubscriptions(broker, engines));
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
     // Off unless FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS is set: start() does nothing then.
@@ -227,6 +228,21 @@ export class Gateway implements GatewayPorts {
     }
     this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
     return this.listening;
+  }
+
+  /**
+   * After Redis came back (it may have restarted empty): the persistent sessions connected here
+   * store their subscriptions again, so they still have them when they reconnect, here or on
+   * another node. Retained messages, offline sessions and queues a restart lost stay lost
+   * (docs/SCALING.md).
+   */
+  private async restoreSubscriptions(broker: Aedes, engines: Engines): Promise<void> {
+    try {
+      const sessions = await engines.aedes.restoreSubscriptions(broker);
+      this.logger.info({ sessions }, 'Redis session store reconnected: subscriptions of the persistent sessions connected here stored again');
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'Redis session store reconnected, but the subscriptions of connected sessions could not be stored again');
+    }
   }
 
   /** The session store's persistence (Redis, or aedes' memory one) with FLEETMQ_OFFLINE_QUEUE_* bounds. */

@@ -50,16 +50,29 @@ export interface AedesClientInternals extends Client {
   _will: unknown;
 }
 
-/** aedes.js members the takeover patch uses. */
+/** aedes.js members the takeover patch and the subscription restore use. */
 interface AedesBrokerInternals {
   clients: Record<string, Client>;
   registerClient(client: Client): void;
+  persistence: { addSubscriptions(client: Client, subs: StoredSubscription[]): Promise<void> };
+}
+
+/** A subscription as aedes' SUBSCRIBE handler stores it (lib/handlers/subscribe.js storeSubscriptions). */
+interface StoredSubscription {
+  topic: string;
+  qos: number;
+  rh?: number;
+  rap?: boolean;
+  nl?: boolean;
 }
 
 /** The part of the shared emitter (mqemitter) the cross-node takeover marking uses. */
 export interface TakeoverEmitter {
   on(topic: string, listener: (packet: { topic: string; payload: unknown }, done: () => void) => void): unknown;
 }
+
+/** Sessions whose subscriptions are stored again at once after a session store reconnect. */
+const RESTORE_BATCH = 500;
 
 /** aedes' announcement of a new connection on any node (aedes.js registerClient, closeSameClients). */
 const NEW_CLIENTS_TOPIC = '$SYS/+/new/clients';
@@ -131,6 +144,31 @@ export class AedesAdapter {
   /** True while a connection of `clientId` (aedes' namespaced ID) is open on this node's broker. */
   connectedHere(broker: Aedes, clientId: string): boolean {
     return (broker as unknown as AedesBrokerInternals).clients[clientId] !== undefined;
+  }
+
+  /**
+   * Stores again, in the broker's persistence, the subscriptions of every persistent session
+   * (cleanSession=false) connected to this node, as aedes stored them at SUBSCRIBE; resolves
+   * with how many sessions. For a session store that lost its data (a Redis restart without
+   * persistence): otherwise such a client would find no subscriptions when it reconnects.
+   */
+  async restoreSubscriptions(broker: Aedes): Promise<number> {
+    const internals = broker as unknown as AedesBrokerInternals;
+    const pending: Array<Promise<void>> = [];
+    let sessions = 0;
+    for (const client of Object.values(internals.clients)) {
+      const c = client as AedesClientInternals & { clean: boolean; subscriptions: Record<string, StoredSubscription> };
+      if (c.clean || c.closed) continue;
+      const subs = Object.entries(c.subscriptions).map(([topic, sub]) => ({ topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl }));
+      if (subs.length === 0) continue;
+      pending.push(internals.persistence.addSubscriptions(client, subs));
+      sessions++;
+      // Side by side, not one after another: each also announces itself on the emitter, whose own
+      // connection may come back later; the writes to Redis should not wait for that.
+      if (pending.length === RESTORE_BATCH) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    return sessions;
   }
 
   /** Patch 2: call right after `broker.handle()` created the client, before it reads anything. */

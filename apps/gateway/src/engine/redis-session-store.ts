@@ -52,6 +52,8 @@ export interface RedisSessionStore {
   readonly takeoverEmitter: TakeoverEmitter;
   /** True for the one node that claims the downlink broadcast `msgId` first (SET NX, kept a day). */
   claimBroadcast(msgId: string, nodeId: string): Promise<boolean>;
+  /** Calls `listener` each time the persistence's connection is ready again after it was lost (not at the first connect). */
+  onReconnect(listener: () => void): void;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
   /** Closes the persistence and its connection (also when aedes never set it up); aedes closes the emitter in broker.close(). */
@@ -106,9 +108,18 @@ export function createRedisSessionStore(
   // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
   db.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis session store connection error'));
   emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
+  const reconnectListeners: Array<() => void> = [];
+  let readyBefore = false;
+  db.on('ready', () => {
+    if (readyBefore) for (const listener of reconnectListeners) listener();
+    readyBefore = true;
+  });
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
     takeoverEmitter: emitter,
+    onReconnect: (listener) => {
+      reconnectListeners.push(listener);
+    },
     claimBroadcast: async (msgId, nodeId) => (await db.set(`${BROADCAST_CLAIM_PREFIX}${msgId}`, nodeId, 'PX', BROADCAST_CLAIM_TTL_MS, 'NX')) === 'OK',
     ping: async () => {
       await db.ping();
