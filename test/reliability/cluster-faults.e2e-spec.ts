@@ -51,6 +51,7 @@ if (missing !== undefined) process.stdout.write(`skipping the cluster fault test
   const restart = async (node: GatewayProcess): Promise<void> => {
     await node.start();
     await waitFor(() => cluster.ready(node), { timeoutMs: 30_000, what: 'the restarted node ready' });
+    await waitFor(() => cluster.balancedTo(node), { timeoutMs: 30_000, what: 'haproxy to send clients to the restarted node' });
   };
 
   // Proves (2, across processes): a CONNECT on node B closes the same client ID on node A, and

@@ -109,6 +109,16 @@ export class GatewayCluster {
     return res?.status === 200;
   }
 
+  /**
+   * True when haproxy's last word on `node` is that it is UP (haproxy -db prints each check
+   * state change, "Server gateways/gwN is UP|DOWN"); a node haproxy never reported on is up.
+   */
+  balancedTo(node: GatewayProcess): boolean {
+    const name = `gateways/gw${this.nodes.indexOf(node) + 1} is `;
+    const at = this.haproxyOutput.lastIndexOf(name);
+    return at < 0 || this.haproxyOutput.startsWith('UP', at + name.length);
+  }
+
   /** The running node with the most MQTT connections, and the others. */
   async busiest(): Promise<{ victim: GatewayProcess; others: GatewayProcess[]; connections: number[] }> {
     const connections = await Promise.all(this.nodes.map((n) => n.metric('fleetmq_gateway_connections')));
