@@ -93,7 +93,7 @@ export class OfflineQueueBounder {
   async enqueue(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void> {
     // The same packet object goes to every subscriber and is copied by the store: stamped once, no allocation.
     packet.messageExpiry ??= this.deps.clock() + this.bounds.maxAgeMs;
-    await (subs.length === 1 ? this.inner.outgoingEnqueue(subs[0]!, packet) : this.inner.outgoingEnqueueCombi(subs, packet));
+    await this.inner.outgoingEnqueueCombi(subs, packet);
     for (let i = 0; i < subs.length; i++) this.counted(subs[i]!.clientId);
   }
 
