@@ -54,14 +54,27 @@ for (const store of stores) {
 
     const resume = async (clientId: string): Promise<Inbox> => new Inbox(await connectClient(gw.mqttUrl, { clientId, clean: false }));
 
+    /**
+     * A live subscriber of `topic`: aedes queues a message for persistent sessions before it
+     * hands it to live subscribers (publishFuncsQoS), so once this one has `payload`, the queues
+     * hold it too. A PUBACK alone does not say so: aedes writes it before it publishes.
+     */
+    const canary = async (topic: string): Promise<Inbox> => {
+      const client = await connectClient(gw.mqttUrl, { clientId: runTag('canary-') });
+      await subscribe(client, topic, 1);
+      return new Inbox(client);
+    };
+
     it(`delivers the newest ${MAX_MESSAGES} of ${MAX_MESSAGES + OVER} queued QoS 1 messages, in order, and counts the ${OVER} oldest as dropped`, async () => {
       const topic = `bounds/${runTag('count')}`;
       const clientId = await offlineSubscriber(topic);
       const droppedBefore = await gw.metric('fleetmq_gateway_offline_queue_dropped_total', { reason: 'max-messages' });
+      const live = await canary(topic);
       const publisher = await connectClient(gw.mqttUrl, { clientId: runTag('pub-') });
       const sent = Array.from({ length: MAX_MESSAGES + OVER }, (_, i) => `m${i}`);
       // In publish order: one client, QoS 1, MQTT.js sends them in sequence.
       await Promise.all(sent.map((payload) => publish(publisher, topic, payload, { qos: 1 })));
+      await live.next((m) => m.payload.toString() === sent.at(-1), 30_000);
 
       const inbox = await resume(clientId);
       await waitFor(() => inbox.messages.length >= MAX_MESSAGES, { timeoutMs: 30_000, what: `${MAX_MESSAGES} queued messages` });
@@ -75,11 +88,13 @@ for (const store of stores) {
       const topic = `bounds/${runTag('age')}`;
       const clientId = await offlineSubscriber(topic);
       const droppedBefore = await gw.metric('fleetmq_gateway_offline_queue_dropped_total', { reason: 'max-age' });
+      const live = await canary(topic);
       const publisher = await connectClient(gw.mqttUrl, { clientId: runTag('pub-') });
       await publish(publisher, topic, 'aged', { qos: 1 });
       // The bound is a time: nothing to wait on but the clock.
       await sleep(MAX_AGE_MS + 500);
       await publish(publisher, topic, 'fresh', { qos: 1 });
+      await live.next((m) => m.payload.toString() === 'fresh', 10_000);
 
       const inbox = await resume(clientId);
       await inbox.next((m) => m.topic === topic, 10_000);

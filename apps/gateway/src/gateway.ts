@@ -174,7 +174,7 @@ export class Gateway implements GatewayPorts {
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
     if (config.sessionStore === 'redis') {
-      this.sessionStore = createRedisSessionStore(config.redisUrl!, config.offlineQueue, this.logger);
+      this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
       // Before createBroker: this listener must run before aedes' own on the same topic (aedes-adapter.ts).
       engines.aedes.watchRemoteTakeovers(this.sessionStore.takeoverEmitter, config.nodeId, () => this.broker, markTakeover(deps));
     }

@@ -19,7 +19,7 @@ describe('createRedisSessionStore', () => {
 
   it('is silent with the tested versions and gives aedes a persistence and an emitter', async () => {
     const log = capture();
-    const store = createRedisSessionStore(url, { maxMessages: 1000, maxAgeMs: 259_200_000 }, log.logger, { ...REDIS_SESSION_STORE_VERSIONS });
+    const store = createRedisSessionStore(url, log.logger, { ...REDIS_SESSION_STORE_VERSIONS });
     expect(log.lines.filter((l) => l.level === 40 && l.engine !== undefined)).toEqual([]);
     expect(typeof (store.brokerOptions.persistence as { setup?: unknown }).setup).toBe('function');
     expect(typeof (store.brokerOptions.mq as { emit?: unknown }).emit).toBe('function');
@@ -29,7 +29,7 @@ describe('createRedisSessionStore', () => {
 
   it('warns naming the package, the tested and the found version when a version differs', async () => {
     const log = capture();
-    const store = createRedisSessionStore(url, { maxMessages: 1000, maxAgeMs: 259_200_000 }, log.logger, { ...REDIS_SESSION_STORE_VERSIONS, 'mqemitter-redis': '8.0.0' });
+    const store = createRedisSessionStore(url, log.logger, { ...REDIS_SESSION_STORE_VERSIONS, 'mqemitter-redis': '8.0.0' });
     const warnings = log.lines.filter((l) => l.level === 40 && l.engine !== undefined);
     expect(warnings).toEqual([expect.objectContaining({ engine: 'mqemitter-redis', expectedVersion: REDIS_SESSION_STORE_VERSIONS['mqemitter-redis'], foundVersion: '8.0.0' })]);
     await store.close();

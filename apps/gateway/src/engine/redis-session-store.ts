@@ -4,7 +4,6 @@ import type { AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import type { Logger } from '#config';
 import type { TakeoverEmitter } from './aedes-adapter.js';
-import type { OfflineQueueBounds } from './bounded-offline-queue.js';
 
 /**
  * The opt-in Redis session store (FLEETMQ_SESSION_STORE=redis), the only place FleetMQ touches
@@ -23,8 +22,6 @@ export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2
 /** Claims outlive any redelivery of a downlink record (a consumer group rebalance replays minutes, not a day). */
 const BROADCAST_CLAIM_TTL_MS = 86_400_000;
 const BROADCAST_CLAIM_PREFIX = 'fleetmq:downlink-claim:';
-/** How long after FLEETMQ_OFFLINE_QUEUE_MAX_AGE_MS Redis itself expires a queued packet. */
-const PACKET_TTL_MARGIN_S = 86_400;
 
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
@@ -37,8 +34,6 @@ interface RedisPersistenceOptions {
   conn: Redis;
   /** LRANGE end when a session resumes: at most this many + 1 queued packets per reconnect. */
   maxSessionDelivery: number;
-  /** Seconds a queued packet's key lives (0: forever). */
-  packetTTL: (packet: unknown) => number;
 }
 
 interface RedisPersistence {
@@ -78,7 +73,6 @@ function installedVersion(name: PackageName): string {
  */
 export function createRedisSessionStore(
   redisUrl: string,
-  offlineQueue: OfflineQueueBounds,
   logger: Logger,
   foundVersions: Partial<Record<PackageName, string>> = {},
 ): RedisSessionStore {
@@ -100,9 +94,8 @@ export function createRedisSessionStore(
     // Its default (1000) would leave the rest of a longer queue for a later reconnect: the bound is
     // FleetMQ's (bounded-offline-queue.ts), which reads the whole queue to trim it and delivers what is left.
     maxSessionDelivery: Number.MAX_SAFE_INTEGER,
-    // Redis reclaims the queued packets of a session that never comes back, a day after the trim would
-    // have dropped them by their stamp (and counted them).
-    packetTTL: () => Math.ceil(offlineQueue.maxAgeMs / 1000) + PACKET_TTL_MARGIN_S,
+    // No packetTTL: its two EXPIREs per message come between the packet's write and its place in the
+    // queues (it lost the race with a quick resume in the two-node e2e), and the trim bounds age already.
   });
   const emitter = createEmitter({ connectionString: redisUrl });
   // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
