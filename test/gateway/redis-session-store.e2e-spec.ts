@@ -233,19 +233,29 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await endClient(again);
   });
 
-  it('connects one client ID at most once in the cluster: a CONNECT on node B closes its connection on node A [MQTT-3.1.4-2]', async () => {
-    const first = await device(a);
-    const closedOnA = waitForClose(first.client, 10_000);
-    const endOnA = new Promise<void>((resolve) => {
-      const off = a.gateway.events.on('disconnected', (ctx) => {
-        if (ctx.clientId !== first.clientId) return;
+  /** Resolves with the reason of `clientId`'s next disconnect on `node`. */
+  const nextDisconnect = (node: TestNode, clientId: string): Promise<string> =>
+    new Promise((resolve) => {
+      const off = node.gateway.events.on('disconnected', (ctx, reason) => {
+        if (ctx.clientId !== clientId) return;
         off();
-        resolve();
+        resolve(reason);
       });
     });
+
+  // With and without a subscription: without one aedes' close on node A ends synchronously inside its
+  // $SYS listener, with one it waits for the emitter, so both orders of "mark" and "close" are exercised.
+  it.each([
+    ['without subscriptions', false],
+    ['with a subscription', true],
+  ])('connects one client ID at most once in the cluster: a CONNECT on node B closes its connection on node A, reported as takeover (%s) [MQTT-3.1.4-2]', async (_name, subscribed) => {
+    const first = await device(a, { clean: false });
+    if (subscribed) await subscribe(first.client, `telemetry/${uniqueId('held')}`, 1);
+    const closedOnA = waitForClose(first.client, 10_000);
+    const reasonOnA = nextDisconnect(a, first.clientId);
     const second = await device(b, { id: first.clientId });
     await closedOnA;
-    await endOnA;
+    expect(await reasonOnA).toBe('takeover');
     await quietWindow(500, 'node B closing the new connection too');
     expect(second.client.connected).toBe(true);
     // Node A's disconnect of the old connection did not erase node B's entry.

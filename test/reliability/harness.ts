@@ -312,6 +312,8 @@ export interface LoadOptions {
   intervalMs?: number;
   /** MQTT.js reconnect period; 0 = no reconnect. */
   reconnectPeriod?: number;
+  /** cleanSession; false = persistent sessions (default true). */
+  clean?: boolean;
 }
 
 interface LoadClient {
@@ -348,7 +350,7 @@ export class QosLoad {
       const client = mqttConnect(url, {
         clientId,
         protocolVersion: 4,
-        clean: true,
+        clean: this.options.clean ?? true,
         keepalive: 30,
         connectTimeout: 3000,
         reconnectPeriod: this.options.reconnectPeriod ?? 250,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { FleetMqConfig, Logger } from '#config';
 import { MAX_CLIENT_ID_LENGTH } from '#domain';
 import type { CredentialLookupRepository } from '#domain/persistence';
@@ -28,6 +28,8 @@ import {
 } from './gateway.ports.js';
 import { enqueueOffline, type AedesClientInternals } from './engine/aedes-adapter.js';
 import { checkEngines, type Engines } from './engine/engines.js';
+import { boundOfflineQueues } from './engine/bounded-offline-queue.js';
+import { createMemoryPersistence } from './engine/memory-persistence.js';
 import { createRedisSessionStore, type RedisSessionStore } from './engine/redis-session-store.js';
 import { reportGuardViolation } from './guards/guard-violations.js';
 import { maxPacketBytes } from './guards/packet-guards.js';
@@ -38,7 +40,7 @@ import { createAuthenticateHook, createPreConnectHook } from './hooks/authentica
 import { BACKLOG_SWEEP_MS, createAuthorizeForwardHook, sweepBacklogs } from './hooks/authorize-forward.hook.js';
 import { createAuthorizePublishHook } from './hooks/authorize-publish.hook.js';
 import { createAuthorizeSubscribeHook } from './hooks/authorize-subscribe.hook.js';
-import { attachBrokerEvents } from './hooks/broker-events.js';
+import { attachBrokerEvents, markTakeover } from './hooks/broker-events.js';
 import { EngineBoundary } from './hooks/engine-boundary.js';
 import type { HookDeps } from './hooks/hook-deps.js';
 import { RateLimitedLog } from './logging/rate-limited-log.js';
@@ -201,7 +203,11 @@ export class Gateway implements GatewayPorts {
     if (this.broker !== undefined) throw new Error('gateway already started');
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
-    if (config.sessionStore === 'redis') this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
+    if (config.sessionStore === 'redis') {
+      this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
+      // Before createBroker: this listener must run before aedes' own on the same topic (aedes-adapter.ts).
+      engines.aedes.watchRemoteTakeovers(this.sessionStore.takeoverEmitter, config.nodeId, () => this.broker, markTakeover(deps));
+    }
     await this.presence.start();
     this.presenceWrites = [
       this.events.on('connected', (ctx) => void this.presence.connected(ctx).catch((err: unknown) => this.presenceFailed('connect', err))),
@@ -209,7 +215,8 @@ export class Gateway implements GatewayPorts {
     ];
     await this.nodeChannel?.start((msg) => this.routeForwarded(msg));
     const broker = await Aedes.createBroker({
-      ...this.sessionStore?.brokerOptions,
+      mq: this.sessionStore?.brokerOptions.mq,
+      persistence: this.boundedPersistence(engines),
       id: config.nodeId,
       connectTimeout: config.limits.connectTimeoutMs,
       // FleetMQ client IDs have up to 64 characters; MQTT 3.1's 23 would refuse them.
@@ -222,6 +229,7 @@ export class Gateway implements GatewayPorts {
     });
     this.broker = broker;
     attachBrokerEvents(broker, engines.aedes, deps);
+    this.sessionStore?.onReconnect(() => void this.restoreSubscriptions(broker, engines));
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
     // Off unless FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS is set: start() does nothing then.
@@ -256,6 +264,35 @@ export class Gateway implements GatewayPorts {
     }
     this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
     return this.listening;
+  }
+
+  /**
+   * After Redis came back (it may have restarted empty): the persistent sessions connected here
+   * store their subscriptions again, so they still have them when they reconnect, here or on
+   * another node. Retained messages, offline sessions and queues a restart lost stay lost
+   * (docs/SCALING.md).
+   */
+  private async restoreSubscriptions(broker: Aedes, engines: Engines): Promise<void> {
+    try {
+      const sessions = await engines.aedes.restoreSubscriptions(broker);
+      this.logger.info({ sessions }, 'Redis session store reconnected: subscriptions of the persistent sessions connected here stored again');
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'Redis session store reconnected, but the subscriptions of connected sessions could not be stored again');
+    }
+  }
+
+  /** The session store's persistence (Redis, or aedes' memory one) with FLEETMQ_OFFLINE_QUEUE_* bounds. */
+  private boundedPersistence(engines: Engines): NonNullable<AedesOptions['persistence']> {
+    const { metrics, rateLimitedLog } = this;
+    return boundOfflineQueues(this.sessionStore?.brokerOptions.persistence ?? createMemoryPersistence(), this.config.offlineQueue, {
+      clock: this.clock,
+      connectedHere: (clientId) => this.broker !== undefined && engines.aedes.connectedHere(this.broker, clientId),
+      onDropped: (reason, clientId, dropped) => {
+        metrics.offlineQueueDropped.labels(reason).inc(dropped);
+        rateLimitedLog.warn(`offline-queue:${reason}`, { reason, clientId, dropped }, 'offline queue over its bound: oldest messages dropped');
+      },
+      onTrimFailed: (clientId, err) => rateLimitedLog.warn('offline-queue:trim-failed', { clientId, err: String(err) }, 'offline queue not trimmed: the session store did not answer'),
+    });
   }
 
   /**

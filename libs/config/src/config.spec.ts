@@ -84,6 +84,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig('all-in-one', { FLEETMQ_UPLINK_THREAD: 'both' })).toThrow(/FLEETMQ_UPLINK_THREAD="both": expected one of worker, main/);
   });
 
+  it('bounds each persistent session\'s offline queue: 1000 messages and 3 days unless configured', () => {
+    expect(loadConfig('all-in-one', {}).offlineQueue).toEqual({ maxMessages: 1_000, maxAgeMs: 259_200_000 });
+    const set = loadConfig('gateway', { ...separate, FLEETMQ_OFFLINE_QUEUE_MAX_MESSAGES: '50', FLEETMQ_OFFLINE_QUEUE_MAX_AGE_MS: '60000' });
+    expect(set.offlineQueue).toEqual({ maxMessages: 50, maxAgeMs: 60_000 });
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_OFFLINE_QUEUE_MAX_MESSAGES: '0' })).toThrow(/FLEETMQ_OFFLINE_QUEUE_MAX_MESSAGES/);
+    expect(() => loadConfig('gateway', { ...separate, FLEETMQ_OFFLINE_QUEUE_MAX_AGE_MS: 'a week' })).toThrow(/FLEETMQ_OFFLINE_QUEUE_MAX_AGE_MS/);
+  });
+
   it('keeps sessions in memory unless FLEETMQ_SESSION_STORE=redis, which needs REDIS_URL', () => {
     expect(loadConfig('all-in-one', {}).sessionStore).toBe('memory');
     expect(loadConfig('gateway', { ...separate, REDIS_URL: 'redis://127.0.0.1:6379' }).sessionStore).toBe('memory');

@@ -93,6 +93,8 @@ export interface FleetMqConfig {
   authCacheTtlMs: number;
   sessionFlushMs: number;
   heartbeatMs: number;
+  /** Bounds of each persistent session's QoS 1/2 queue (oldest dropped first), memory and Redis store alike. */
+  offlineQueue: { maxMessages: number; maxAgeMs: number };
   /** SIGTERM on a gateway: the window over which its open connections are closed (0: all at once). */
   drainWindowMs: number;
   /** How often the console samples the overview (connections, rates, Kafka and database state) it keeps for 15 minutes. */
@@ -146,6 +148,11 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     authCacheTtlMs: r.int('FLEETMQ_AUTH_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     sessionFlushMs: r.int('FLEETMQ_SESSION_FLUSH_MS', 1_000, 50, 60_000),
     heartbeatMs: r.int('FLEETMQ_HEARTBEAT_MS', 5_000, 100, 300_000),
+    offlineQueue: {
+      maxMessages: r.int('FLEETMQ_OFFLINE_QUEUE_MAX_MESSAGES', 1_000, 1, 1_000_000),
+      // 3 days, as long as the cloud service keeps QoS 1 offline messages.
+      maxAgeMs: r.int('FLEETMQ_OFFLINE_QUEUE_MAX_AGE_MS', 259_200_000, 1_000, 2_592_000_000),
+    },
     // The standalone gateway drains by default; the all-in-one only when told (SIGTERM only).
     drainWindowMs: r.int('FLEETMQ_DRAIN_WINDOW_MS', role === 'gateway' ? 10_000 : 0, 0, 600_000),
     overviewSampleMs: r.int('FLEETMQ_OVERVIEW_SAMPLE_MS', 5_000, 100, 60_000),

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import type { Aedes } from 'aedes';
 import { pino } from 'pino';
-import { AEDES_VERSION, LazyIdSet, checkAedes, slimAedesClient } from './aedes-adapter.js';
+import { AEDES_VERSION, AedesAdapter, LazyIdSet, checkAedes, slimAedesClient } from './aedes-adapter.js';
 import { withProbeClient } from './engine-version.js';
 
 function fakeClient() {
@@ -130,5 +130,27 @@ describe('checkAedes', () => {
     expect(adapter.patched).toBe(false);
     expect(adapter.state.reason).toBe('self-test: aedes lacks client.duplicates');
     expect(log.lines[0]).toMatchObject({ level: 40, engine: 'aedes', foundVersion: AEDES_VERSION, patched: false });
+  });
+});
+
+describe('AedesAdapter.watchRemoteTakeovers', () => {
+  it("marks the connection before aedes' own $SYS new/clients listener closes it", async () => {
+    const { Aedes: AedesBroker } = await import('aedes');
+    const { default: createEmitter } = (await import('mqemitter')) as unknown as { default: () => import('./aedes-adapter.js').TakeoverEmitter };
+    const mq = createEmitter();
+    const adapter = new AedesAdapter({ engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: AEDES_VERSION, patched: true });
+    const events: string[] = [];
+    let broker: Aedes | undefined;
+    // Added first, as gateway.ts does before Aedes.createBroker.
+    adapter.watchRemoteTakeovers(mq, 'node-a', () => broker, (old) => events.push(`marked ${old.id}`));
+    broker = await AedesBroker.createBroker({ id: 'node-a', mq: mq as never });
+    const clients = (broker as unknown as { clients: Record<string, unknown> }).clients;
+    clients.c1 = { id: 'c1', closed: false, close: (done?: () => void) => (events.push('closed c1'), done?.()) };
+    await new Promise<void>((resolve) => (mq as unknown as { emit(p: object, cb: () => void): void }).emit({ topic: '$SYS/node-b/new/clients', payload: Buffer.from('c1') }, resolve));
+    // The node's own announcement is a local takeover, handled by watchTakeovers.
+    await new Promise<void>((resolve) => (mq as unknown as { emit(p: object, cb: () => void): void }).emit({ topic: '$SYS/node-a/new/clients', payload: Buffer.from('c1') }, resolve));
+    expect(events).toEqual(['marked c1', 'closed c1']);
+    delete clients.c1;
+    await new Promise<void>((resolve) => broker!.close(() => resolve()));
   });
 });

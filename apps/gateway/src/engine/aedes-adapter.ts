@@ -11,7 +11,9 @@ import { engineVersion, type EngineCheck, type EngineProbe } from './engine-vers
  *
  * 1. Takeover marking: `registerClient` of the gateway's broker instance is wrapped, because
  *    aedes closes the old connection of a client ID inside it [MQTT-3.1.4-2] without saying
- *    why; the wrapper lets the gateway mark it 'takeover' first.
+ *    why; the wrapper lets the gateway mark it 'takeover' first. Across nodes (Redis store)
+ *    aedes closes it in its `$SYS/+/new/clients` emitter listener (closeSameClients): a
+ *    listener of the same topic added before the broker is made runs first and marks it.
  * 2. Heap slimming of each client, right after `broker.handle()` made it (found with heap
  *    snapshots of idle connections; the connections scenario of `npm run bench` measures it):
  *    - `Object.create(null)` and EventEmitter's `{ __proto__: null }` make V8 dictionary-mode
@@ -49,14 +51,17 @@ export interface AedesClientInternals extends Client {
   _will: unknown;
 }
 
-/** aedes.js members the takeover patch and the offline enqueue use. */
+/** aedes.js members the takeover patch, the offline enqueue and the subscription restore use. */
 interface AedesBrokerInternals {
   id: string;
   /** Numbers the packets this broker makes (aedes-packet's brokerCounter). */
   counter: number;
   clients: Record<string, Client>;
   registerClient(client: Client): void;
-  persistence: { outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void> };
+  persistence: {
+    outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void>;
+    addSubscriptions(client: Client, subs: StoredSubscription[]): Promise<void>;
+  };
 }
 
 /** A message for one client's offline queue, in the broker's own (namespaced) topic and client ID space. */
@@ -88,6 +93,26 @@ export function enqueueOffline(broker: Aedes, clientId: string, message: Offline
   };
   return internals.persistence.outgoingEnqueue({ clientId }, packet);
 }
+
+/** A subscription as aedes' SUBSCRIBE handler stores it (lib/handlers/subscribe.js storeSubscriptions). */
+interface StoredSubscription {
+  topic: string;
+  qos: number;
+  rh?: number;
+  rap?: boolean;
+  nl?: boolean;
+}
+
+/** The part of the shared emitter (mqemitter) the cross-node takeover marking uses. */
+export interface TakeoverEmitter {
+  on(topic: string, listener: (packet: { topic: string; payload: unknown }, done: () => void) => void): unknown;
+}
+
+/** Sessions whose subscriptions are stored again at once after a session store reconnect. */
+const RESTORE_BATCH = 500;
+
+/** aedes' announcement of a new connection on any node (aedes.js registerClient, closeSameClients). */
+const NEW_CLIENTS_TOPIC = '$SYS/+/new/clients';
 
 /** The aedes Client fields the heap slimming replaces. */
 interface SlimmableClient {
@@ -131,6 +156,56 @@ export class AedesAdapter {
       if (old !== undefined && old !== client) onTakeover(old);
       register(client);
     };
+  }
+
+  /**
+   * Patch 1 across nodes: call with the shared emitter before `Aedes.createBroker` adds its own
+   * closeSameClients listener. mqemitter calls the listeners of one topic in the order they were
+   * added, so `onTakeover(old)` runs before aedes starts closing the connection; once aedes runs
+   * first, whether the close finishes before a later listener depends on the client's
+   * subscriptions (none: it ends synchronously), which made a listener added after it flaky.
+   */
+  watchRemoteTakeovers(mq: TakeoverEmitter, nodeId: string, broker: () => Aedes | undefined, onTakeover: (old: Client) => void): void {
+    if (!this.patched) return;
+    mq.on(NEW_CLIENTS_TOPIC, (packet, done) => {
+      const current = broker();
+      // `$SYS/<node>/new/clients`: this node's own announcements are local takeovers (watchTakeovers).
+      if (current !== undefined && packet.topic.split('/')[1] !== nodeId) {
+        const old = (current as unknown as AedesBrokerInternals).clients[String(packet.payload)];
+        if (old !== undefined && !old.closed) onTakeover(old);
+      }
+      done();
+    });
+  }
+
+  /** True while a connection of `clientId` (aedes' namespaced ID) is open on this node's broker. */
+  connectedHere(broker: Aedes, clientId: string): boolean {
+    return (broker as unknown as AedesBrokerInternals).clients[clientId] !== undefined;
+  }
+
+  /**
+   * Stores again, in the broker's persistence, the subscriptions of every persistent session
+   * (cleanSession=false) connected to this node, as aedes stored them at SUBSCRIBE; resolves
+   * with how many sessions. For a session store that lost its data (a Redis restart without
+   * persistence): otherwise such a client would find no subscriptions when it reconnects.
+   */
+  async restoreSubscriptions(broker: Aedes): Promise<number> {
+    const internals = broker as unknown as AedesBrokerInternals;
+    const pending: Array<Promise<void>> = [];
+    let sessions = 0;
+    for (const client of Object.values(internals.clients)) {
+      const c = client as AedesClientInternals & { clean: boolean; subscriptions: Record<string, StoredSubscription> };
+      if (c.clean || c.closed) continue;
+      const subs = Object.entries(c.subscriptions).map(([topic, sub]) => ({ topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl }));
+      if (subs.length === 0) continue;
+      pending.push(internals.persistence.addSubscriptions(client, subs));
+      sessions++;
+      // Side by side, not one after another: each also announces itself on the emitter, whose own
+      // connection may come back later; the writes to Redis should not wait for that.
+      if (pending.length === RESTORE_BATCH) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    return sessions;
   }
 
   /** Patch 2: call right after `broker.handle()` created the client, before it reads anything. */

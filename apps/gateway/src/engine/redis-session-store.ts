@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
 import { Redis } from 'ioredis';
 import type { Logger } from '#config';
+import type { TakeoverEmitter } from './aedes-adapter.js';
 
 /**
  * The opt-in Redis session store (FLEETMQ_SESSION_STORE=redis), the only place FleetMQ touches
@@ -21,8 +22,14 @@ export const REDIS_SESSION_STORE_VERSIONS = { 'aedes-persistence-redis': '11.2.2
 type PackageName = keyof typeof REDIS_SESSION_STORE_VERSIONS;
 
 /** mqemitter-redis as aedes uses it; `state` reports its connections' errors. */
-interface RedisEmitter {
+interface RedisEmitter extends TakeoverEmitter {
   state: { on(event: 'error', listener: (err: Error) => void): unknown };
+}
+
+interface RedisPersistenceOptions {
+  conn: Redis;
+  /** LRANGE end when a session resumes: at most this many + 1 queued packets per reconnect. */
+  maxSessionDelivery: number;
 }
 
 interface RedisPersistence {
@@ -32,6 +39,10 @@ interface RedisPersistence {
 export interface RedisSessionStore {
   /** Handed to Aedes.createBroker (persistence and mq). */
   readonly brokerOptions: Pick<AedesOptions, 'persistence' | 'mq'>;
+  /** The shared emitter, for listeners that must be added before aedes adds its own (aedes-adapter.ts). */
+  readonly takeoverEmitter: TakeoverEmitter;
+  /** Calls `listener` each time the persistence's connection is ready again after it was lost (not at the first connect). */
+  onReconnect(listener: () => void): void;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
   /** Closes the persistence and its connection (also when aedes never set it up); aedes closes the emitter in broker.close(). */
@@ -54,7 +65,11 @@ function installedVersion(name: PackageName): string {
  * started anyway, with a warning naming both versions: the aedes persistence contract is
  * tested by the multi-node e2e suite only against REDIS_SESSION_STORE_VERSIONS.
  */
-export function createRedisSessionStore(redisUrl: string, logger: Logger, foundVersions: Partial<Record<PackageName, string>> = {}): RedisSessionStore {
+export function createRedisSessionStore(
+  redisUrl: string,
+  logger: Logger,
+  foundVersions: Partial<Record<PackageName, string>> = {},
+): RedisSessionStore {
   const log = logger.child({ component: 'redis-session-store' });
   for (const name of Object.keys(REDIS_SESSION_STORE_VERSIONS) as PackageName[]) {
     const expectedVersion = REDIS_SESSION_STORE_VERSIONS[name];
@@ -63,18 +78,35 @@ export function createRedisSessionStore(redisUrl: string, logger: Logger, foundV
       log.warn({ engine: name, expectedVersion, foundVersion }, `${name} ${foundVersion} is not the tested ${expectedVersion}: session sharing is untested with it`);
     }
   }
-  const createPersistence = require('aedes-persistence-redis') as (options: { conn: Redis }) => RedisPersistence;
+  const createPersistence = require('aedes-persistence-redis') as (options: RedisPersistenceOptions) => RedisPersistence;
   const createEmitter = require('mqemitter-redis') as (options: { connectionString: string }) => RedisEmitter;
   // The persistence's connection is FleetMQ's own: it also serves the readiness probe,
   // and can be closed even when aedes never set the persistence up (its destroy() then throws).
   const db = new Redis(redisUrl);
-  const persistence = createPersistence({ conn: db });
+  const persistence = createPersistence({
+    conn: db,
+    // Its default (1000) would leave the rest of a longer queue for a later reconnect: the bound is
+    // FleetMQ's (bounded-offline-queue.ts), which reads the whole queue to trim it and delivers what is left.
+    maxSessionDelivery: Number.MAX_SAFE_INTEGER,
+    // No packetTTL: its two EXPIREs per message come between the packet's write and its place in the
+    // queues (it lost the race with a quick resume in the two-node e2e), and the trim bounds age already.
+  });
   const emitter = createEmitter({ connectionString: redisUrl });
   // ioredis reconnects by itself; each error is logged, not thrown (an unhandled 'error' would end the process).
   db.on('error', (err: Error) => log.warn({ err: err.message }, 'Redis session store connection error'));
   emitter.state.on('error', (err) => log.warn({ err: err.message }, 'Redis pub/sub connection error'));
+  const reconnectListeners: Array<() => void> = [];
+  let readyBefore = false;
+  db.on('ready', () => {
+    if (readyBefore) for (const listener of reconnectListeners) listener();
+    readyBefore = true;
+  });
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
+    takeoverEmitter: emitter,
+    onReconnect: (listener) => {
+      reconnectListeners.push(listener);
+    },
     ping: async () => {
       await db.ping();
     },

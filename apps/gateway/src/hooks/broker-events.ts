@@ -21,6 +21,11 @@ function classify(err: Error): DisconnectReason {
   return 'error';
 }
 
+/** Marks the connection a takeover replaces, so its 'disconnected' says why (same node or another). */
+export function markTakeover({ states }: Pick<HookDeps, 'states'>): (old: Client) => void {
+  return (old) => states.get(old)?.markClosing('takeover');
+}
+
 /**
  * Turns aedes' lifecycle events into the gateway's typed events, registry entries and metrics.
  * aedes emits them synchronously from its own code: each listener is wrapped at the engine
@@ -31,7 +36,7 @@ export function attachBrokerEvents(broker: Aedes, aedes: AedesAdapter, deps: Hoo
 
   // Takeover [MQTT-3.1.4-2]: aedes closes the old connection inside registerClient; mark it
   // first so its 'disconnected' says why.
-  aedes.watchTakeovers(broker, (old) => states.get(old)?.markClosing('takeover'));
+  aedes.watchTakeovers(broker, markTakeover(deps));
 
   broker.on(
     'connackSent',

@@ -20,6 +20,7 @@ export class GatewayMetrics {
   readonly forwardDenied: Counter<string>;
   readonly refusedPackets: Counter<'reason' | 'limit'>;
   readonly internalErrors: Counter<'where'>;
+  readonly offlineQueueDropped: Counter<'reason'>;
   readonly publishesByQos: ReadonlyArray<{ inc(): void }>;
   /** Where the P2P router sent each downlink or forwarded P2P message (pre-bound: one increment each). */
   readonly p2pRouted: Readonly<Record<'local' | 'forwarded' | 'queuedOffline' | 'absent', { inc(): void }>>;
@@ -61,6 +62,11 @@ export class GatewayMetrics {
       name: 'fleetmq_gateway_internal_errors_total',
       help: 'Exceptions caught at the engine boundary (hook, parser, listener, broker event); each closed its connection',
       labelNames: ['where'],
+    });
+    this.offlineQueueDropped = counter({
+      name: 'fleetmq_gateway_offline_queue_dropped_total',
+      help: 'Queued QoS 1/2 messages of persistent sessions dropped, oldest first, by the bound they broke (max-messages, max-age)',
+      labelNames: ['reason'],
     });
     this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
     const routed = counter({

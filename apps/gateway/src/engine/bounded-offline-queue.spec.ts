@@ -1,0 +1,88 @@
+import { boundOfflineQueues, type AedesQueuePersistence, type OfflineDropReason, type QueuedPacket } from './bounded-offline-queue.js';
+import { createMemoryPersistence } from './memory-persistence.js';
+
+// Against aedes' own memory persistence: the drops go through its outgoingUpdate/outgoingClearMessageId.
+const CLIENT = 'GID_x@@@offline';
+
+function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false) {
+  let now = 1_000_000;
+  const drops: Array<{ reason: OfflineDropReason; count: number }> = [];
+  const failures: unknown[] = [];
+  const inner = createMemoryPersistence() as unknown as AedesQueuePersistence;
+  const store = boundOfflineQueues(inner, bounds, {
+    clock: () => now,
+    connectedHere: () => connected,
+    onDropped: (reason, _clientId, count) => drops.push({ reason, count }),
+    onTrimFailed: (_clientId, err) => failures.push(err),
+  });
+  let counter = 0;
+  const publish = (payload: string): QueuedPacket =>
+    ({ cmd: 'publish', brokerId: 'node-a', brokerCounter: ++counter, topic: 't', payload: Buffer.from(payload), qos: 1, retain: false, dup: false }) as QueuedPacket;
+  const enqueue = (payload: string) => store.outgoingEnqueueCombi([{ clientId: CLIENT }], publish(payload));
+  const read = async (from: AedesQueuePersistence): Promise<string[]> => {
+    const payloads: string[] = [];
+    for await (const p of from.outgoingStream({ id: CLIENT })) payloads.push(String((p as unknown as { payload: Buffer }).payload));
+    return payloads;
+  };
+  /** Lets a trim started by an enqueue finish (it runs in the background). */
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { store, inner, drops, failures, enqueue, read, settle, publish, advance: (ms: number) => (now += ms) };
+}
+
+describe('boundOfflineQueues', () => {
+  it('delivers the newest maxMessages in order on resume, drops the oldest and counts them', async () => {
+    const t = setup({ maxMessages: 3, maxAgeMs: 60_000 }, true);
+    for (const m of ['m1', 'm2', 'm3', 'm4', 'm5']) await t.enqueue(m);
+    expect(await t.read(t.store)).toEqual(['m3', 'm4', 'm5']);
+    expect(t.drops).toEqual([{ reason: 'max-messages', count: 2 }]);
+    // Gone from the store too, not only skipped.
+    expect(await t.read(t.inner)).toEqual(['m3', 'm4', 'm5']);
+  });
+
+  it('drops messages older than maxAgeMs when the session resumes', async () => {
+    const t = setup({ maxMessages: 10, maxAgeMs: 60_000 });
+    await t.enqueue('old-1');
+    await t.enqueue('old-2');
+    t.advance(60_001);
+    await t.enqueue('fresh');
+    expect(await t.read(t.store)).toEqual(['fresh']);
+    expect(t.drops).toEqual([{ reason: 'max-age', count: 2 }]);
+  });
+
+  it('keeps an offline queue near its bound while messages keep arriving (trimmed every maxMessages enqueues)', async () => {
+    const t = setup({ maxMessages: 3, maxAgeMs: 60_000 });
+    for (let i = 1; i <= 10; i++) {
+      await t.enqueue(`m${i}`);
+      await t.settle();
+    }
+    // Trimmed at the 3rd, 6th and 9th enqueue: m7..m9 kept, then m10 queued.
+    expect(await t.read(t.inner)).toEqual(['m7', 'm8', 'm9', 'm10']);
+    expect(await t.read(t.store)).toEqual(['m8', 'm9', 'm10']);
+    expect(t.failures).toEqual([]);
+  });
+
+  it('does not trim behind a client connected to this node', async () => {
+    const t = setup({ maxMessages: 2, maxAgeMs: 60_000 }, true);
+    for (let i = 1; i <= 5; i++) await t.enqueue(`m${i}`);
+    await t.settle();
+    expect(await t.read(t.inner)).toHaveLength(5);
+  });
+
+  it('drops a message already sent once (it has a packet id) like any other', async () => {
+    const t = setup({ maxMessages: 1, maxAgeMs: 60_000 }, true);
+    await t.enqueue('sent-once');
+    await t.inner.outgoingUpdate({ id: CLIENT }, { ...(await first(t.inner)), messageId: 7 });
+    await t.enqueue('newest');
+    const resumed: QueuedPacket[] = [];
+    for await (const p of t.store.outgoingStream({ id: CLIENT })) resumed.push(p);
+    expect(resumed.map((p) => String((p as unknown as { payload: Buffer }).payload))).toEqual(['newest']);
+    expect(t.drops).toEqual([{ reason: 'max-messages', count: 1 }]);
+  });
+});
+
+async function first(persistence: AedesQueuePersistence): Promise<QueuedPacket> {
+  for await (const p of persistence.outgoingStream({ id: CLIENT })) return p;
+  throw new Error('empty queue');
+}
