@@ -6,6 +6,7 @@
  * Options: --targets a,b  --scenarios connections,fan-in,fan-out,reconnect  --reps n
  *          --duration ms  --payloads 64,128,512  --connections n  --subscribers n  --cpu-prof
  *          --out dir  --mosquitto private|running|host:port  --no-pin  --fleetmq-entry gateway|fleetmq
+ *          --session-store memory|redis
  * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { type Context, type Measurement, stopRunningTargets } from './scenarios/
 import { fanIn } from './scenarios/fan-in.js';
 import { fanOut } from './scenarios/fan-out.js';
 import { reconnectStorm } from './scenarios/reconnect.js';
-import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable } from './targets/fleetmq.js';
+import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable, type BenchSessionStore } from './targets/fleetmq.js';
 import { BareAedesTarget, MosquittoTarget, PrivateMosquittoTarget } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
@@ -39,6 +40,7 @@ interface Options {
   mosquitto?: { host: string; port: number };
   pin: boolean;
   fleetmqEntry: 'gateway' | 'fleetmq';
+  sessionStore: BenchSessionStore;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -51,7 +53,7 @@ function parseArgs(argv: string[]): Options {
     else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args.set(k, argv[++i]);
     else args.set(k, 'true');
   }
-  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients'];
+  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients', 'session-store'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.join(', ')})`);
   const name = args.has('quick') ? 'quick' : (args.get('profile') ?? 'default');
   if (!(name in PROFILES)) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
@@ -79,9 +81,11 @@ function parseArgs(argv: string[]): Options {
   const [mhost, mport] = (m === undefined || m === 'private' ? '' : m === 'running' ? '127.0.0.1:1883' : m).split(':');
   const entry = args.get('fleetmq-entry') ?? 'gateway';
   if (entry !== 'gateway' && entry !== 'fleetmq') throw new Error('--fleetmq-entry must be gateway or fleetmq');
+  const sessionStore = args.get('session-store') ?? 'memory';
+  if (sessionStore !== 'memory' && sessionStore !== 'redis') throw new Error('--session-store must be memory or redis');
   return {
     profile, targets, scenarios, cpuProf: args.has('cpu-prof'), outDir: args.get('out') ?? join(REPO_ROOT, 'bench/results'),
-    mosquitto: mhost ? { host: mhost, port: Number(mport) } : undefined, pin: !args.has('no-pin'), fleetmqEntry: entry,
+    mosquitto: mhost ? { host: mhost, port: Number(mport) } : undefined, pin: !args.has('no-pin'), fleetmqEntry: entry, sessionStore,
   };
 }
 
@@ -96,9 +100,9 @@ async function createTarget(name: string, opts: Options): Promise<Target> {
     case 'aedes':
       return new BareAedesTarget(log);
     case 'fleetmq-anon':
-      return createFleetMqTarget('anonymous', opts.fleetmqEntry, log);
+      return createFleetMqTarget('anonymous', opts.fleetmqEntry, log, opts.sessionStore);
     case 'fleetmq-sig':
-      return createFleetMqTarget('signature', opts.fleetmqEntry, log);
+      return createFleetMqTarget('signature', opts.fleetmqEntry, log, opts.sessionStore);
     default:
       throw new Error(`unknown target ${name} (mosquitto, aedes, fleetmq-anon, fleetmq-sig)`);
   }

@@ -18,6 +18,10 @@ export const FLEETMQ_METRICS = ['fleetmq_gateway_connects_total', 'fleetmq_gatew
 
 const ENTRIES = { gateway: 'dist/apps/gateway/src/main.js', fleetmq: 'dist/apps/fleetmq/src/main.js' } as const;
 
+/** Where the gateways keep MQTT sessions: their memory (the default) or one redis-server of the bench's own. */
+export type BenchSessionStore = 'memory' | 'redis';
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
 export function fleetMqAvailable(): boolean {
   return existsSync(join(REPO_ROOT, ENTRIES.gateway));
 }
@@ -90,11 +94,18 @@ export class FleetMqTarget implements Target {
   kafkaBrokers?: string[];
   endpoints: Endpoint[] = [];
   private brokers: ChildBroker[] = [];
+  private redis: ChildBroker | undefined;
   private readonly instanceId: string;
 
-  constructor(private readonly mode: 'anonymous' | 'signature', private readonly entry: 'gateway' | 'fleetmq', private readonly log: (line: string) => void) {
-    this.name = mode === 'anonymous' ? 'fleetmq-anon' : 'fleetmq-sig';
-    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all`;
+  constructor(
+    private readonly mode: 'anonymous' | 'signature',
+    private readonly entry: 'gateway' | 'fleetmq',
+    private readonly log: (line: string) => void,
+    private readonly sessionStore: BenchSessionStore = 'memory',
+  ) {
+    // Named apart so a run (and its ratios) never mixes the two stores up.
+    this.name = `${mode === 'anonymous' ? 'fleetmq-anon' : 'fleetmq-sig'}${sessionStore === 'redis' ? '-redis' : ''}`;
+    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all${sessionStore === 'redis' ? ', sessions in a private redis-server (FLEETMQ_SESSION_STORE=redis)' : ''}`;
     this.idPrefix = mode === 'anonymous' ? 'bench-' : `${GROUP_ID}@@@d`;
     this.instanceId = mode === 'anonymous' ? 'default' : INSTANCE_ID;
   }
@@ -108,6 +119,7 @@ export class FleetMqTarget implements Target {
     const env = await environment;
     this.kafkaBrokers = env.kafkaBrokers;
     if (this.mode === 'signature') this.auth = { mode: 'signature', accessKeyId: ACCESS_KEY_ID, secret: env.secret, instanceId: INSTANCE_ID };
+    const redisUrl = this.sessionStore === 'redis' ? await this.startRedis() : undefined;
     for (let i = 0; i < opts.processes; i++) {
       const [mqttPort, httpPort, wsPort, mqttsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const broker = await ChildBroker.start({
@@ -129,6 +141,7 @@ export class FleetMqTarget implements Target {
           FLEETMQ_NODE_ID: `bench-${this.name}-${i}`,
           // The bench stops its brokers when it is done measuring: no drain window to wait out.
           FLEETMQ_DRAIN_WINDOW_MS: '0',
+          ...(redisUrl === undefined ? {} : { FLEETMQ_SESSION_STORE: 'redis', REDIS_URL: redisUrl }),
         },
         cpus: opts.cpus,
         cpuProfDir: opts.cpuProfDir ? join(opts.cpuProfDir, `gw${i}`) : undefined,
@@ -147,7 +160,27 @@ export class FleetMqTarget implements Target {
     const profiles = (await Promise.all(this.brokers.map((b) => b.stop()))).flat();
     this.brokers = [];
     this.endpoints = [];
+    await this.redis?.stop();
+    this.redis = undefined;
     return profiles;
+  }
+
+  /**
+   * A fresh redis-server per scenario (ephemeral port, nothing on disk), never the machine's
+   * shared one; unpinned, like Kafka and PostgreSQL.
+   */
+  private async startRedis(): Promise<string> {
+    const port = await freePort();
+    this.redis = await ChildBroker.start({
+      command: REDIS_SERVER,
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', tmpdir()],
+      ready: { tcpPort: port },
+      readyTimeoutMs: 20_000,
+      label: 'redis-server',
+      log: this.log,
+      logFile: join(tmpdir(), 'fleetmq-bench', `${this.name}-redis.log`),
+    });
+    return `redis://127.0.0.1:${port}`;
   }
 
   logHint(): string {
@@ -185,6 +218,6 @@ export class FleetMqTarget implements Target {
   }
 }
 
-export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void): Target {
-  return new FleetMqTarget(mode, entry, log);
+export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void, sessionStore: BenchSessionStore = 'memory'): Target {
+  return new FleetMqTarget(mode, entry, log, sessionStore);
 }
