@@ -27,7 +27,7 @@ import { fanIn } from './scenarios/fan-in.js';
 import { fanOut } from './scenarios/fan-out.js';
 import { FIXED_RATE_DIRECTIONS, fixedRate } from './scenarios/fixed-rate.js';
 import { reconnectStorm } from './scenarios/reconnect.js';
-import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable } from './targets/fleetmq.js';
+import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable, type BenchSessionStore } from './targets/fleetmq.js';
 import { BareAedesTarget, MosquittoTarget, PrivateMosquittoTarget } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
@@ -45,7 +45,7 @@ interface Options {
   pin: boolean;
   fleetmqEntry: 'gateway' | 'fleetmq';
   /** FleetMQ targets' session store; 'redis' starts a private redis-server per broker start. */
-  sessionStore: 'memory' | 'redis';
+  sessionStore: BenchSessionStore;
 }
 
 function parseArgs(argv: string[]): Options {

@@ -19,6 +19,7 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
     return withGenerators(ctx, 'conn', endpoints.length * perGen, async (gens) => {
       ctx.log(`${target.name}: connecting ${c.perProcess * endpoints.length} idle clients over ${endpoints.length} broker process(es), ${gens.length} generator(s)`);
 
+      const cpuBeforeRamp = endpoints.map((e) => readCpuSeconds(e.pid));
       const calls: Array<Promise<ConnectResult>> = [];
       const owners: number[] = [];
       endpoints.forEach((e, ei) => {
@@ -36,6 +37,8 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
         });
       });
       const results = await Promise.all(calls);
+      // Broker CPU the ramp took: a busy machine stretches the wall-clock rate, much less this.
+      const rampCpuSec = endpoints.reduce((sum, e, i) => sum + readCpuSeconds(e.pid) - cpuBeforeRamp[i], 0);
       // Generators start together; each times its own ramp (first attempt to last CONNACK), so
       // process start-up is not counted.
       const rampMs = Math.max(...results.map((r) => r.elapsedMs));
@@ -74,6 +77,7 @@ export async function connections(target: Target, ctx: Context): Promise<Measure
         connections: total,
         failed,
         connectPerSec: Math.round((total / rampMs) * 1000),
+        connectCpuUs: Math.round((rampCpuSec / Math.max(1, total)) * 1e6),
         bytesPerConnection: Math.round(average(bytesPerConn)),
         bytesPerConnectionAfterIdle: Math.round(average(perConnection(rssIdle))),
         idleCpuPercent: Math.round(cpuTotal * 100) / 100,

@@ -19,6 +19,9 @@ export const FLEETMQ_METRICS = ['fleetmq_gateway_connects_total', 'fleetmq_gatew
 
 const ENTRIES = { gateway: 'dist/apps/gateway/src/main.js', fleetmq: 'dist/apps/fleetmq/src/main.js' } as const;
 
+/** Where the gateways keep MQTT sessions: their memory (the default) or one redis-server of the bench's own. */
+export type BenchSessionStore = 'memory' | 'redis';
+
 export function fleetMqAvailable(): boolean {
   return existsSync(join(REPO_ROOT, ENTRIES.gateway));
 }
@@ -100,10 +103,11 @@ export class FleetMqTarget implements Target {
     private readonly mode: 'anonymous' | 'signature',
     private readonly entry: 'gateway' | 'fleetmq',
     private readonly log: (line: string) => void,
-    private readonly sessionStore: 'memory' | 'redis' = 'memory',
+    private readonly sessionStore: BenchSessionStore = 'memory',
   ) {
-    this.name = mode === 'anonymous' ? 'fleetmq-anon' : 'fleetmq-sig';
-    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all, ${sessionStore === 'redis' ? 'Redis session store (a private redis-server)' : 'in-memory session store'}`;
+    // Named apart so a run (and its ratios) never mixes the two stores up.
+    this.name = `${mode === 'anonymous' ? 'fleetmq-anon' : 'fleetmq-sig'}${sessionStore === 'redis' ? '-redis' : ''}`;
+    this.description = `FleetMQ ${entry === 'gateway' ? 'gateway process(es)' : 'all-in-one process(es)'}, ${mode === 'anonymous' ? 'anonymous clients in the default instance' : 'signature auth (access key) in a tenant instance'}, Kafka acks=all${sessionStore === 'redis' ? ', sessions in a private redis-server (FLEETMQ_SESSION_STORE=redis)' : ''}`;
     this.idPrefix = mode === 'anonymous' ? 'bench-' : `${GROUP_ID}@@@d`;
     this.instanceId = mode === 'anonymous' ? 'default' : INSTANCE_ID;
   }
@@ -209,6 +213,6 @@ export class FleetMqTarget implements Target {
   }
 }
 
-export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void, sessionStore: 'memory' | 'redis' = 'memory'): Target {
+export function createFleetMqTarget(mode: 'anonymous' | 'signature', entry: 'gateway' | 'fleetmq', log: (line: string) => void, sessionStore: BenchSessionStore = 'memory'): Target {
   return new FleetMqTarget(mode, entry, log, sessionStore);
 }

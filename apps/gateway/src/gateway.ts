@@ -232,7 +232,7 @@ export class Gateway implements GatewayPorts {
     this.sessionStore?.onReconnect(() => void this.restoreSubscriptions(broker, engines));
     this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
-    // Off unless FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS is set: start() does nothing then.
+    // On by default (FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS=1000); with 0 start() does nothing.
     this.compactor = new HeapCompactor(
       { afterConnects: config.heapCompactAfterConnects },
       {

@@ -18,6 +18,11 @@ describe('loadConfig', () => {
     expect(c.limits.maxTopicLength).toBe(128);
   });
 
+  it('compacts the heap after connect storms of 1000 by default; 0 turns it off', () => {
+    expect(loadConfig('gateway', separate).heapCompactAfterConnects).toBe(1000);
+    expect(loadConfig('gateway', { ...separate, FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS: '0' }).heapCompactAfterConnects).toBe(0);
+  });
+
   it('keeps anonymous access off outside the embedded default', () => {
     expect(loadConfig('gateway', separate).allowAnonymous).toBe(false);
     expect(loadConfig('all-in-one', { DATABASE_URL: separate.DATABASE_URL }).allowAnonymous).toBe(false);

@@ -156,7 +156,7 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     // The standalone gateway drains by default; the all-in-one only when told (SIGTERM only).
     drainWindowMs: r.int('FLEETMQ_DRAIN_WINDOW_MS', role === 'gateway' ? 10_000 : 0, 0, 600_000),
     overviewSampleMs: r.int('FLEETMQ_OVERVIEW_SAMPLE_MS', 5_000, 100, 60_000),
-    heapCompactAfterConnects: r.int('FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS', 0, 0, 100_000_000),
+    heapCompactAfterConnects: r.int('FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS', 1000, 0, 100_000_000),
     limits: {
       maxPayloadBytes: r.int('FLEETMQ_MAX_PAYLOAD_BYTES', 256 * 1024, 1, 256 * 1024 * 1024 - 1),
       maxTopicLength: r.int('FLEETMQ_MAX_TOPIC_LENGTH', 128, 1, 65535),

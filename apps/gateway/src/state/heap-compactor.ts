@@ -39,8 +39,9 @@ export interface HeapCompactorDeps {
  * collects the old generation only when it grows further, so an idle gateway keeps them as
  * RSS. So once enough connections came and a tick goes by quiet, one memory-reducing
  * collection runs; its pause grows with the heap and is meant to land when the gateway has
- * nothing else to do. Off unless configured: when a
- * reconnect storm began during the pause, thousands of CONNECTs hit their connect timeout.
+ * nothing else to do. On by default: without it an idle node holds that garbage as RSS
+ * (issue 14's per-connection target); it was opt-in while the connect timeout was 10 s, which
+ * CONNECTs queued behind the pause in a reconnect storm overran (the timeout is 30 s now).
  */
 export class HeapCompactor {
   private readonly quiet: number;
