@@ -43,6 +43,8 @@ interface Environment {
   secret: string;
 }
 let environment: Promise<Environment> | undefined;
+/** Tiers started by this bench process: each gets a downlink consumer group of its own. */
+let tiersStarted = 0;
 
 async function prepareEnvironment(log: (line: string) => void): Promise<Environment> {
   const brokers = await benchKafkaBrokers(log);
@@ -109,6 +111,7 @@ export class FleetMqTarget implements Target {
     const env = await environment;
     this.kafkaBrokers = env.kafkaBrokers;
     if (this.mode === 'signature') this.auth = { mode: 'signature', accessKeyId: ACCESS_KEY_ID, secret: env.secret, instanceId: INSTANCE_ID };
+    const downlinkGroup = `bench-${this.name}-${process.pid}-tier${tiersStarted++}-downlink`;
     for (let i = 0; i < opts.processes; i++) {
       const [mqttPort, httpPort, wsPort, mqttsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const broker = await ChildBroker.start({
@@ -130,6 +133,9 @@ export class FleetMqTarget implements Target {
           // Unique per bench process: a node's downlink consumer group is named after it, and two
           // runs on one Kafka with the same node IDs would split each other's partitions.
           FLEETMQ_NODE_ID: `bench-${this.name}-${process.pid}-${i}`,
+          // The Redis store's tier-wide downlink group (unused with memory): a group shared with
+          // other runs or tests on the same Kafka would hand them part of this tier's records.
+          FLEETMQ_DOWNLINK_GROUP: downlinkGroup,
           // The bench stops its brokers when it is done measuring: no drain window to wait out.
           FLEETMQ_DRAIN_WINDOW_MS: '0',
           ...opts.env,
