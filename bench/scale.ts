@@ -32,7 +32,9 @@ const PROFILES: Record<ScaleProfile['name'], ScaleProfile> = {
   },
 };
 
-const log = (line: string): void => void process.stderr.write(`[bench:scale] ${line}\n`);
+const t0 = performance.now();
+/** Seconds since start on every line: where a slow run spends its time. */
+const log = (line: string): void => void process.stderr.write(`[bench:scale +${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
