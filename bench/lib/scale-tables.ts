@@ -78,7 +78,7 @@ export function renderScaleRun(source: string, r: ScaleResult): string {
     const extra = (phase.topicRecords ?? own) - own;
     return extra > 0 ? [`${c.store} x${c.nodes} ${name}: ${formatFigure(extra)}`] : [];
   }));
-  if (foreign.length) lines.push('', `Others wrote to fleetmq.downlink on the same Kafka during these phases, and the nodes read those records too (every node with the memory store, one node of the tier with the Redis store, in results measured after P2P routing): they are in the CPU and in "records read": ${foreign.join('; ')} records.`);
+  if (foreign.length) lines.push('', `Others wrote to fleetmq.downlink on the same Kafka during these phases, and the nodes read those records too (with the memory store every node; with the Redis store every node before P2P routing, one node of the tier since): they are in the CPU and in "records read": ${foreign.join('; ')} records.`);
   const shortfall = r.configs.flatMap((c) => {
     const out: string[] = [];
     if (delivered(c.phases.p2p) < c.phases.p2p.count) out.push(`${c.store} x${c.nodes} P2P: ${formatFigure(delivered(c.phases.p2p))} of ${formatFigure(c.phases.p2p.count)}`);
