@@ -86,7 +86,7 @@ export interface ScaleConfigResult {
     broadcast: PhaseResult;
     disconnect: PhaseResult;
   };
-  /** PostgreSQL from before the connects to after the disconnects (pg_stat deltas). */
+  /** PostgreSQL from before the connects to the gateways' exit after the disconnects (pg_stat deltas, their shutdown's writes included). */
   postgres: { transactions: number; clientSessionRowsWritten: number };
 }
 

@@ -2,8 +2,8 @@ import type { FanInResult, ReceiverCounters } from '../lib/protocol.js';
 import type { DownlinkReads, NodePhase, PhaseResult, RedisDelta, ScaleConfigResult, ScaleProfile } from '../lib/scale-result.js';
 import { newRunTag, sleep } from '../scenarios/context.js';
 import { DOWNLINK_TOPIC } from '../scenarios/fan-out.js';
-import { benchDatabaseUrl } from '../targets/fleetmq.js';
-import { readPostgresWrites, STATS_SETTLE_MS } from './postgres-writes.js';
+import { benchAdminUrl, benchDatabaseUrl } from '../targets/fleetmq.js';
+import { readPostgresWrites, STATS_SETTLE_MS, waitForBackendsGone } from './postgres-writes.js';
 import { RedisStats } from './redis-stats.js';
 import type { ScaleCluster } from './scale-cluster.js';
 
@@ -127,7 +127,7 @@ async function idleCpu(cluster: ScaleCluster): Promise<number[]> {
   return cluster.cpuMicros().map((c, i) => Math.round((c - cpu0[i]!) / seconds));
 }
 
-/** Every phase on one running cluster: connect, uplink, P2P, broadcast, disconnect. */
+/** Every phase on one running cluster: connect, uplink, P2P, broadcast, disconnect; stops its gateways at the end. */
 export async function runPhases(cluster: ScaleCluster, profile: ScaleProfile, log: (line: string) => void): Promise<ScaleConfigResult> {
   const n = cluster.nodes.length;
   const perNode = profile.connectionsPerNode;
@@ -193,8 +193,10 @@ export async function runPhases(cluster: ScaleCluster, profile: ScaleProfile, lo
     return { count: perNode * n, handled: cluster.nodes.map(() => perNode), delivered: cluster.nodes.map(() => 0) };
   });
 
-  log(`${cluster.store} x${n}: waiting ${STATS_SETTLE_MS} ms for PostgreSQL's statistics`);
-  await sleep(STATS_SETTLE_MS);
+  // Their PostgreSQL backends report what they wrote as they exit: no wait for the statistics.
+  log(`${cluster.store} x${n}: stopping the gateways for PostgreSQL's statistics`);
+  await cluster.stopGateways();
+  await waitForBackendsGone(benchAdminUrl(), benchDatabaseUrl());
   const pg1 = await readPostgresWrites(benchDatabaseUrl());
   return {
     store: cluster.store,

@@ -93,6 +93,11 @@ export class ScaleCluster {
     return offsets.reduce((sum, p) => sum + Number(p.high), 0);
   }
 
+  /** Stops the gateway processes alone (stop() then leaves them be). */
+  async stopGateways(): Promise<void> {
+    await this.target.stop();
+  }
+
   async stop(): Promise<void> {
     await this.kafkaAdmin.disconnect().catch(() => undefined);
     await Promise.all([...this.gens, this.backend].map((g) => g.stop()));

@@ -28,6 +28,11 @@ const INSTANCE_ID = 'fmq-bench01';
 const GROUP_ID = 'GID_bench';
 const ACCESS_KEY_ID = 'LTAIbenchaccess01';
 
+/** A database of the same server other than the bench's: watching the bench's backends from there adds none. */
+export function benchAdminUrl(): string {
+  return ADMIN_URL;
+}
+
 /** The database the FleetMQ targets' gateways use (dropped and created afresh by the first start). */
 export function benchDatabaseUrl(): string {
   const u = new URL(ADMIN_URL);
