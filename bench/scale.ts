@@ -8,7 +8,8 @@
  * Kafka acks=all, a private redis-server for `redis`) and measures, per node: RSS per idle
  * subscribed connection, CPU per connect, per QoS 1 uplink message (device -> Kafka), per P2P
  * downlink record (targets spread round-robin over the nodes), per broadcast record (every
- * client subscribed); Redis commands, round trips (read events), CPU and memory per connect and
+ * client subscribed), with the downlink records each node read, forwarded to the holding node
+ * (Redis store: the tier reads each record once) and delivered; Redis commands, round trips (read events), CPU and memory per connect and
  * per message; PostgreSQL transactions and client_sessions rows per connect + disconnect.
  * The result goes to bench/results/scale/<timestamp>.json (docs/SCALING.md renders it with
  * `npm run bench:report`). About 6 minutes with the default profile on an idle 2-core machine.
@@ -32,7 +33,9 @@ const PROFILES: Record<ScaleProfile['name'], ScaleProfile> = {
   },
 };
 
-const log = (line: string): void => void process.stderr.write(`[bench:scale] ${line}\n`);
+const t0 = performance.now();
+/** Seconds since start on every line: where a slow run spends its time. */
+const log = (line: string): void => void process.stderr.write(`[bench:scale +${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

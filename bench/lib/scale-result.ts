@@ -21,13 +21,36 @@ export interface RedisDelta {
   byCommand: Record<string, number>;
 }
 
+/**
+ * What one node did with the downlink records it read in a phase (fleetmq_downlink_delivered_total
+ * by result). With the Redis store the tier reads each record once, with memory every node does.
+ */
+export interface DownlinkReads {
+  /** Broadcasts published into aedes (with the Redis store the emitter takes them to every node). */
+  published: number;
+  /** P2P records whose target was connected to this node. */
+  delivered: number;
+  /** P2P records handed to the node holding the target over its Redis channel. */
+  forwarded: number;
+  /** P2P records queued for an offline persistent session. */
+  queued: number;
+  /** P2P records for a client connected nowhere (memory store: nowhere on this node). */
+  notConnected: number;
+  failed: number;
+}
+
 /** One phase on one node: its CPU and what it handled. */
 export interface NodePhase {
   cpuMicros: number;
-  /** Uplink: PUBACKs its clients got. Downlink: records it handled (deliveries metric, any kind). */
+  /**
+   * Connect: clients connected. Uplink: PUBACKs its clients got. Downlink: records it read from
+   * fleetmq.downlink, whatever became of them.
+   */
   handled: number;
   /** Messages its clients received. */
   delivered: number;
+  /** Downlink phases: `handled` by outcome. Absent in results written before P2P was routed. */
+  reads?: DownlinkReads;
 }
 
 export interface PhaseResult {
@@ -63,7 +86,7 @@ export interface ScaleConfigResult {
     broadcast: PhaseResult;
     disconnect: PhaseResult;
   };
-  /** PostgreSQL from before the connects to after the disconnects (pg_stat deltas). */
+  /** PostgreSQL from before the connects to the gateways' exit after the disconnects (pg_stat deltas, their shutdown's writes included). */
   postgres: { transactions: number; clientSessionRowsWritten: number };
 }
 

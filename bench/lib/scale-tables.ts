@@ -41,6 +41,21 @@ function perUnit(value: number | undefined, per: number): string {
   return value === undefined || per <= 0 ? '–' : formatFigure(value / per);
 }
 
+/** P2P records the nodes forwarded to the holding node, per record sent; '–' for results without reads by outcome. */
+function forwardedPerRecord(p: PhaseResult): string {
+  return p.perNode.every((n) => n.reads) ? perUnit(sum(p.perNode.map((n) => n.reads!.forwarded)), p.count) : '–';
+}
+
+/** One row per node and downlink phase: what it read, forwarded and delivered, and its CPU per record read and per delivery. */
+function downlinkRows(c: ScaleConfigResult): string[] {
+  const phases: Array<[string, PhaseResult]> = [['P2P', c.phases.p2p], ['broadcast', c.phases.broadcast]];
+  return phases.flatMap(([name, p]) => p.perNode.map((n, i) => {
+    const cpu = workCpu(c, p, i);
+    const forwarded = n.reads ? formatFigure(n.reads.forwarded) : '–';
+    return `| ${c.store} | ${c.nodes} | ${i} | ${name} | ${formatFigure(n.handled)} | ${forwarded} | ${formatFigure(n.delivered)} | ${perUnit(cpu, n.handled)} | ${perUnit(cpu, n.delivered)} |`;
+  }));
+}
+
 /** The figures behind the sizing in docs/SCALING.md, per store and node count. */
 export function renderScaleRun(source: string, r: ScaleResult): string {
   const m = r.machine;
@@ -51,19 +66,19 @@ export function renderScaleRun(source: string, r: ScaleResult): string {
     '',
     '#### Per gateway node',
     '',
-    '| store | nodes | idle CPU % of a core per node | RSS per idle connection, bytes | CPU µs per connect | CPU µs per disconnect | uplink QoS 1: CPU µs per message | P2P: records read per node per record sent | P2P: node CPU µs per record read | P2P: all nodes\' CPU µs per message delivered | broadcast: node CPU µs per record | broadcast: all nodes\' CPU µs per delivery |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| store | nodes | idle CPU % of a core per node | RSS per idle connection, bytes | CPU µs per connect | CPU µs per disconnect | uplink QoS 1: CPU µs per message | P2P: records read per node per record sent | P2P: records forwarded per record sent | P2P: node CPU µs per record read | P2P: all nodes\' CPU µs per message delivered | broadcast: node CPU µs per record | broadcast: all nodes\' CPU µs per delivery |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of r.configs) {
     const { connect, disconnect, uplink, p2p, broadcast } = c.phases;
-    lines.push(`| ${c.store} | ${c.nodes} | ${formatFigure(median(c.idleCpuMicrosPerSec) / 1e4)} | ${formatFigure(bytesPerConnection(c))} | ${formatFigure(clusterCpuPer(c, connect, connect.count))} | ${formatFigure(clusterCpuPer(c, disconnect, disconnect.count))} | ${formatFigure(clusterCpuPer(c, uplink, uplink.count))} | ${formatFigure(median(p2p.perNode.map((n) => n.handled)) / p2p.count)} | ${formatFigure(nodeCpuPerHandled(c, p2p))} | ${formatFigure(clusterCpuPer(c, p2p, delivered(p2p)))} | ${formatFigure(nodeCpuPerHandled(c, broadcast))} | ${formatFigure(clusterCpuPer(c, broadcast, delivered(broadcast)))} |`);
+    lines.push(`| ${c.store} | ${c.nodes} | ${formatFigure(median(c.idleCpuMicrosPerSec) / 1e4)} | ${formatFigure(bytesPerConnection(c))} | ${formatFigure(clusterCpuPer(c, connect, connect.count))} | ${formatFigure(clusterCpuPer(c, disconnect, disconnect.count))} | ${formatFigure(clusterCpuPer(c, uplink, uplink.count))} | ${formatFigure(median(p2p.perNode.map((n) => n.handled)) / p2p.count)} | ${forwardedPerRecord(p2p)} | ${formatFigure(nodeCpuPerHandled(c, p2p))} | ${formatFigure(clusterCpuPer(c, p2p, delivered(p2p)))} | ${formatFigure(nodeCpuPerHandled(c, broadcast))} | ${formatFigure(clusterCpuPer(c, broadcast, delivered(broadcast)))} |`);
   }
   const foreign = r.configs.flatMap((c) => (Object.entries(c.phases) as Array<[string, PhaseResult]>).flatMap(([name, phase]) => {
     const own = name === 'p2p' || name === 'broadcast' ? phase.count : 0;
     const extra = (phase.topicRecords ?? own) - own;
     return extra > 0 ? [`${c.store} x${c.nodes} ${name}: ${formatFigure(extra)}`] : [];
   }));
-  if (foreign.length) lines.push('', `Others wrote to fleetmq.downlink on the same Kafka during these phases, and every node read those records too (in its CPU, in "records read" and, for their broadcasts, in Redis SET NX claims): ${foreign.join('; ')} records.`);
+  if (foreign.length) lines.push('', `Others wrote to fleetmq.downlink on the same Kafka during these phases, and the nodes read those records too (with the memory store every node; with the Redis store every node before P2P routing, one node of the tier since): they are in the CPU and in "records read": ${foreign.join('; ')} records.`);
   const shortfall = r.configs.flatMap((c) => {
     const out: string[] = [];
     if (delivered(c.phases.p2p) < c.phases.p2p.count) out.push(`${c.store} x${c.nodes} P2P: ${formatFigure(delivered(c.phases.p2p))} of ${formatFigure(c.phases.p2p.count)}`);
@@ -72,6 +87,17 @@ export function renderScaleRun(source: string, r: ScaleResult): string {
     return out;
   });
   if (shortfall.length) lines.push('', `Not every message arrived: ${shortfall.join('; ')}.`);
+
+  lines.push(
+    '',
+    '#### Downlink per node',
+    '',
+    'Records read from fleetmq.downlink (`fleetmq_downlink_delivered_total`, any outcome; "–" for forwarded: a result written before P2P was routed), P2P records forwarded to the node holding the target, messages the node\'s clients received, and the node\'s CPU (idle taken out) per record it read and per message it delivered.',
+    '',
+    '| store | nodes | node | phase | records read | forwarded | delivered to its clients | CPU µs per record read | CPU µs per message delivered |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|',
+    ...r.configs.flatMap(downlinkRows),
+  );
 
   const redis = r.configs.filter((c) => c.store === 'redis' && c.phases.connect.redis);
   if (redis.length) {

@@ -2,13 +2,21 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { AddressPool, Generator } from '../lib/generator.js';
 import { readCpuSeconds, readRssBytes } from '../lib/proc.js';
 import { PrivateRedisServer } from '../lib/redis-server.js';
-import type { SessionStoreName } from '../lib/scale-result.js';
+import type { DownlinkReads, SessionStoreName } from '../lib/scale-result.js';
 import { DOWNLINK_TOPIC } from '../scenarios/fan-out.js';
 import { FleetMqTarget } from '../targets/fleetmq.js';
 import type { Endpoint } from '../targets/target.js';
 import { RedisStats } from './redis-stats.js';
 
-const DELIVERIES = /^fleetmq_gateway_downlink_deliveries_total\{[^}]*\} ([0-9.e+]+)$/gm;
+const DOWNLINK_READS = /^fleetmq_downlink_delivered_total\{[^}]*result="([^"]+)"[^}]*\} ([0-9.e+]+)$/gm;
+const OUTCOMES: Record<string, keyof DownlinkReads> = {
+  published: 'published',
+  delivered: 'delivered',
+  forwarded: 'forwarded',
+  queued: 'queued',
+  'not-connected': 'notConnected',
+  failed: 'failed',
+};
 
 /**
  * N standalone gateway processes on one session store (a private redis-server for `redis`),
@@ -64,14 +72,18 @@ export class ScaleCluster {
     return this.nodes.map((n) => readRssBytes(n.pid));
   }
 
-  /** Downlink records each node has handled so far: its deliveries counter, every kind summed. */
-  async downlinkHandled(): Promise<number[]> {
+  /** Downlink records each node has read so far, by outcome (fleetmq_downlink_delivered_total). */
+  async downlinkReads(): Promise<DownlinkReads[]> {
     return Promise.all(this.nodes.map(async (n) => {
       const res = await fetch(`http://127.0.0.1:${n.httpPort}/metrics`, { signal: AbortSignal.timeout(5_000) });
       const text = await res.text();
-      let sum = 0;
-      for (const m of text.matchAll(DELIVERIES)) sum += Number(m[1]);
-      return sum;
+      const reads: DownlinkReads = { published: 0, delivered: 0, forwarded: 0, queued: 0, notConnected: 0, failed: 0 };
+      for (const m of text.matchAll(DOWNLINK_READS)) {
+        const outcome = OUTCOMES[m[1]!];
+        if (outcome === undefined) throw new Error(`fleetmq_downlink_delivered_total: unknown result ${m[1]}`);
+        reads[outcome] += Number(m[2]);
+      }
+      return reads;
     }));
   }
 
@@ -79,6 +91,11 @@ export class ScaleCluster {
   async downlinkTopicRecords(): Promise<number> {
     const offsets = await this.kafkaAdmin.fetchTopicOffsets(DOWNLINK_TOPIC);
     return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  }
+
+  /** Stops the gateway processes alone (stop() then leaves them be). */
+  async stopGateways(): Promise<void> {
+    await this.target.stop();
   }
 
   async stop(): Promise<void> {

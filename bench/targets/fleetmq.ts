@@ -33,6 +33,11 @@ const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const GROUP_ID = 'GID_bench';
 const ACCESS_KEY_ID = 'LTAIbenchaccess01';
 
+/** A database of the same server other than the bench's: watching the bench's backends from there adds none. */
+export function benchAdminUrl(): string {
+  return ADMIN_URL;
+}
+
 /** The database the FleetMQ targets' gateways use (dropped and created afresh by the first start). */
 export function benchDatabaseUrl(): string {
   const u = new URL(ADMIN_URL);
@@ -48,6 +53,8 @@ interface Environment {
   secret: string;
 }
 let environment: Promise<Environment> | undefined;
+/** Tiers started by this bench process: each gets a downlink consumer group of its own. */
+let tiersStarted = 0;
 
 async function prepareEnvironment(log: (line: string) => void): Promise<Environment> {
   const brokers = await benchKafkaBrokers(log);
@@ -127,6 +134,7 @@ export class FleetMqTarget implements Target {
       await this.redis.start();
       this.log(`private redis-server at ${this.redis.url}`);
     }
+    const downlinkGroup = `bench-${this.name}-${RUN_ID}-tier${tiersStarted++}-downlink`;
     for (let i = 0; i < opts.processes; i++) {
       const [mqttPort, httpPort, wsPort, mqttsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const broker = await ChildBroker.start({
@@ -148,8 +156,9 @@ export class FleetMqTarget implements Target {
           // Unique per run: the node's downlink group is named after it, and two benchmarks on one
           // Kafka with the same node ID would split the downlink partitions between them.
           FLEETMQ_NODE_ID: `bench-${this.name}-${i}-${RUN_ID}`,
-          // The same for the tier's shared group (Redis session store): one per run.
-          FLEETMQ_DOWNLINK_GROUP: `fleetmq-bench-downlink-${this.name}-${RUN_ID}`,
+          // The Redis store's tier-wide downlink group (unused with memory): a group shared with
+          // other runs or tests on the same Kafka would hand them part of this tier's records.
+          FLEETMQ_DOWNLINK_GROUP: downlinkGroup,
           // The bench stops its brokers when it is done measuring: no drain window to wait out.
           FLEETMQ_DRAIN_WINDOW_MS: '0',
           FLEETMQ_SESSION_STORE: this.sessionStore,
