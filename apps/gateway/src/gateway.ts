@@ -67,6 +67,9 @@ export interface GatewayOptions {
 const WS_FRAME_OVERHEAD_BYTES = 16;
 /** Refusals and internal errors of one kind are logged at most once per this interval (with a count). */
 const RATE_LIMITED_LOG_INTERVAL_MS = 10_000;
+/** Tries, a second apart, to store connected sessions' subscriptions again after a Redis reconnect. */
+const RESTORE_ATTEMPTS = 5;
+const RESTORE_RETRY_MS = 1_000;
 
 /**
  * The MQTT gateway core: one aedes broker shared by all instances (namespaced), its listeners,
@@ -273,11 +276,19 @@ export class Gateway implements GatewayPorts {
    * (docs/SCALING.md).
    */
   private async restoreSubscriptions(broker: Aedes, engines: Engines): Promise<void> {
-    try {
-      const sessions = await engines.aedes.restoreSubscriptions(broker);
-      this.logger.info({ sessions }, 'Redis session store reconnected: subscriptions of the persistent sessions connected here stored again');
-    } catch (err) {
-      this.logger.warn({ err: String(err) }, 'Redis session store reconnected, but the subscriptions of connected sessions could not be stored again');
+    // A Redis that just came back may still refuse writes (loading, or the connection drops again):
+    // tried a few times, a second apart, before the sessions are left to store them on reconnect.
+    for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
+      if (this.broker !== broker) return;
+      try {
+        const sessions = await engines.aedes.restoreSubscriptions(broker);
+        this.logger.info({ sessions, attempt }, 'Redis session store reconnected: subscriptions of the persistent sessions connected here stored again');
+        return;
+      } catch (err) {
+        const last = attempt === RESTORE_ATTEMPTS;
+        this.logger.warn({ err: String(err), attempt }, last ? 'Redis session store reconnected, but the subscriptions of connected sessions could not be stored again' : 'storing the subscriptions of connected sessions again failed; retrying');
+        if (!last) await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS).unref());
+      }
     }
   }
 
