@@ -149,4 +149,17 @@ describe('BatchPipeline', () => {
     await halting.pipeline.run(halting.payload([record(0), record(1), record(2), record(3)]), planner);
     expect(halting.resolved).toEqual(['1']);
   });
+
+  it('counts the records of a chunk by outcome', async () => {
+    const t = setup();
+    const planner: Planner = (m) =>
+      m.offset === '0' ? { kind: 'dlq', reason: 'invalid-record', detail: 'x' } : m.offset === '1' ? { kind: 'routes', routes: [] } : twoRules(m, { topic: 't', partition: 0, offset: m.offset });
+    await t.pipeline.run(t.payload([record(0), record(1), record(2), record(3)]), planner);
+    const counted = (await t.metrics.records.get()).values.map((v) => [v.labels.result, v.value]);
+    expect(counted.sort()).toEqual([
+      ['invalid', 1],
+      ['routed', 2],
+      ['unmatched', 1],
+    ]);
+  });
 });

@@ -24,14 +24,23 @@ export interface PlannerContext {
   seen?: SeenSet;
 }
 
-/** fleetmq.uplink -> every matching enabled outflow rule of the record's instance. */
+/** A record routed nowhere; shared, never written to. */
+const NO_ROUTES: Plan = Object.freeze({ kind: 'routes', routes: [] });
+
+/**
+ * fleetmq.uplink -> every matching enabled outflow rule of the record's instance. A record of an
+ * instance without outflow rules is not decoded: in the all-in-one this planner runs in the
+ * gateway's event loop, for every device message.
+ */
 export function outflowPlanner(ctx: PlannerContext): Planner {
   return (message: ConsumedRecord): Plan => {
+    const instanceId = headerText(message.headers, HEADERS.instance);
+    if (instanceId && !ctx.rules().hasOutflow(instanceId)) return NO_ROUTES;
     const parsed = parseUplinkRecord(message);
     if (!parsed.ok) return { kind: 'dlq', reason: 'invalid-record', detail: parsed.error.reason };
     const up = parsed.value;
     const rules = ctx.rules().outflowFor(up.instanceId, up.topic);
-    if (rules.length === 0) return { kind: 'routes', routes: [] };
+    if (rules.length === 0) return NO_ROUTES;
     const routes: Route[] = [];
     for (const rule of rules) {
       ctx.counters.matched(rule.id);

@@ -41,6 +41,8 @@ describe('RuleSet', () => {
     expect(set.inflowRules().map((r) => r.id)).toEqual(['i1']);
     expect(set.get('o3')?.enabled).toBe(false);
     expect(RuleSet.empty.outflowFor('fmq-a', 'telemetry/x')).toEqual([]);
+    // o3 is disabled: fmq-c has none enabled.
+    expect([set.hasOutflow('fmq-a'), set.hasOutflow('fmq-b'), set.hasOutflow('fmq-c')]).toEqual([true, true, false]);
   });
 });
 

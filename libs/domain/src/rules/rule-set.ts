@@ -30,6 +30,11 @@ export class RuleSet {
     return this.byId.get(id);
   }
 
+  /** Whether the instance has an enabled outflow rule (any filter). */
+  hasOutflow(instanceId: string): boolean {
+    return this.outflow.has(instanceId);
+  }
+
   /** Enabled outflow rules of the instance whose filter matches the MQTT topic. */
   outflowFor(instanceId: string, topic: string): readonly OutflowRule[] {
     const candidates = this.outflow.get(instanceId);

@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerConfig, EachMessagePayload, Kafka } from 'kafkajs';
 import type { Logger } from '#config';
 import { createRetry } from '../retry/retry.js';
+import { FETCH_LIMITS } from './fetch-limits.js';
 
 // Right after a broker (re)start the group coordinator is still loading: the offset lookup
 // fails with a retriable NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE that kafkajs' admin
@@ -47,6 +48,7 @@ export class GroupConsumer {
       rebalanceTimeout: 10_000,
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
+      ...FETCH_LIMITS,
       ...this.opts.config,
       // A crash while stop() runs (a restart still connecting) would otherwise schedule another
       // restart after disconnect(): the consumer would retry forever and keep the process alive.

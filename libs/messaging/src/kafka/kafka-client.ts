@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { GroupMember, GroupMemberEvents, GroupMemberOptions, KafkaClient, TopicAdmin } from '../ports.js';
+import { FETCH_LIMITS } from './fetch-limits.js';
 import type { ProducerFactory } from './producer-like.js';
 
 /** The ports of a kafkajs client (ports.ts, "Consumer groups and topic administration"). */
@@ -18,7 +19,7 @@ export function kafkaClient(kafka: Kafka): KafkaClient {
 }
 
 function groupMember(kafka: Kafka, options: GroupMemberOptions, events: GroupMemberEvents): GroupMember {
-  const consumer = kafka.consumer({ ...options, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ ...options, ...FETCH_LIMITS, allowAutoTopicCreation: false });
   consumer.on(consumer.events.GROUP_JOIN, (e) => events.joined(e.payload.memberAssignment));
   consumer.on(consumer.events.CRASH, (e) => events.crashed(e.payload.error, e.payload.restart));
   return {
