@@ -10,7 +10,7 @@
 // Before the fix, (b) stalled every subscriber for 60 s (aedes' drainTimeout) and (a) too.
 import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { STALLED_WRITE_MS } from '../../apps/gateway/src/hooks/authorize-forward.hook.js';
+import { STALLED_WRITE_MS } from '../../apps/gateway/src/hooks/backlog-sweep.js';
 import { waitFor } from '../helpers/wait.js';
 import { Inbox, RawSocket, connectClient, connectPacket, encode, endAllClients, endClient, publish, subscribe } from '../helpers/mqtt.js';
 import { GatewayProcess, createTestDatabase, report, runTag, scale } from './harness.js';

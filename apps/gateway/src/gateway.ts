@@ -37,7 +37,8 @@ import { PublishGate } from './guards/publish-gate.js';
 import { RefusalReporter } from './guards/refusal-reporter.js';
 import { TokenBucket } from './guards/token-bucket.js';
 import { createAuthenticateHook, createPreConnectHook } from './hooks/authenticate.hook.js';
-import { BACKLOG_SWEEP_MS, createAuthorizeForwardHook, sweepBacklogs } from './hooks/authorize-forward.hook.js';
+import { createAuthorizeForwardHook } from './hooks/authorize-forward.hook.js';
+import { BACKLOG_SWEEP_MS, BacklogSweep } from './hooks/backlog-sweep.js';
 import { createAuthorizePublishHook } from './hooks/authorize-publish.hook.js';
 import { createAuthorizeSubscribeHook } from './hooks/authorize-subscribe.hook.js';
 import { attachBrokerEvents, markTakeover } from './hooks/broker-events.js';
@@ -145,6 +146,7 @@ export class Gateway implements GatewayPorts {
       store: this.store,
       authenticator: new Authenticator(this.store, { allowAnonymous: this.config.allowAnonymous, clock: this.clock }),
       boundary: this.boundary,
+      backlogs: new BacklogSweep({ config: this.config, metrics: this.metrics, boundary: this.boundary, clock: this.clock }),
       refusals: this.refusals,
       limiter: new AuthFailureLimiter(
         {
@@ -233,7 +235,7 @@ export class Gateway implements GatewayPorts {
     this.broker = broker;
     attachBrokerEvents(broker, engines.aedes, deps);
     this.sessionStore?.onReconnect(() => void this.restoreSubscriptions(broker, engines));
-    this.backlogSweep = setInterval(() => sweepBacklogs(deps), BACKLOG_SWEEP_MS);
+    this.backlogSweep = setInterval(() => deps.backlogs.sweep(), BACKLOG_SWEEP_MS);
     this.backlogSweep.unref();
     // On by default (FLEETMQ_HEAP_COMPACT_AFTER_CONNECTS=1000); with 0 start() does nothing.
     this.compactor = new HeapCompactor(

@@ -1,13 +1,6 @@
 import type { AedesPublishPacket, AuthorizeForwardHandler } from 'aedes';
 import { authorizeReceive } from '#auth';
-import type { ConnectionState } from '../session/connection-state.js';
 import type { HookDeps } from './hook-deps.js';
-
-const BACKLOG_CHECK_MS = 50;
-/** How often every connection is looked at for a backed-up socket (gateway.ts runs the sweep): an O(connections) walk, so no more often than a stalled reader needs noticing. */
-export const BACKLOG_SWEEP_MS = 500;
-/** A backed-up socket whose outgoing buffer has not shrunk for this long belongs to a stalled reader. */
-export const STALLED_WRITE_MS = 5_000;
 
 /**
  * Runs before every write of a PUBLISH to a client (live, retained, offline queue, P2P). Each
@@ -45,44 +38,7 @@ export function createAuthorizeForwardHook(deps: HookDeps): AuthorizeForwardHand
     const sub = state.client.subscriptions[internal];
     if (sub !== undefined && sub.qos < packet.qos) packet.qos = sub.qos as 0 | 1 | 2;
     packet.topic = topic;
+    deps.backlogs.forwarded(state);
     return packet;
   };
-}
-
-/** Starts watching every connection whose socket has bytes waiting (called every BACKLOG_SWEEP_MS). */
-export function sweepBacklogs(deps: HookDeps): void {
-  for (const state of deps.registry.states()) {
-    if (state.backlogTimer !== undefined) continue;
-    const conn = state.client.conn as { writableLength?: number };
-    if ((conn.writableLength ?? 0) > 0) watchBacklog(deps, state, conn);
-  }
-}
-
-/**
- * aedes holds each delivery until the subscriber's socket drains, and a PUBLISH is done only
- * when every subscriber took it: one stalled reader therefore stops the publishers' flow to
- * every subscriber (until aedes' drainTimeout, 60 s) long before its buffer reaches the
- * byte limit, and no further forward comes to check it. So a backed-up connection (found by
- * sweepBacklogs) is watched
- * until it drains: over the byte limit, or no progress for STALLED_WRITE_MS, it is closed.
- */
-function watchBacklog(deps: HookDeps, state: ConnectionState, conn: { writableLength?: number }): void {
-  const maxOutgoing = deps.config.limits.maxOutgoingBufferBytes;
-  let last = conn.writableLength ?? 0;
-  let progressAt = deps.clock();
-  state.backlogTimer = setInterval(() => {
-    const queued = conn.writableLength ?? 0;
-    const now = deps.clock();
-    if (queued < last) progressAt = now;
-    last = queued;
-    if (queued > 0 && !state.client.closed) {
-      if (queued <= maxOutgoing && now - progressAt < STALLED_WRITE_MS) return;
-      // A timer is outside every aedes call: closing (the will runs) goes through the engine boundary.
-      deps.metrics.slowConsumers.inc();
-      deps.boundary.close('timer', state, 'error');
-    }
-    clearInterval(state.backlogTimer);
-    state.backlogTimer = undefined;
-  }, BACKLOG_CHECK_MS);
-  state.backlogTimer.unref();
 }

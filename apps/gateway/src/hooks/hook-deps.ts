@@ -10,6 +10,7 @@ import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
 import type { LocalConnectionRegistry } from '../session/connection-registry.js';
 import type { ConnectionState } from '../session/connection-state.js';
 import type { Namespace } from '../tenancy/namespace.js';
+import type { BacklogSweep } from './backlog-sweep.js';
 import type { EngineBoundary } from './engine-boundary.js';
 
 /** What the aedes hooks share; built once per gateway. */
@@ -25,6 +26,8 @@ export interface HookDeps {
   readonly limiter: AuthFailureLimiter;
   /** Contains exceptions thrown while handling one connection (engine-boundary.ts). */
   readonly boundary: EngineBoundary;
+  /** Watches the sockets of connections forwarded to for a stalled reader. */
+  readonly backlogs: BacklogSweep;
   /** Counts and logs denied and oversize packets. */
   readonly refusals: RefusalReporter;
   forwarder(): PublishForwarder;

@@ -43,8 +43,10 @@ export class ConnectionState implements GuardTarget {
   /** A guard already reported this connection's violation. */
   guardFailed = false;
   expiryTimer: NodeJS.Timeout | undefined;
-  /** Re-checks the outgoing buffer while the socket is backed up (authorize-forward.hook.ts). */
+  /** Re-checks the outgoing buffer while the socket is backed up (backlog-sweep.ts). */
   backlogTimer: NodeJS.Timeout | undefined;
+  /** The sweep count when a PUBLISH was last forwarded here (backlog-sweep.ts); -2: never. */
+  forwardSweep = -2;
   /** UNSUBSCRIBE packets parsed before authentication: their filters are namespaced once it succeeds. */
   pendingUnsubscribes: Array<{ unsubscriptions: string[] }> | undefined;
   private gateSlot: PublishGate | undefined;
