@@ -31,7 +31,7 @@ export function describeConditions(source: string, c: RunConditions): string {
   return [
     `Source: \`${source}\` — measured ${when} on commit \`${c.commit}\`, ${c.nproc} CPUs (${c.cpuModel}), Node ${c.node}; ${c.pinning}.`,
     busy
-      ? `**Shared, busy machine** (${loadText} on ${c.nproc} CPUs: other work ran at the same time), so timings, rates and memory figures are noisy.`
+      ? `**Loaded machine** (${loadText} on ${c.nproc} CPUs: other work ran at the same time or had just run, e.g. an earlier benchmark), so timings, rates and memory figures are noisy.`
       : `Quiet machine (${loadText}).`,
   ].join('\n');
 }

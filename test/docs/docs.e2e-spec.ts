@@ -39,7 +39,7 @@ describe('run conditions in every generated table', () => {
 
   it('names a run on a loaded machine as busy, with its load average', () => {
     const text = describeConditions('bench/results/x.json', { ...conditions, loadAverageStart: [7.47, 6.8, 7.1] });
-    expect(text).toContain('**Shared, busy machine** (load average 7.47 at the start on 2 CPUs');
+    expect(text).toContain('**Loaded machine** (load average 7.47 at the start on 2 CPUs');
     expect(text).toContain('measured 2026-11-30 08:10Z on commit `abc1234`, 2 CPUs (cpu), Node v20; unpinned.');
   });
 
