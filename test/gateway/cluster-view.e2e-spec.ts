@@ -1,16 +1,12 @@
 // Issue 11, cluster view: two standalone gateway processes and a console process on one
 // database and the shared Kafka. The console sees both nodes (connections, messages/s), finds
 // a client on whichever node holds it, and kicks it there.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
 import { connectClient, endClient, waitForClose } from '../helpers/mqtt.js';
 import { waitFor } from '../helpers/wait.js';
-import { GatewayProcess, QosLoad, RELIABILITY_MASTER_KEY, createTestDatabase, freePort, runTag } from '../reliability/harness.js';
+import { ConsoleProcess, GatewayProcess, QosLoad, createTestDatabase, runTag } from '../reliability/harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ADMIN_TOKEN = 'cluster-view-admin-token-0123456789';
 const FAST_STATE = { FLEETMQ_HEARTBEAT_MS: '300', FLEETMQ_SESSION_FLUSH_MS: '100', FLEETMQ_DRAIN_WINDOW_MS: '0' };
 
@@ -26,8 +22,7 @@ describeWithKafka('cluster view: GET /api/v1/nodes, client lookup and kick acros
   const brokers = kafkaBrokers()!;
   let db: { url: string; drop(): Promise<void> } | undefined;
   const gateways: GatewayProcess[] = [];
-  let consoleChild: ChildProcess | undefined;
-  let consoleLog = '';
+  let consoleProcess: ConsoleProcess | undefined;
   let consoleUrl = '';
   let load: QosLoad | undefined;
   let idle: MqttClient | undefined;
@@ -46,39 +41,15 @@ describeWithKafka('cluster view: GET /api/v1/nodes, client lookup and kick acros
       gateways.push(gw);
       await gw.start();
     }
-    const port = await freePort();
-    consoleUrl = `http://127.0.0.1:${port}`;
-    consoleChild = spawn(process.execPath, [path.join(ROOT, 'dist/apps/console/src/main.js')], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: brokers.join(','),
-        FLEETMQ_MASTER_KEY: RELIABILITY_MASTER_KEY,
-        FLEETMQ_ADMIN_TOKEN: ADMIN_TOKEN,
-        FLEETMQ_BIND_HOST: '127.0.0.1',
-        FLEETMQ_HTTP_PORT: String(port),
-        FLEETMQ_NODE_ID: runTag('console-'),
-        FLEETMQ_HEARTBEAT_MS: FAST_STATE.FLEETMQ_HEARTBEAT_MS,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (chunk: Buffer): void => void (consoleLog = (consoleLog + chunk.toString()).slice(-10000));
-    consoleChild.stdout!.on('data', keep);
-    consoleChild.stderr!.on('data', keep);
-    await waitFor(async () => (await fetch(`${consoleUrl}/health/ready`).catch(() => undefined))?.status === 200, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: () => `console readiness:\n${consoleLog}`,
-    });
+    consoleProcess = new ConsoleProcess({ databaseUrl: db.url, kafkaBrokers: brokers, adminToken: ADMIN_TOKEN, env: { FLEETMQ_HEARTBEAT_MS: FAST_STATE.FLEETMQ_HEARTBEAT_MS } });
+    await consoleProcess.start();
+    consoleUrl = consoleProcess.url;
   }, 180_000);
 
   afterAll(async () => {
     await load?.end();
     if (idle) await endClient(idle, true);
-    consoleChild?.kill('SIGKILL');
+    consoleProcess?.stop();
     for (const gw of gateways) await gw.stop('SIGKILL');
     await db?.drop();
   }, 60_000);

@@ -4,19 +4,15 @@
 // (SIGKILL) its clients stop being routed to it: a QoS 1 P2P message to its persistent client
 // is queued and delivered when the client reconnects to the surviving node, and one to its clean
 // client is counted absent.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Producer } from 'kafkajs';
 import { buildDownlinkRecord, DOWNLINK_TOPIC } from '#messaging';
 import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
 import { connectClient, endAllClients, endClient, Inbox } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
-import { GatewayProcess, RELIABILITY_MASTER_KEY, createTestDatabase, freePort, runTag } from '../reliability/harness.js';
+import { ConsoleProcess, GatewayProcess, createTestDatabase, runTag } from '../reliability/harness.js';
 import { rawProducer, testKafka } from './kafka-harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ADMIN_TOKEN = 'presence-authority-admin-token-0123456789';
 const describeCluster = redisServerMissing() === undefined ? describeWithKafka : describeWithRedisServer;
 
@@ -30,8 +26,7 @@ describeCluster('one presence authority: console lookup and P2P routing follow t
   const redis = new TestRedisServer();
   let db: { url: string; drop(): Promise<void> } | undefined;
   const gateways: GatewayProcess[] = [];
-  let consoleChild: ChildProcess | undefined;
-  let consoleLog = '';
+  let consoleProcess: ConsoleProcess | undefined;
   let consoleUrl = '';
   let producer: Producer | undefined;
 
@@ -62,41 +57,16 @@ describeCluster('one presence authority: console lookup and P2P routing follow t
       gateways.push(gw);
       await gw.start();
     }
-    const port = await freePort();
-    consoleUrl = `http://127.0.0.1:${port}`;
-    consoleChild = spawn(process.execPath, [path.join(ROOT, 'dist/apps/console/src/main.js')], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: brokers.join(','),
-        FLEETMQ_MASTER_KEY: RELIABILITY_MASTER_KEY,
-        FLEETMQ_ADMIN_TOKEN: ADMIN_TOKEN,
-        FLEETMQ_BIND_HOST: '127.0.0.1',
-        FLEETMQ_HTTP_PORT: String(port),
-        FLEETMQ_NODE_ID: runTag('console-'),
-        FLEETMQ_SESSION_STORE: 'redis',
-        REDIS_URL: redis.url,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (chunk: Buffer): void => void (consoleLog = (consoleLog + chunk.toString()).slice(-10000));
-    consoleChild.stdout!.on('data', keep);
-    consoleChild.stderr!.on('data', keep);
+    consoleProcess = new ConsoleProcess({ databaseUrl: db.url, kafkaBrokers: brokers, adminToken: ADMIN_TOKEN, env: { FLEETMQ_SESSION_STORE: 'redis', REDIS_URL: redis.url } });
+    await consoleProcess.start();
+    consoleUrl = consoleProcess.url;
     producer = await rawProducer(testKafka(brokers));
-    await waitFor(async () => (await fetch(`${consoleUrl}/health/ready`).catch(() => undefined))?.status === 200, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      what: () => `console readiness:\n${consoleLog}`,
-    });
   }, 180_000);
 
   afterAll(async () => {
     await endAllClients();
     await producer?.disconnect();
-    consoleChild?.kill('SIGKILL');
+    consoleProcess?.stop();
     for (const gw of gateways) await gw.stop('SIGKILL');
     await db?.drop();
     await redis.dispose();

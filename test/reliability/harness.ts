@@ -19,6 +19,7 @@ import type { ReliabilityResult } from '../../bench/lib/reliability-result.js';
 import { gitCommit } from '../../bench/lib/repo.js';
 import { testDatabaseUrl } from '../helpers/database.js';
 import { sleep } from '../helpers/mqtt.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GATEWAY_MAIN = path.join(ROOT, 'dist/apps/gateway/src/main.js');
@@ -78,6 +79,59 @@ export interface GatewayProcessOptions {
   env?: Record<string, string>;
   /** Extra node flags (e.g. --import of a diagnostic module). */
   nodeArgs?: string[];
+}
+
+export interface ConsoleProcessOptions {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  adminToken: string;
+  /** Added to the console's environment (e.g. FLEETMQ_SESSION_STORE, REDIS_URL, FLEETMQ_HEARTBEAT_MS). */
+  env?: Record<string, string>;
+}
+
+/** The standalone console (REST API) as a child process, on an ephemeral port, ready once /health/ready answers 200. */
+export class ConsoleProcess {
+  private child: ChildProcess | undefined;
+  private tail = '';
+  url = '';
+
+  constructor(private readonly options: ConsoleProcessOptions) {}
+
+  async start(): Promise<void> {
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/console/src/main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: this.options.databaseUrl,
+        KAFKA_BROKERS: this.options.kafkaBrokers.join(','),
+        FLEETMQ_MASTER_KEY: RELIABILITY_MASTER_KEY,
+        FLEETMQ_ADMIN_TOKEN: this.options.adminToken,
+        FLEETMQ_BIND_HOST: '127.0.0.1',
+        FLEETMQ_HTTP_PORT: String(port),
+        FLEETMQ_NODE_ID: runTag('console-'),
+        LOG_LEVEL: 'warn',
+        ...this.options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    // Always drained: a full pipe would block the child's logger.
+    const keep = (chunk: Buffer): void => void (this.tail = (this.tail + chunk.toString()).slice(-10_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    await waitFor(async () => (await fetch(`${this.url}/health/ready`).catch(() => undefined))?.status === 200, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: () => `console readiness:\n${this.tail}`,
+    });
+  }
+
+  stop(): void {
+    this.child?.kill('SIGKILL');
+  }
 }
 
 /**
