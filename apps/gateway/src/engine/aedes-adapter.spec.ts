@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import type { Aedes } from 'aedes';
-import { pino } from 'pino';
 import { AEDES_VERSION, AedesAdapter, LazyIdSet, checkAedes, slimAedesClient } from './aedes-adapter.js';
 import { withProbeClient } from './engine-version.js';
+import { captureLogs } from '../../../../test/helpers/logs.js';
 
 function fakeClient() {
   const client = new EventEmitter() as EventEmitter & Record<string, unknown>;
@@ -59,17 +58,6 @@ describe('LazyIdSet', () => {
 });
 
 describe('checkAedes', () => {
-  function capture() {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-        callback();
-      },
-    });
-    return { logger: pino({ level: 'info' }, sink), lines };
-  }
-
   /** A broker double with aedes' registerClient/clients, and a client made for it. */
   function brokerWithClients() {
     const registered: string[] = [];
@@ -84,7 +72,7 @@ describe('checkAedes', () => {
   }
 
   it('is patched with the installed aedes: slims clients and reports takeovers before aedes closes the old client', async () => {
-    const log = capture();
+    const log = captureLogs();
     const adapter = await withProbeClient((probe) => checkAedes({ logger: log.logger, probe }));
     expect(adapter.state).toEqual({ engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: AEDES_VERSION, patched: true });
     expect(log.lines).toEqual([]);
@@ -104,7 +92,7 @@ describe('checkAedes', () => {
   });
 
   it('falls back with a warning naming aedes, the expected and the found version when the version differs', async () => {
-    const log = capture();
+    const log = captureLogs();
     const adapter = await withProbeClient((probe) => checkAedes({ logger: log.logger, probe, foundVersion: '1.3.0' }));
     expect(adapter.patched).toBe(false);
     expect(log.lines).toHaveLength(1);
@@ -121,7 +109,7 @@ describe('checkAedes', () => {
   });
 
   it('falls back when the self-test finds an internal member missing', async () => {
-    const log = capture();
+    const log = captureLogs();
     const adapter = await withProbeClient((probe) => {
       const client = { ...(probe.client as object) } as Record<string, unknown>;
       delete client.duplicates;

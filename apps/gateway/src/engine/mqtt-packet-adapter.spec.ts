@@ -1,19 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import type { GuardTarget, Violation } from '../guards/packet-guards.js';
 import { withProbeClient } from './engine-version.js';
 import { MQTT_PACKET_VERSION, checkMqttPacket } from './mqtt-packet-adapter.js';
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
+import { captureLogs } from '../../../../test/helpers/logs.js';
 
 const LIMITS = { maxPayloadBytes: 1024, maxTopicLength: 64, preConnectMaxBytes: 512 };
 
@@ -40,7 +28,7 @@ function feedWillQos3(parser: { parse(buf: Buffer): number; on(event: string, fn
 
 describe('checkMqttPacket', () => {
   it('is patched with the installed mqtt-packet: guards go on the parser of the client given', async () => {
-    const log = capture();
+    const log = captureLogs();
     const violations: Violation[] = [];
     await withProbeClient((probe) => {
       const adapter = checkMqttPacket({ logger: log.logger, probe });
@@ -53,7 +41,7 @@ describe('checkMqttPacket', () => {
   });
 
   it('falls back with a warning naming mqtt-packet and both versions when the version differs: no guards', async () => {
-    const log = capture();
+    const log = captureLogs();
     const violations: Violation[] = [];
     await withProbeClient((probe) => {
       const adapter = checkMqttPacket({ logger: log.logger, probe, foundVersion: '9.1.0' });
@@ -68,7 +56,7 @@ describe('checkMqttPacket', () => {
   });
 
   it('falls back when the self-test finds a parser member missing', async () => {
-    const log = capture();
+    const log = captureLogs();
     const adapter = await withProbeClient((probe) => {
       const parser = (probe.client as { _parser: object })._parser;
       const client = { _parser: Object.assign(Object.create(Object.getPrototypeOf(parser) as object), parser, { _states: undefined }) };

@@ -1,24 +1,12 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { REDIS_SESSION_STORE_VERSIONS, createRedisSessionStore } from './redis-session-store.js';
-
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
+import { captureLogs } from '../../../../test/helpers/logs.js';
 
 describe('createRedisSessionStore', () => {
   // Nothing listens on port 1: the connections retry in the background until closed; no Redis is needed.
   const url = 'redis://127.0.0.1:1';
 
   it('is silent with the tested versions and gives aedes a persistence and an emitter', async () => {
-    const log = capture();
+    const log = captureLogs();
     const store = createRedisSessionStore(url, log.logger, { ...REDIS_SESSION_STORE_VERSIONS });
     expect(log.lines.filter((l) => l.level === 40 && l.engine !== undefined)).toEqual([]);
     expect(typeof (store.brokerOptions.persistence as { setup?: unknown }).setup).toBe('function');
@@ -28,7 +16,7 @@ describe('createRedisSessionStore', () => {
   });
 
   it('warns naming the package, the tested and the found version when a version differs', async () => {
-    const log = capture();
+    const log = captureLogs();
     const store = createRedisSessionStore(url, log.logger, { ...REDIS_SESSION_STORE_VERSIONS, 'mqemitter-redis': '8.0.0' });
     const warnings = log.lines.filter((l) => l.level === 40 && l.engine !== undefined);
     expect(warnings).toEqual([expect.objectContaining({ engine: 'mqemitter-redis', expectedVersion: REDIS_SESSION_STORE_VERSIONS['mqemitter-redis'], foundVersion: '8.0.0' })]);

@@ -1,10 +1,10 @@
-import { Writable } from 'node:stream';
 import { jest } from '@jest/globals';
 import produce from 'kafkajs/src/protocol/requests/produce/index.js';
 import kafkajsProduceV3 from 'kafkajs/src/protocol/requests/produce/v3/request.js';
 import { pino } from 'pino';
 import { KAFKAJS_VERSION, checkAndPatchKafkajs, patchKafkajs } from './kafkajs-adapter.js';
 import { encodeProduceRequest } from './produce-request.js';
+import { captureLogs } from '../../../../test/helpers/logs.js';
 
 const NOW = 1_764_000_000_000;
 const topicData = [
@@ -24,17 +24,6 @@ async function encoderInUse(): Promise<string | undefined> {
   return (await request.encode())?.constructor?.name;
 }
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
-
 describe('kafkajs adapter', () => {
   afterEach(() => jest.restoreAllMocks());
   // Every test leaves the process as createKafka would: patched.
@@ -44,7 +33,7 @@ describe('kafkajs adapter', () => {
 
   describe('patched (the installed kafkajs is the one it was written for)', () => {
     beforeAll(async () => {
-      const log = capture();
+      const log = captureLogs();
       const state = await patchKafkajs(log.logger);
       expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true });
       expect(await patchKafkajs(log.logger)).toBe(state); // once per process
@@ -70,7 +59,7 @@ describe('kafkajs adapter', () => {
   });
 
   it('falls back to kafkajs\'s encoder, with a warning naming both versions, when the version differs', async () => {
-    const log = capture();
+    const log = captureLogs();
     const state = await checkAndPatchKafkajs({ logger: log.logger, foundVersion: '2.2.5' });
     expect(state).toMatchObject({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false, reason: 'version differs' });
     expect(await encoderInUse()).toBe('Encoder');
@@ -80,7 +69,7 @@ describe('kafkajs adapter', () => {
   });
 
   it('falls back when the self-test bytes differ from kafkajs\'s', async () => {
-    const log = capture();
+    const log = captureLogs();
     const offByOne = (args: Parameters<typeof encodeProduceRequest>[0]) => {
       const bytes = encodeProduceRequest(args);
       bytes[bytes.length - 1] ^= 1;
@@ -94,7 +83,7 @@ describe('kafkajs adapter', () => {
   });
 
   it('falls back when the encoder throws during the self-test', async () => {
-    const log = capture();
+    const log = captureLogs();
     const state = await checkAndPatchKafkajs({
       logger: log.logger,
       encoder: () => {
