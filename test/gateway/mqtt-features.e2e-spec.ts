@@ -245,6 +245,37 @@ describe('gateway MQTT behaviour through the hooks', () => {
     expect(await gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/p2p/x', payload: Buffer.from('p'), qos: 1, retain: false, targetClientId: clientIdIn() })).toBe('not-connected');
   });
 
+  it('delivers a broadcast and a P2P message to the same subscriber when the P2P is written while the broadcast is on its way', async () => {
+    // aedes numbers a publish when it starts and hands it to subscribers a few ticks later; a
+    // P2P write in between must not make the client take the broadcast for a duplicate.
+    const id = clientIdIn();
+    const c = await device(id);
+    const inbox = new Inbox(c);
+    await subscribe(c, 'cmd/#', 1);
+    const broadcast = gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/all', payload: Buffer.from('b'), qos: 1, retain: false });
+    const p2p = gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${id}`, payload: Buffer.from('p'), qos: 1, retain: false, targetClientId: id });
+    expect(await Promise.all([broadcast, p2p])).toEqual(['published', 'delivered']);
+    await inbox.next((m) => m.payload.toString() === 'p');
+    await inbox.next((m) => m.payload.toString() === 'b');
+    await endClient(c);
+  });
+
+  it('delivers broadcasts and P2P messages interleaved to a persistent session', async () => {
+    const id = clientIdIn();
+    const c = await device(id, { clean: false });
+    const inbox = new Inbox(c);
+    await subscribe(c, 'cmd/#', 1);
+    const sent: Array<Promise<string>> = [];
+    for (let i = 0; i < 20; i++) {
+      sent.push(gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/all', payload: Buffer.from(`b${i}`), qos: 1, retain: false }));
+      sent.push(gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${id}`, payload: Buffer.from(`p${i}`), qos: 1, retain: false, targetClientId: id }));
+    }
+    await Promise.all(sent);
+    await waitFor(() => inbox.messages.length >= 40, { what: '20 broadcasts and 20 P2P messages' });
+    expect(inbox.messages.map((m) => m.payload.toString()).sort()).toEqual([...Array(20).keys()].flatMap((i) => [`b${i}`, `p${i}`]).sort());
+    await endClient(c);
+  });
+
   it('queues downlink P2P at QoS 1 for an offline persistent session (memory store), delivered in order on reconnect; QoS 0 is not queued', async () => {
     const id = clientIdIn();
     const options = { clean: false, ...(await creds(id)) };

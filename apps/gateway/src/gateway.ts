@@ -26,7 +26,7 @@ import {
   type PublishForwarder,
   type Transport,
 } from './gateway.ports.js';
-import { enqueueOffline, type AedesClientInternals } from './engine/aedes-adapter.js';
+import { brokerIdFor, enqueueOffline, type AedesClientInternals } from './engine/aedes-adapter.js';
 import { checkEngines, type Engines } from './engine/engines.js';
 import { boundOfflineQueues } from './engine/bounded-offline-queue.js';
 import { createMemoryPersistence } from './engine/memory-persistence.js';
@@ -208,10 +208,11 @@ export class Gateway implements GatewayPorts {
     if (this.broker !== undefined) throw new Error('gateway already started');
     const { config, deps, boundary } = this;
     const engines = (this.engines ??= await checkEngines(this.logger));
+    const brokerId = brokerIdFor(config.nodeId);
     if (config.sessionStore === 'redis') {
       this.sessionStore = createRedisSessionStore(config.redisUrl!, this.logger);
       // Before createBroker: this listener must run before aedes' own on the same topic (aedes-adapter.ts).
-      engines.aedes.watchRemoteTakeovers(this.sessionStore.takeoverEmitter, config.nodeId, () => this.broker, markTakeover(deps));
+      engines.aedes.watchRemoteTakeovers(this.sessionStore.takeoverEmitter, brokerId, () => this.broker, markTakeover(deps));
     }
     await this.presence.start();
     this.presenceWrites = [
@@ -222,7 +223,7 @@ export class Gateway implements GatewayPorts {
     const broker = await Aedes.createBroker({
       mq: this.sessionStore?.brokerOptions.mq,
       persistence: this.boundedPersistence(engines),
-      id: config.nodeId,
+      id: brokerId,
       connectTimeout: config.limits.connectTimeoutMs,
       // FleetMQ client IDs have up to 64 characters; MQTT 3.1's 23 would refuse them.
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,

@@ -1,6 +1,7 @@
 import type { Aedes } from 'aedes';
 import { MAX_MQTT_STRING_BYTES, validateTopicName } from '#domain';
 import type { P2PRouter } from '../cluster/p2p-router.js';
+import { publishToClient } from '../engine/aedes-adapter.js';
 import { GatewayNotStartedError } from '../gateway-not-started.error.js';
 import type { Delivery, DeliveryResult, P2PDelivery } from '../gateway.ports.js';
 import type { GatewayMetrics } from '../metrics/gateway.metrics.js';
@@ -51,11 +52,11 @@ export class LocalDelivery {
       this.deps.metrics.deliveries.labels('p2p-not-connected').inc();
       return false;
     }
+    const broker = this.deps.broker();
+    if (broker === undefined) throw new GatewayNotStartedError();
     const topic = this.deps.namespaces.get(delivery.instanceId).wrap(delivery.topic);
-    target.client.publish({ cmd: 'publish', topic, payload: delivery.payload, qos: delivery.qos, retain: false, dup: false }, noop);
+    publishToClient(broker, target.client, { topic, payload: delivery.payload, qos: delivery.qos });
     this.deps.metrics.deliveries.labels('p2p').inc();
     return true;
   }
 }
-
-function noop(): void {}

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Aedes } from 'aedes';
-import { AEDES_VERSION, AedesAdapter, LazyIdSet, checkAedes, slimAedesClient } from './aedes-adapter.js';
+import type { Aedes, Client } from 'aedes';
+import { AEDES_VERSION, AedesAdapter, LazyIdSet, brokerIdFor, checkAedes, enqueueOffline, publishToClient, slimAedesClient } from './aedes-adapter.js';
 import { withProbeClient } from './engine-version.js';
 import { captureLogs } from '../../../../test/helpers/logs.js';
 
@@ -140,5 +140,43 @@ describe('AedesAdapter.watchRemoteTakeovers', () => {
     expect(events).toEqual(['marked c1', 'closed c1']);
     delete clients.c1;
     await new Promise<void>((resolve) => broker!.close(() => resolve()));
+  });
+});
+
+describe('brokerIdFor', () => {
+  it('gives each start of a node its own broker ID, free of the characters persistence keys and $SYS topics split on', () => {
+    const first = brokerIdFor('host-1:1883');
+    const second = brokerIdFor('host-1:1883');
+    expect(first).not.toBe(second);
+    expect(first.startsWith('host-1_1883~')).toBe(true);
+    expect(brokerIdFor('a/b+c#d:e')).toMatch(/^a_b_c_d_e~[0-9a-f]{8}$/);
+  });
+});
+
+describe('publishToClient and enqueueOffline', () => {
+  /** A broker's numbering as aedes reads it, and what the client and the persistence were handed. */
+  function fakeBroker() {
+    const published: Array<Record<string, unknown>> = [];
+    const queued: Array<Record<string, unknown>> = [];
+    const broker = {
+      id: 'node-a~0001',
+      counter: 7,
+      persistence: { outgoingEnqueue: async (_sub: object, packet: Record<string, unknown>) => void queued.push(packet) },
+    } as unknown as Aedes;
+    const client = { publish: (packet: Record<string, unknown>) => published.push(packet) } as unknown as Client;
+    return { broker, client, published, queued };
+  }
+
+  it("numbers P2P writes and offline enqueues each under an ID of their own, never advancing the broker's counter", async () => {
+    const { broker, client, published, queued } = fakeBroker();
+    publishToClient(broker, client, { topic: 'i/cmd/p2p/x', payload: Buffer.from('1'), qos: 1 });
+    publishToClient(broker, client, { topic: 'i/cmd/p2p/x', payload: Buffer.from('2'), qos: 0 });
+    await enqueueOffline(broker, 'i/x', { topic: 'i/cmd/p2p/x', payload: Buffer.from('3'), qos: 1 });
+    expect(published.map((p) => [p.brokerId, p.brokerCounter, p.qos, p.retain])).toEqual([
+      ['node-a~0001.p2p', 1, 1, false],
+      ['node-a~0001.p2p', 2, 0, false],
+    ]);
+    expect(queued.map((p) => [p.brokerId, p.brokerCounter, p.qos])).toEqual([['node-a~0001.queued', 1, 1]]);
+    expect((broker as unknown as { counter: number }).counter).toBe(7);
   });
 });

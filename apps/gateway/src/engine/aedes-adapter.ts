@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '#config';
 import { engineVersion, type EngineCheck, type EngineProbe } from './engine-version.js';
 
 /**
  * Every place FleetMQ reaches into aedes beyond its typed API, in one file: the members it
- * reads (AedesClientInternals, AedesBrokerInternals), the offline enqueue of P2P messages
- * (enqueueOffline) and the two patches it makes. Both
+ * reads (AedesClientInternals, AedesBrokerInternals), the broker ID (brokerIdFor), the P2P writes
+ * and offline enqueues numbered apart from the broker's (publishToClient, enqueueOffline) and the
+ * two patches it makes. Both
  * patches touch only FleetMQ's own broker and the clients it creates (instance properties,
  * never a prototype):
  *
@@ -71,6 +73,73 @@ export interface OfflineMessage {
   qos: 1 | 2;
 }
 
+/** A P2P message written straight to one connected client, in the broker's topic space. */
+export interface DirectMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+}
+
+/**
+ * The aedes broker ID for one start of a node. aedes-persistence-redis keys every queued packet
+ * by `<brokerId>:<brokerCounter>` (and splits such keys on ':'), and the counter starts again at
+ * zero with the process: an ID reused across restarts would overwrite packets still queued from
+ * the previous run with other clients' messages. aedes also puts the ID in `$SYS/<id>/...`
+ * topics. Hence the node ID without ':', '/', '+' or '#', and a random suffix.
+ */
+export function brokerIdFor(nodeId: string): string {
+  return `${nodeId.replace(/[:/+#]/g, '_')}~${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Numbers for the packets FleetMQ writes itself, apart from the broker's. aedes drops a packet
+ * whose brokerCounter is not above the last one the client got under the same brokerId
+ * (client.js dedupe: a message matching two of a client's filters arrives once). The broker
+ * numbers a publish when it starts and hands it to subscribers only after its persistence
+ * steps, ticks later; a P2P write numbered from the same counter in between made the client
+ * drop that broadcast as a duplicate. So live P2P writes (numbered and deduplicated in the same
+ * call) and offline enqueues (replayed in the order queued) each count under an ID of their own.
+ */
+class OwnPacketNumbers {
+  readonly directId: string;
+  readonly queuedId: string;
+  direct = 0;
+  queued = 0;
+
+  constructor(brokerId: string) {
+    this.directId = `${brokerId}.p2p`;
+    this.queuedId = `${brokerId}.queued`;
+  }
+}
+
+const ownNumbers = new WeakMap<Aedes, OwnPacketNumbers>();
+
+function numbersOf(broker: Aedes): OwnPacketNumbers {
+  let numbers = ownNumbers.get(broker);
+  if (numbers === undefined) ownNumbers.set(broker, (numbers = new OwnPacketNumbers((broker as unknown as AedesBrokerInternals).id)));
+  return numbers;
+}
+
+/**
+ * Writes `message` to `client` of `broker` as aedes writes a subscription's message (its
+ * authorizeForward hook, QoS, persistent sessions' outgoing store), numbered apart from the
+ * broker's own publishes (OwnPacketNumbers).
+ */
+export function publishToClient(broker: Aedes, client: Client, message: DirectMessage): void {
+  const numbers = numbersOf(broker);
+  const packet = {
+    cmd: 'publish',
+    brokerId: numbers.directId,
+    brokerCounter: ++numbers.direct,
+    topic: message.topic,
+    payload: message.payload,
+    qos: message.qos,
+    retain: false,
+    dup: false,
+  };
+  client.publish(packet as unknown as Parameters<Client['publish']>[0], noop);
+}
+
 /**
  * Queues `message` for the offline persistent session `clientId` through the broker's persistence,
  * as aedes queues a QoS 1/2 publish for an offline subscriber: the session gets it, in order, when
@@ -80,10 +149,11 @@ export interface OfflineMessage {
  */
 export function enqueueOffline(broker: Aedes, clientId: string, message: OfflineMessage): Promise<void> {
   const internals = broker as unknown as AedesBrokerInternals;
+  const numbers = numbersOf(broker);
   const packet = {
     cmd: 'publish',
-    brokerId: internals.id,
-    brokerCounter: ++internals.counter,
+    brokerId: numbers.queuedId,
+    brokerCounter: ++numbers.queued,
     topic: message.topic,
     payload: message.payload,
     qos: message.qos,
@@ -93,6 +163,8 @@ export function enqueueOffline(broker: Aedes, clientId: string, message: Offline
   };
   return internals.persistence.outgoingEnqueue({ clientId }, packet);
 }
+
+function noop(): void {}
 
 /** A subscription as aedes' SUBSCRIBE handler stores it (lib/handlers/subscribe.js storeSubscriptions). */
 interface StoredSubscription {
@@ -165,12 +237,12 @@ export class AedesAdapter {
    * first, whether the close finishes before a later listener depends on the client's
    * subscriptions (none: it ends synchronously), which made a listener added after it flaky.
    */
-  watchRemoteTakeovers(mq: TakeoverEmitter, nodeId: string, broker: () => Aedes | undefined, onTakeover: (old: Client) => void): void {
+  watchRemoteTakeovers(mq: TakeoverEmitter, brokerId: string, broker: () => Aedes | undefined, onTakeover: (old: Client) => void): void {
     if (!this.patched) return;
     mq.on(NEW_CLIENTS_TOPIC, (packet, done) => {
       const current = broker();
-      // `$SYS/<node>/new/clients`: this node's own announcements are local takeovers (watchTakeovers).
-      if (current !== undefined && packet.topic.split('/')[1] !== nodeId) {
+      // `$SYS/<brokerId>/new/clients`: this broker's own announcements are local takeovers (watchTakeovers).
+      if (current !== undefined && packet.topic.split('/')[1] !== brokerId) {
         const old = (current as unknown as AedesBrokerInternals).clients[String(packet.payload)];
         if (old !== undefined && !old.closed) onTakeover(old);
       }
