@@ -1,14 +1,31 @@
 import { readCpuSeconds, readRssBytes } from '../lib/proc.js';
 import type { ConnectResult, ReceiverCounters } from '../lib/protocol.js';
 import type { Target } from '../targets/target.js';
-import { type Context, type Measurement, sleep, shares, withBroker, withGenerators } from './context.js';
+import { type Context, type Measurement, medians, sleep, shares, withBroker, withGenerators } from './context.js';
 
 /**
  * Idle connections: ramps N clients per broker process (several generator processes, each
  * from its own source address), then measures the connect rate, the broker's RSS growth per
- * connection and its CPU use while the clients only send keep-alive pings.
+ * connection and its CPU use while the clients only send keep-alive pings. Each repetition
+ * runs on a freshly started broker (a broker's RSS after one ramp is not where the next starts);
+ * the figures are the repetitions' medians.
  */
 export async function connections(target: Target, ctx: Context): Promise<Measurement> {
+  const runs: Measurement[] = [];
+  for (let rep = 0; rep < ctx.profile.reps; rep++) {
+    if (ctx.profile.reps > 1) ctx.log(`${target.name}: connections, repetition ${rep + 1}/${ctx.profile.reps}`);
+    runs.push(await connectionsOnce(target, ctx));
+  }
+  const first = runs[0]!;
+  return {
+    ...first,
+    reps: runs.map((r) => r.median),
+    median: medians(runs.map((r) => r.median)),
+    info: { ...first.info, repetitions: runs.map((r) => r.info) },
+  };
+}
+
+async function connectionsOnce(target: Target, ctx: Context): Promise<Measurement> {
   const c = ctx.profile.connections;
   const processes = target.multiProcess ? c.fleetmqProcesses : 1;
   return withBroker(ctx, target, 'connections', processes, async () => {
