@@ -1,6 +1,6 @@
 import { hashToken, keyAllowsAction, parseTokenPassword, parseUsername, verifySignature, type Identity, type TokenGrant, type TokenPassword } from '#auth';
 import { DEFAULT_INSTANCE_ID, MAX_CLIENT_ID_LENGTH, parseClientId } from '#domain';
-import type { TokenCredential } from '#domain/persistence';
+import type { AccessKeyCredential, TokenCredential } from '#domain/persistence';
 import type { CredentialRef } from '../gateway.ports.js';
 import { ConnectRefused } from './connect-refused.js';
 import type { CredentialStore, ParentTopics } from './credential-store.js';
@@ -24,6 +24,13 @@ export interface Authenticated {
 }
 
 const NO_TOPICS: ParentTopics = Object.freeze({ names: new Set<string>() });
+
+/** The access key a signature or token login names, if it exists and is enabled. */
+function enabled(key: AccessKeyCredential | null): AccessKeyCredential {
+  if (key === null) throw new ConnectRefused(4, 'unknown-access-key');
+  if (!key.enabled) throw new ConnectRefused(5, 'key-disabled');
+  return key;
+}
 
 /**
  * Turns a CONNECT's client ID, username and password into an Identity, or throws
@@ -67,10 +74,12 @@ export class Authenticator {
     const ids = parseClientId(clientId);
     if (ids === null) throw new ConnectRefused(2, 'malformed-client-id');
 
-    const instance = await this.store.instance(parsed.instanceId);
+    // Each lookup is read from the cache without a promise when it is there (credential-store.ts).
+    const store = this.store;
+    const instance = store.cachedInstance(parsed.instanceId) ?? (await store.instance(parsed.instanceId));
     if (instance === null) throw new ConnectRefused(5, 'unknown-instance');
     // The anonymous `default` instance has no groups to check.
-    if (!instance.anonymous && !(await this.store.groupExists(instance.id, ids.groupId))) {
+    if (!instance.anonymous && !(store.cachedGroupExists(instance.id, ids.groupId) ?? (await store.groupExists(instance.id, ids.groupId)))) {
       throw new ConnectRefused(5, 'unknown-group');
     }
 
@@ -78,7 +87,7 @@ export class Authenticator {
     let credential: CredentialRef;
     switch (parsed.mode) {
       case 'signature': {
-        const key = await this.enabledKey(instance.id, parsed.accessKeyId);
+        const key = enabled(store.cachedAccessKey(instance.id, parsed.accessKeyId) ?? (await store.accessKey(instance.id, parsed.accessKeyId)));
         if (!verifySignature(key.secret, clientId, password)) throw new ConnectRefused(4, 'bad-signature');
         identity = { kind: 'access-key', instanceId: instance.id, clientId, accessKeyId: key.accessKeyId, permission: key.permission };
         credential = { mode: 'signature', accessKeyId: key.accessKeyId, tokenHashes: [] };
@@ -87,7 +96,7 @@ export class Authenticator {
       case 'token': {
         const tokens = parseTokenPassword(password);
         if (tokens === null) throw new ConnectRefused(4, 'malformed-token-password');
-        const key = await this.enabledKey(instance.id, parsed.accessKeyId);
+        const key = enabled(store.cachedAccessKey(instance.id, parsed.accessKeyId) ?? (await store.accessKey(instance.id, parsed.accessKeyId)));
         const granted = await this.grants(tokens, instance.id, parsed.accessKeyId);
         // The key may have lost a right after the token was issued: the key's permission bounds it.
         const read = keyAllowsAction(key.permission, 'R') ? granted.read : undefined;
@@ -109,7 +118,7 @@ export class Authenticator {
         break;
       }
     }
-    const parentTopics = await this.store.loadParentTopics(instance.id);
+    const parentTopics = store.cachedParentTopics(instance.id) ?? (await store.loadParentTopics(instance.id));
     return { instanceId: instance.id, clientId, identity, credential, parentTopics };
   }
 
@@ -117,7 +126,7 @@ export class Authenticator {
     if (!this.allowAnonymous) throw new ConnectRefused(5, 'anonymous-disabled');
     // [MQTT-3.1.3-8]: a zero-byte client ID needs CleanSession=1, else CONNACK 2.
     if (attempt.clientId === '' && !attempt.cleanSession) throw new ConnectRefused(2, 'empty-client-id-persistent');
-    const instance = await this.store.instance(DEFAULT_INSTANCE_ID);
+    const instance = this.store.cachedInstance(DEFAULT_INSTANCE_ID) ?? (await this.store.instance(DEFAULT_INSTANCE_ID));
     if (instance === null || !instance.anonymous) throw new ConnectRefused(5, 'anonymous-disabled');
     const clientId = attempt.clientId === '' ? attempt.generatedClientId : attempt.clientId;
     return {
@@ -127,13 +136,6 @@ export class Authenticator {
       credential: { mode: 'anonymous', tokenHashes: [] },
       parentTopics: NO_TOPICS,
     };
-  }
-
-  private async enabledKey(instanceId: string, accessKeyId: string) {
-    const key = await this.store.accessKey(instanceId, accessKeyId);
-    if (key === null) throw new ConnectRefused(4, 'unknown-access-key');
-    if (!key.enabled) throw new ConnectRefused(5, 'key-disabled');
-    return key;
   }
 
   private async grants(tokens: TokenPassword, instanceId: string, accessKeyId: string) {

@@ -51,11 +51,35 @@ export class CredentialStore {
   }
 
   instance(instanceId: string): Promise<InstanceRecord | null> {
-    return this.cached(`inst:${instanceId}`, () => this.repo.findInstance(instanceId));
+    return this.cached(instanceKey(instanceId), () => this.repo.findInstance(instanceId));
   }
 
   accessKey(instanceId: string, accessKeyId: string): Promise<AccessKeyCredential | null> {
-    return this.cached(`ak:${accessKeyId}|${instanceId}`, () => this.repo.findAccessKey(instanceId, accessKeyId));
+    return this.cached(accessKeyKey(instanceId, accessKeyId), () => this.repo.findAccessKey(instanceId, accessKeyId));
+  }
+
+  // The cached* readers answer what the lookups above would answer at once from the cache
+  // (undefined when they would have to wait): a CONNECT whose credentials are all cached is
+  // checked without a promise per lookup. Same entries, same TTL, same invalidations.
+
+  cachedInstance(instanceId: string): InstanceRecord | undefined {
+    return this.cache.fresh(instanceKey(instanceId)) as InstanceRecord | undefined;
+  }
+
+  cachedAccessKey(instanceId: string, accessKeyId: string): AccessKeyCredential | undefined {
+    return this.cache.fresh(accessKeyKey(instanceId, accessKeyId)) as AccessKeyCredential | undefined;
+  }
+
+  /** True when the group is known to exist; undefined when only groupExists can tell. */
+  cachedGroupExists(instanceId: string, groupId: string): true | undefined {
+    return this.cache.fresh(groupKey(instanceId, groupId)) === true ? true : undefined;
+  }
+
+  /** The instance's parent topics once loadParentTopics loaded them (refreshed in the background when stale). */
+  cachedParentTopics(instanceId: string): ParentTopics | undefined {
+    const holder = this.topics.get(instanceId);
+    if (holder !== undefined) this.refreshIfStale(instanceId, holder);
+    return holder;
   }
 
   token(tokenHash: string): Promise<TokenCredential | null> {
@@ -68,7 +92,7 @@ export class CredentialStore {
 
   async groupExists(instanceId: string, groupId: string): Promise<boolean> {
     // Cache only existence: null means "no such group" for the negative TTL.
-    const found = await this.cached(`grp:${instanceId}|${groupId}`, async () => ((await this.repo.groupExists(instanceId, groupId)) ? true : null));
+    const found = await this.cached(groupKey(instanceId, groupId), async () => ((await this.repo.groupExists(instanceId, groupId)) ? true : null));
     return found === true;
   }
 
@@ -108,7 +132,7 @@ export class CredentialStore {
   }
 
   invalidateInstance(instanceId: string): void {
-    this.cache.delete(`inst:${instanceId}`);
+    this.cache.delete(instanceKey(instanceId));
     this.cache.deleteWhere((key) => key.startsWith(`grp:${instanceId}|`));
     const holder = this.topics.get(instanceId);
     if (holder !== undefined) holder.loadedAt = 0; // refreshed on next use, never emptied meanwhile
@@ -119,7 +143,7 @@ export class CredentialStore {
    * device credential of it at once, so a reconnect is looked up afresh and refused.
    */
   forgetInstance(instanceId: string): void {
-    this.cache.delete(`inst:${instanceId}`);
+    this.cache.delete(instanceKey(instanceId));
     this.cache.deleteWhere((key) => key.startsWith(`grp:${instanceId}|`));
     // Keys, tokens and device credentials carry their instance; cache keys do not all name it.
     this.cache.deleteWhereValue((value) => (value as { instanceId?: unknown } | null)?.instanceId === instanceId);
@@ -160,3 +184,8 @@ export class CredentialStore {
     return this.cache.get(key, load) as Promise<V | null>;
   }
 }
+
+// Cache keys; invalidateAccessKey and invalidateInstance select them by these prefixes.
+const instanceKey = (instanceId: string): string => `inst:${instanceId}`;
+const accessKeyKey = (instanceId: string, accessKeyId: string): string => `ak:${accessKeyId}|${instanceId}`;
+const groupKey = (instanceId: string, groupId: string): string => `grp:${instanceId}|${groupId}`;

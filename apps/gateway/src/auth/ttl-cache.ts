@@ -36,6 +36,16 @@ export class TtlCache<V> {
     return this.entries.size;
   }
 
+  /**
+   * The value `get` would answer at once, without a promise: a found value still within its
+   * TTL, else undefined (expired, not cached, or a cached "not found", which `get` answers).
+   * The connect path asks this first, so a cached credential costs no microtask.
+   */
+  fresh(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.value !== null && entry.expiresAt > this.clock() ? entry.value : undefined;
+  }
+
   async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const entry = this.entries.get(key);
     if (entry !== undefined && entry.expiresAt > this.clock()) return entry.value;

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createLogger } from '#config';
 import {
   ClientSessionRepository,
@@ -77,6 +78,51 @@ describe('SessionTracker', () => {
     const epochs = await Promise.all(['a', 'b', 'c'].map((id) => tracker.opened({}, open(id))));
     expect(epochs).toEqual([1, 1, 1]);
     expect(repo.connectCalls).toEqual([3]);
+  });
+
+  describe('connect batching', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+    const make = () => new SessionTracker({ repo, nodeId: 'n1', flushMs: 60_000, logger: createLogger('silent'), connectLingerMs: 5, stormLingerMs: 25, maxConnectBatch: 3 });
+
+    it('lingers longer while connects keep coming, and short again once they stop', async () => {
+      const t = make();
+      const first = [t.opened({}, open('a')), t.opened({}, open('b'))];
+      await jest.advanceTimersByTimeAsync(5);
+      expect(await Promise.all(first)).toEqual([1, 1]);
+      // The last batch had two: a storm, so the next waits up to 25 ms for company.
+      const c = t.opened({}, open('c'));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(repo.connectCalls).toEqual([2]);
+      const d = t.opened({}, open('d'));
+      await jest.advanceTimersByTimeAsync(15);
+      expect(await Promise.all([c, d])).toEqual([1, 1]);
+      expect(repo.connectCalls).toEqual([2, 2]);
+      // A lone connect ends the storm; the one after it waits only the short linger.
+      const e = t.opened({}, open('e'));
+      await jest.advanceTimersByTimeAsync(25);
+      await e;
+      const f = t.opened({}, open('f'));
+      await jest.advanceTimersByTimeAsync(5);
+      expect(await f).toBe(1);
+      expect(repo.connectCalls).toEqual([2, 2, 1, 1]);
+    });
+
+    it('writes a full batch at once, without lingering', async () => {
+      const t = make();
+      const epochs = Promise.all(['a', 'b', 'c'].map((id) => t.opened({}, open(id))));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(await epochs).toEqual([1, 1, 1]);
+      expect(repo.connectCalls).toEqual([3]);
+    });
+
+    it('settles what is still lingering', async () => {
+      const t = make();
+      const a = t.opened({}, open('a'));
+      await t.settle();
+      expect(await a).toBe(1);
+      expect(repo.connectCalls).toEqual([1]);
+    });
   });
 
   it('grows the epoch per connect and splits a client that appears twice across batches', async () => {

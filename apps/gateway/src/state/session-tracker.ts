@@ -50,14 +50,20 @@ export interface SessionTrackerOptions {
   nodeId: string;
   flushMs: number;
   logger: Logger;
-  /** Connects waiting at most this long to share one upsert (a connect storm costs one query per batch). */
+  /** Connects waiting at most this long to share one upsert (a lone connect after a quiet time). */
   connectLingerMs?: number;
+  /**
+   * The same while connects keep coming (the last batch had more than one, or more were queued
+   * while it ran): an upsert costs the gateway about as much CPU for one row as for twenty, so
+   * a storm waits a little longer for fuller batches instead of one round trip per few connects.
+   */
+  stormLingerMs?: number;
   maxConnectBatch?: number;
 }
 
 /**
  * Keeps `client_sessions` current for the connections of this node (DESIGN.md "Cross-process
- * state"). The connect upsert assigns the connect epoch, batched over a few milliseconds and never
+ * state"). The connect upsert assigns the connect epoch, batched over a few milliseconds (longer while connects keep coming) and never
  * awaited by CONNACK; later changes (subscriptions, disconnect) are coalesced per connection and
  * written every `flushMs`, guarded by the epoch so a stale node never overwrites a newer connect.
  * A row the database refuses (its data, not an outage) is isolated by splitting the batch and
@@ -74,10 +80,14 @@ export class SessionTracker {
   private dbFailing = false;
   private stopped = false;
   private readonly linger: number;
+  private readonly stormLinger: number;
   private readonly maxBatch: number;
+  /** Connects kept coming during the last batch: the next one lingers stormLinger. */
+  private storm = false;
 
   constructor(private readonly opts: SessionTrackerOptions) {
     this.linger = opts.connectLingerMs ?? 5;
+    this.stormLinger = Math.max(this.linger, opts.stormLingerMs ?? 25);
     this.maxBatch = opts.maxConnectBatch ?? 500;
   }
 
@@ -145,21 +155,18 @@ export class SessionTracker {
 
   /** Resolves once every connect recorded so far has its epoch (shutdown: presence events then go out). */
   async settle(): Promise<void> {
-    if (this.connectTimer !== null) {
-      clearTimeout(this.connectTimer);
-      this.connectTimer = null;
-    }
     while (this.connectQueue.length > 0 || this.connectInFlight !== null) {
+      this.clearConnectTimer();
       await (this.connectInFlight ?? this.runConnects());
     }
+    this.clearConnectTimer();
   }
 
   /** Graceful shutdown: pending writes, then every session of this node offline. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+    this.clearConnectTimer();
     // Connections still open at this point are going away with the process.
     const at = new Date();
     for (const state of this.live.values()) {
@@ -182,12 +189,26 @@ export class SessionTracker {
     // A retry waits for the epoch again (a disconnect meanwhile reports the retried one).
     state.epochReady ??= new Promise((resolve) => (state.resolveEpoch = resolve));
     this.connectQueue.push(state);
-    if (this.connectTimer === null && this.connectInFlight === null && !this.stopped) {
-      this.connectTimer = setTimeout(() => {
-        this.connectTimer = null;
-        void this.runConnects();
-      }, this.linger);
+    if (this.connectInFlight === null) this.scheduleConnects();
+  }
+
+  /** The next upsert: at once for a full batch, else after the linger (longer in a storm). */
+  private scheduleConnects(): void {
+    if (this.stopped || this.connectQueue.length === 0) return;
+    if (this.connectQueue.length >= this.maxBatch) {
+      this.clearConnectTimer();
+      void this.runConnects();
+      return;
     }
+    this.connectTimer ??= setTimeout(() => {
+      this.connectTimer = null;
+      void this.runConnects();
+    }, this.storm ? this.stormLinger : this.linger);
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 
   private runConnects(): Promise<void> {
@@ -206,9 +227,12 @@ export class SessionTracker {
       }
     }
     this.connectQueue = rest;
+    const leftOver = rest.length;
     this.connectInFlight = this.writeConnects(batch).finally(() => {
       this.connectInFlight = null;
-      if (this.connectQueue.length > 0) void this.runConnects();
+      // A client twice in the batch left its second connect queued: that alone is no storm.
+      this.storm = batch.length > 1 || this.connectQueue.length > leftOver;
+      this.scheduleConnects();
     });
     return this.connectInFlight;
   }
