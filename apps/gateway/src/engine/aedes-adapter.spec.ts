@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import type { Aedes } from 'aedes';
 import { AEDES_VERSION, AedesAdapter, LazyIdSet, checkAedes, slimAedesClient } from './aedes-adapter.js';
 import { withProbeClient } from './engine-version.js';
@@ -140,5 +141,18 @@ describe('AedesAdapter.watchRemoteTakeovers', () => {
     expect(events).toEqual(['marked c1', 'closed c1']);
     delete clients.c1;
     await new Promise<void>((resolve) => broker!.close(() => resolve()));
+  });
+});
+
+describe('AedesAdapter.coalesceWrites', () => {
+  const adapter = (patched: boolean) => new AedesAdapter({ engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: AEDES_VERSION, patched });
+
+  it("holds the client's connection corked until the turn ends only when the patches apply", () => {
+    const patchedConn = new PassThrough();
+    const plainConn = new PassThrough();
+    adapter(true).coalesceWrites({ conn: patchedConn });
+    adapter(false).coalesceWrites({ conn: plainConn });
+    expect(Object.hasOwn(patchedConn, 'cork')).toBe(true);
+    expect(Object.hasOwn(plainConn, 'cork')).toBe(false);
   });
 });
