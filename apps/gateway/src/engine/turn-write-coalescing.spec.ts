@@ -88,6 +88,19 @@ describe('coalesceTurnWrites', () => {
     expect(second.writes).toEqual([bytes(2)]);
   });
 
+  it('holds no more than the high-water mark: a turn that writes more lets the connection go at once (slow-subscriber bound)', async () => {
+    const publish = (payload: string) => ({ cmd: 'publish', topic: 't', payload: Buffer.from(payload), qos: 0, retain: false, dup: false }) as const;
+    const { stream, writes } = recordingStream(8);
+    coalesceTurnWrites(stream);
+    mqtt.writeToStream(publish('0123456789'), stream);
+    await Promise.resolve();
+    mqtt.writeToStream(publish('abcdefghij'), stream);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    // Both packets left before the turn ended: the second write found 15 bytes (over 8) held already.
+    expect(Buffer.concat(writes)).toEqual(Buffer.concat([mqtt.generate(publish('0123456789')), mqtt.generate(publish('abcdefghij'))]));
+    expect(stream.writableLength).toBe(0);
+  });
+
   it('end() still flushes what the turn held', async () => {
     const { stream, writes } = recordingStream();
     coalesceTurnWrites(stream);
