@@ -134,6 +134,11 @@ function figures(direction: FixedRateDirection, sent: RateSendResult, got: Recei
     stage('kafkaToGateway', STAGES.downlink.kafkaToGateway);
     stage('gatewayToSocket', STAGES.downlink.gatewayToSocket);
   }
+  if (direction !== 'kafka' && got.received > 0) {
+    // The gateway process's CPU (every thread) per message of the phase: steadier than latency on a shared machine.
+    const cpuSeconds = readPromGauge(after, 'process_cpu_seconds_total') - readPromGauge(before, 'process_cpu_seconds_total');
+    out.gatewayCpuUsPerMsg = Math.round((cpuSeconds * 1e7) / got.received) / 10;
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import { AEDES_VERSION, AedesAdapter, LazyIdSet, brokerIdFor, checkAedes, enqueueOffline, publishToClient, slimAedesClient } from './aedes-adapter.js';
 import { withProbeClient } from './engine-version.js';
@@ -178,5 +179,18 @@ describe('publishToClient and enqueueOffline', () => {
     ]);
     expect(queued.map((p) => [p.brokerId, p.brokerCounter, p.qos])).toEqual([['node-a~0001.queued', 1, 1]]);
     expect((broker as unknown as { counter: number }).counter).toBe(7);
+  });
+});
+
+describe('AedesAdapter.coalesceWrites', () => {
+  const adapter = (patched: boolean) => new AedesAdapter({ engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: AEDES_VERSION, patched });
+
+  it("holds the client's connection corked until the turn ends only when the patches apply", () => {
+    const patchedConn = new PassThrough();
+    const plainConn = new PassThrough();
+    adapter(true).coalesceWrites({ conn: patchedConn });
+    adapter(false).coalesceWrites({ conn: plainConn });
+    expect(Object.hasOwn(patchedConn, 'cork')).toBe(true);
+    expect(Object.hasOwn(plainConn, 'cork')).toBe(false);
   });
 });

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '#config';
 import { engineVersion, type EngineCheck, type EngineProbe } from './engine-version.js';
+import { coalesceTurnWrites } from './turn-write-coalescing.js';
 
 /**
  * Every place FleetMQ reaches into aedes beyond its typed API, in one file: the members it
  * reads (AedesClientInternals, AedesBrokerInternals), the broker ID (brokerIdFor), the P2P writes
  * and offline enqueues numbered apart from the broker's (publishToClient, enqueueOffline) and the
- * two patches it makes. Both
- * patches touch only FleetMQ's own broker and the clients it creates (instance properties,
- * never a prototype):
+ * three patches it makes. The patches touch only FleetMQ's own broker and the clients it creates
+ * (instance properties, never a prototype):
  *
  * 1. Takeover marking: `registerClient` of the gateway's broker instance is wrapped, because
  *    aedes closes the old connection of a client ID inside it [MQTT-3.1.4-2] without saying
@@ -26,6 +27,9 @@ import { engineVersion, type EngineCheck, type EngineProbe } from './engine-vers
  *      a dictionary: its keys are per-client topic filters, which would give every client its
  *      own hidden class.
  *    - `_inboundInflight` (a Set used only for inbound QoS 2) is made when first used.
+ * 3. Write coalescing: what aedes writes to a client in one event-loop turn leaves its socket
+ *    in one write, not one write per packet (turn-write-coalescing.ts; fan-in with one
+ *    subscriber made about one writev syscall per message).
  *
  * Guarded: `checkAedes()` runs once at gateway start (engines.ts). The patches are applied only when the
  * installed aedes is exactly AEDES_VERSION and a probe client on a throwaway broker has every
@@ -38,7 +42,7 @@ import { engineVersion, type EngineCheck, type EngineProbe } from './engine-vers
 /** The aedes version these patches and reads were written for (lib/client.js, aedes.js, lib/handlers/connect.js). */
 export const AEDES_VERSION = '1.2.0';
 
-const LOST = 'idle connections use more heap (aedes client tables not slimmed); a connection closed by a takeover is reported as error, not takeover';
+const LOST = 'idle connections use more heap (aedes client tables not slimmed); a connection closed by a takeover is reported as error, not takeover; one socket write per packet';
 
 /** Members of aedes' Client (lib/client.js) the gateway uses that its typings leave out. */
 export interface AedesClientInternals extends Client {
@@ -284,6 +288,11 @@ export class AedesAdapter {
   slimClient(client: object): void {
     if (this.patched) slimAedesClient(client);
   }
+
+  /** Patch 3: call right after `broker.handle()` created the client, before anything is written to it. */
+  coalesceWrites(client: object): void {
+    if (this.patched) coalesceTurnWrites((client as { conn: Writable }).conn);
+  }
 }
 
 /** Checks the installed aedes once (gateway start) and logs a warning when its patches are not applied. */
@@ -311,6 +320,7 @@ function missingMembers({ client, broker }: EngineProbe): string[] {
   if (!isObject(c.duplicates)) missing.push('client.duplicates');
   if (!(c._inboundInflight instanceof Set)) missing.push('client._inboundInflight');
   if (!isObject(c._parser) || !isObject((c._parser as Record<string, unknown>)._events)) missing.push('client._parser._events');
+  if (!(c.conn instanceof Writable)) missing.push('client.conn');
   if (!isObject(b.clients)) missing.push('broker.clients');
   if (typeof b.id !== 'string') missing.push('broker.id');
   if (typeof b.counter !== 'number') missing.push('broker.counter');
