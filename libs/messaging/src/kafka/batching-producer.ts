@@ -87,10 +87,10 @@ const DEFAULT_STOP_TIMEOUT_MS = 30_000;
  * per broker, where a request per lane would queue behind each other on the connection).
  * A failed batch is retried as a whole, with backoff, ahead of newer records of its lane, on a
  * fresh kafkajs producer (kafkajs#628, #907), until Kafka acknowledges it; a lane being retried
- * sends alone, so it holds back only itself. So the records of a lane keep their order (duplicates are possible, reordering
- * is not) and a callback fires only after Kafka's acknowledgement. Guaranteed records are never
- * dropped; past `maxQueuedRecords` (all lanes) the producer reports saturation so that callers
- * stop reading.
+ * sends alone, so it holds back only itself. So the records of a lane keep their order
+ * (duplicates are possible, reordering is not) and a callback fires only after Kafka's
+ * acknowledgement. Guaranteed records are never dropped; past `maxQueuedRecords` (all lanes)
+ * the producer reports saturation so that callers stop reading.
  *
  * This file batches and sequences; the pieces live in batching/: a lane's queue (lane.ts), one
  * produce attempt and what its errors mean (produce-attempt.ts), saturation and the droppable
