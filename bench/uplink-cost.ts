@@ -1,6 +1,6 @@
 /**
  * What the Kafka side of a QoS 1 PUBLISH costs a gateway, without any MQTT: the gateway's own
- * UplinkProducer (same settings as the gateway: 6 lanes, linger 2 ms, acks=all) is kept at
+ * UplinkProducer (same settings as the gateway: 6 lanes, linger 0, one request in flight, acks=all) is kept at
  * 2,000 records in flight, as the fan-in scenario keeps 2,000 PUBLISHes in flight, for a fixed
  * time. Reports acknowledged records/s and this process's CPU per record. Run it pinned to one
  * core to compare with the fan-in figures (brokers run on CPU 0 there):
@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { createLogger } from '#config';
-import { createKafka, ensureTopics, producerFactory, UplinkProducer, type UplinkMessage } from '#messaging';
+import { createKafka, ensureTopics, producerFactory, UplinkProducer, uplinkRequestsInFlight, type UplinkMessage } from '#messaging';
 import { benchKafkaBrokers } from './lib/local-kafka.js';
 import { gitCommit, REPO_ROOT } from './lib/repo.js';
 import type { UplinkCostResult } from './lib/uplink-result.js';
@@ -60,12 +60,13 @@ async function main(): Promise<void> {
   await admin.disconnect();
 
   const producer = new UplinkProducer({
-    createProducer: producerFactory(kafka, { maxInFlightRequests: LANES }),
+    createProducer: producerFactory(kafka, { maxInFlightRequests: uplinkRequestsInFlight(LANES, { maxRequestsInFlight: 1 }) }),
     logger,
     nodeId: 'bench-node',
     topic,
     lanes: LANES,
-    lingerMs: 2,
+    lingerMs: 0,
+    maxRequestsInFlight: 1,
     maxBatchRecords: 2_000,
     maxQueuedRecords: 50_000,
     maxQueuedQos0: 20_000,

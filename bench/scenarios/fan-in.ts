@@ -2,7 +2,7 @@ import { Histogram, summarize } from '../lib/histogram.js';
 import type { Generator } from '../lib/generator.js';
 import type { FanInResult, ReceiverCounters } from '../lib/protocol.js';
 import { type ReceiptData, ratePerSecond } from '../lib/receipts.js';
-import { isAlive, readRssBytes } from '../lib/proc.js';
+import { isAlive, readCpuSeconds, readRssBytes } from '../lib/proc.js';
 import type { Target } from '../targets/target.js';
 import { sumMetric } from './reconnect.js';
 import { type Context, type Measurement, medians, newRunTag, sleep, withBroker, withGenerators } from './context.js';
@@ -77,6 +77,7 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
         ctx.log(`${target.name}: fan-in ${variant}, repetition ${rep + 1}/${ctx.profile.reps}`);
         const m0 = target.metrics ? await target.metrics() : undefined;
         const rss = receiver === 'mqtt' ? sampleRss(e.pid) : undefined;
+        const cpu0 = readCpuSeconds(e.pid);
         const r = await pub.call<FanInResult>({
           op: 'fanIn',
           spec: {
@@ -85,10 +86,13 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
             durationMs: f.durationMs, drainMs: 10_000, runTag,
           },
         });
+        const cpuSeconds = readCpuSeconds(e.pid) - cpu0;
         const lat = summarize(Histogram.from(r.latency));
         const row: Record<string, number> = {
           perSec: Math.round(r.windowCount / (r.windowMs / 1000)),
           ...(qos === 1 ? { ackP50Ms: lat.p50Ms, ackP99Ms: lat.p99Ms } : {}),
+          // The broker process's CPU (every thread) over warm-up, window and drain, per message it acknowledged (QoS 0: accepted).
+          cpuUsPerMsg: Math.round((cpuSeconds / Math.max(1, qos === 1 ? r.acked : r.sent)) * 1e7) / 10,
         };
         (info.exactness as unknown[]).push({
           sent: r.sent, acked: r.acked, unexpectedAcks: r.unexpectedAcks, outstandingAfterDrain: r.outstandingAfterDrain, disconnects: r.disconnects,

@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Histogram, summarize } from '../lib/histogram.js';
+import { readCpuSeconds } from '../lib/proc.js';
 import { bucketDelta, bucketQuantileMs, readPromGauge, readPromHistogram, type PromBuckets } from '../lib/prom-histogram.js';
 import type { RateSendResult } from '../lib/protocol.js';
 import type { ReceiptData } from '../lib/receipts.js';
@@ -64,6 +65,7 @@ export async function fixedRate(target: Target, ctx: Context): Promise<Measureme
       const phase = async (direction: FixedRateDirection, ratePerSec: number, durationMs: number): Promise<Record<string, number>> => {
         const runTag = newRunTag();
         const before = await scrape();
+        const cpu0 = readCpuSeconds(e.pid);
         let sent: RateSendResult;
         if (direction === 'uplink') {
           sent = await sender.call<RateSendResult>({ op: 'ratePublish', spec: { pool: 'devices', topic: `${root}/fixed-rate/up/{id}`, ratePerSec, durationMs, payloadBytes: PAYLOAD_BYTES, runTag } });
@@ -78,10 +80,12 @@ export async function fixedRate(target: Target, ctx: Context): Promise<Measureme
         const until = Date.now() + DRAIN_MS;
         while ((await received(false)).received < sent.acked && Date.now() < until) await sleep(50);
         const got = await received(true);
+        const cpuSeconds = readCpuSeconds(e.pid) - cpu0;
         const after = await scrape();
         // metrics() gives '' for a gateway that does not answer: figures without it would be silently empty.
         if (after.every((text) => text === '')) throw new Error(`${target.name}: /metrics did not answer after ${direction} ${ratePerSec}/s (gateway exited? ${target.logHint?.() ?? ''})`);
-        return figures(direction, sent, got, before, after);
+        // Every thread of the gateway's process (the uplink worker too), sending and draining.
+        return { ...figures(direction, sent, got, before, after), gatewayCpuUsPerMsg: Math.round((cpuSeconds / Math.max(1, sent.sent)) * 1e7) / 10 };
       };
 
       ctx.log(`${target.name}: fixed-rate warm-up (${WARMUP_RATE} msg/s, every direction)`);
@@ -133,11 +137,6 @@ function figures(direction: FixedRateDirection, sent: RateSendResult, got: Recei
   } else if (direction !== 'kafka') {
     stage('kafkaToGateway', STAGES.downlink.kafkaToGateway);
     stage('gatewayToSocket', STAGES.downlink.gatewayToSocket);
-  }
-  if (direction !== 'kafka' && got.received > 0) {
-    // The gateway process's CPU (every thread) per message of the phase: steadier than latency on a shared machine.
-    const cpuSeconds = readPromGauge(after, 'process_cpu_seconds_total') - readPromGauge(before, 'process_cpu_seconds_total');
-    out.gatewayCpuUsPerMsg = Math.round((cpuSeconds * 1e7) / got.received) / 10;
   }
   return out;
 }

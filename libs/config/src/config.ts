@@ -52,8 +52,10 @@ export interface MqttLimits {
 export interface UplinkSettings {
   /** Where the producer runs (the gateway's thread does MQTT either way). */
   thread: UplinkThread;
-  /** How long records wait to join a batch. */
+  /** How long records wait to join a batch when a request could go at once (0: sent at the end of the event-loop turn). */
   lingerMs: number;
+  /** Produce requests in flight at once; records that arrive meanwhile go together in the next one (default 1). */
+  maxRequestsInFlight?: number;
   /** Records in one produce request at most. */
   maxBatchRecords: number;
   /** Records waiting for Kafka at most (all clients); beyond it publishers are paused. */
@@ -172,7 +174,8 @@ export function loadConfig(role: Role, env: Env = process.env): FleetMqConfig {
     },
     uplink: {
       thread: r.oneOf('FLEETMQ_UPLINK_THREAD', UPLINK_THREADS, 'worker'),
-      lingerMs: r.int('FLEETMQ_UPLINK_LINGER_MS', 2, 0, 1000),
+      lingerMs: r.int('FLEETMQ_UPLINK_LINGER_MS', 0, 0, 1000),
+      maxRequestsInFlight: r.int('FLEETMQ_UPLINK_MAX_REQUESTS', 1, 1, 16),
       maxBatchRecords: r.int('FLEETMQ_UPLINK_MAX_BATCH', 2000, 1, 100_000),
       maxQueuedRecords: r.int('FLEETMQ_UPLINK_MAX_QUEUED', 50_000, 1, 10_000_000),
       maxQueuedQos0: r.int('FLEETMQ_UPLINK_MAX_QUEUED_QOS0', 20_000, 1, 10_000_000),

@@ -61,7 +61,7 @@ export type { KafkaClientOptions } from './kafka/kafka-factory.js';
 export type { ProducerLike, ProducerFactory } from './kafka/producer-like.js';
 export { BatchingProducer } from './kafka/batching-producer.js';
 export type { BatchingProducerOptions, ProducerCounters } from './kafka/batching-producer.js';
-export { UplinkProducer } from './kafka/uplink-producer.js';
+export { UplinkProducer, uplinkRequestsInFlight } from './kafka/uplink-producer.js';
 export type { UplinkProducerOptions } from './kafka/uplink-producer.js';
 export { ManagedProducer } from './kafka/managed-producer.js';
 export { DownlinkPublisher } from './kafka/downlink-publisher.js';

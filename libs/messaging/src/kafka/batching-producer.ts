@@ -18,7 +18,11 @@ export interface BatchingProducerOptions {
   topic: string;
   createProducer: ProducerFactory;
   logger: Logger;
-  /** How long a record waits for others to join its batch. */
+  /**
+   * How long a record waits for others to join its batch when a request could go at once (0:
+   * it goes at the end of the event-loop turn). Records that arrive while every request slot is
+   * taken wait for an acknowledgement either way, and go together in the next request.
+   */
   lingerMs: number;
   /** Records in one produce request at most. */
   maxBatchRecords: number;
@@ -37,9 +41,15 @@ export interface BatchingProducerOptions {
   /**
    * Independent lanes, each with its own queue and at most one batch in flight (default 1).
    * The caller puts every record of one key in the same lane (UplinkProducer: the key's
-   * partition), so per-key order holds while lanes are sent, acknowledged and retried apart.
+   * partition), so per-key order holds while lanes are acknowledged and retried apart.
    */
   lanes?: number;
+  /**
+   * Produce requests in flight at once (default 1). A request carries the next batch of every
+   * lane that has records and none in flight; a lane retried after a failure sends alone,
+   * outside this count, so that it holds back only itself.
+   */
+  maxRequestsInFlight?: number;
 }
 
 /** Plain numbers, read by metrics. */
@@ -69,14 +79,18 @@ const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
 /**
- * Accumulates records and produces them with `sendBatch`, acks=all, one batch per lane at a
- * time; lanes are independent, so several batches (one per lane) may be in flight together.
+ * Accumulates records and produces them with `sendBatch`, acks=all, at most one batch per lane
+ * in flight. Batching is Nagle-like: while a request slot is free, records go at the end of the
+ * event-loop turn they came in (no fixed linger); while the slots are taken, records accumulate
+ * and go together, every lane's next batch in one request, as soon as an acknowledgement frees
+ * a slot. So an idle producer adds no delay, and a busy one sends fewer, larger requests (one
+ * per broker, where a request per lane would queue behind each other on the connection).
  * A failed batch is retried as a whole, with backoff, ahead of newer records of its lane, on a
- * fresh kafkajs producer (kafkajs#628, #907), until Kafka acknowledges it; it holds back only
- * its own lane. So the records of a lane keep their order (duplicates are possible, reordering
- * is not) and a callback fires only after Kafka's acknowledgement. Guaranteed records are never
- * dropped; past `maxQueuedRecords` (all lanes) the producer reports saturation so that callers
- * stop reading.
+ * fresh kafkajs producer (kafkajs#628, #907), until Kafka acknowledges it; a lane being retried
+ * sends alone, so it holds back only itself. So the records of a lane keep their order
+ * (duplicates are possible, reordering is not) and a callback fires only after Kafka's
+ * acknowledgement. Guaranteed records are never dropped; past `maxQueuedRecords` (all lanes)
+ * the producer reports saturation so that callers stop reading.
  *
  * This file batches and sequences; the pieces live in batching/: a lane's queue (lane.ts), one
  * produce attempt and what its errors mean (produce-attempt.ts), saturation and the droppable
@@ -86,7 +100,10 @@ export class BatchingProducer extends EventEmitter {
   readonly counters: ProducerCounters = { produced: 0, failedAttempts: 0, dropped: 0, rejected: 0, queued: 0, inFlight: 0, batches: 0 };
 
   protected readonly laneCount: number;
-  private readonly opts: Required<Omit<BatchingProducerOptions, 'backoff' | 'lanes'>>;
+  private readonly opts: Required<Omit<BatchingProducerOptions, 'backoff' | 'lanes' | 'maxRequestsInFlight'>>;
+  private readonly maxRequests: number;
+  /** Requests in flight that take a slot (every one but a lane's retry). */
+  private requestsInFlight = 0;
   private readonly backoff: BackoffPolicy;
   private readonly log: Logger;
   private readonly lanes: Lane[];
@@ -101,7 +118,7 @@ export class BatchingProducer extends EventEmitter {
 
   constructor(options: BatchingProducerOptions) {
     super();
-    const { backoff, lanes, ...rest } = options;
+    const { backoff, lanes, maxRequestsInFlight, ...rest } = options;
     this.queueFull = new QueueFullError(options.name);
     this.opts = {
       ...rest,
@@ -110,6 +127,7 @@ export class BatchingProducer extends EventEmitter {
       ackTimeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
     };
     this.laneCount = Math.max(1, Math.floor(lanes ?? 1));
+    this.maxRequests = Math.max(1, Math.floor(maxRequestsInFlight ?? 1));
     this.lanes = Array.from({ length: this.laneCount }, () => new Lane());
     this.backoff = createBackoff(backoff);
     this.log = options.logger;
@@ -210,8 +228,9 @@ export class BatchingProducer extends EventEmitter {
   // ------------------------------------------------------------------ batching
 
   private schedule(lane: Lane): void {
-    // A lane with a batch in flight sends its next one when that batch settles.
-    if (lane.inFlight !== null || this.state === 'new' || this.state === 'stopped') return;
+    // A lane with a batch in flight sends its next one when that batch settles; with every
+    // request slot taken, the next acknowledgement sends what accumulated.
+    if (lane.inFlight !== null || this.requestsInFlight >= this.maxRequests || this.state === 'new' || this.state === 'stopped') return;
     if (lane.size >= this.opts.maxBatchRecords || lane.bytes >= this.opts.maxBatchBytes || this.opts.lingerMs === 0) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
@@ -230,36 +249,67 @@ export class BatchingProducer extends EventEmitter {
     this.lingerTimer = undefined;
   }
 
-  /** Sends the next batch of every lane that has records and nothing in flight. */
+  /** While a request slot is free: one request with the next batch of every lane that has records and nothing in flight. */
   private flushAll(): void {
     this.clearLinger();
-    for (const lane of this.lanes) this.flush(lane);
+    if (this.state === 'new' || this.state === 'stopped' || this.requestsInFlight >= this.maxRequests) return;
+    let lanes: Lane[] | undefined;
+    for (const lane of this.lanes) {
+      if (lane.inFlight !== null || lane.size === 0) continue;
+      this.take(lane);
+      (lanes ??= []).push(lane);
+    }
+    if (lanes !== undefined) void this.produce(lanes, true);
   }
 
-  /** Takes the lane's next batch off its queue and sends it, if nothing of the lane is in flight. */
-  private flush(lane: Lane): void {
-    if (lane.inFlight !== null || lane.size === 0 || this.state === 'new' || this.state === 'stopped') return;
+  /** Takes the lane's next batch off its queue: in flight from now on. */
+  private take(lane: Lane): void {
     const batch = lane.take(this.opts.maxBatchRecords, this.opts.maxBatchBytes);
     for (const e of batch) if (e.droppable) this.pressure.queuedDroppable--;
     this.counters.queued -= batch.length;
     lane.inFlight = batch;
     lane.attempt = 0;
     this.counters.inFlight += batch.length;
-    void this.produce(lane, batch);
   }
 
-  private async produce(lane: Lane, batch: Entry[]): Promise<void> {
+  /**
+   * One produce request with the batch in flight of each of `lanes`. `slot`: it takes a request
+   * slot (a lane's retry, sent alone, does not).
+   */
+  private async produce(lanes: Lane[], slot: boolean): Promise<void> {
+    const batches = new Array<Entry[]>(lanes.length);
+    let count = 0;
+    for (let i = 0; i < lanes.length; i++) count += (batches[i] = lanes[i]!.inFlight!).length;
+    if (slot) this.requestsInFlight++;
     let producer: ProducerLike | undefined;
     try {
       producer = await this.producer.get();
-      const messages = new Array<Message>(batch.length);
-      for (let i = 0; i < batch.length; i++) messages[i] = batch[i]!.record;
+      const messages = new Array<Message>(count);
+      let n = 0;
+      for (const batch of batches) for (const e of batch) messages[n++] = e.record;
       await produceOnce(producer, { topic: this.opts.topic, messages, ackTimeoutMs: this.opts.ackTimeoutMs, attemptTimeoutMs: this.opts.attemptTimeoutMs });
     } catch (error) {
-      if (lane.inFlight === batch) this.onFailure(lane, batch, error, producer);
+      if (slot) this.requestsInFlight--;
+      this.onRequestFailed(lanes, batches, error, producer);
       return;
     }
-    if (lane.inFlight === batch) this.onSuccess(lane, batch);
+    if (slot) this.requestsInFlight--;
+    for (let i = 0; i < lanes.length; i++) if (lanes[i]!.inFlight === batches[i]) this.onSuccess(lanes[i]!, batches[i]!);
+    this.afterRequest();
+  }
+
+  private onRequestFailed(lanes: Lane[], batches: Entry[][], error: unknown, producer: ProducerLike | undefined): void {
+    if (lanes.length === 1) {
+      if (lanes[0]!.inFlight === batches[0]) this.onFailure(lanes[0]!, batches[0]!, error, producer);
+      this.afterRequest();
+      return;
+    }
+    // Lanes that failed together are each retried alone, at once: a lane Kafka refuses or
+    // cannot take then holds back only itself, and the others go on together.
+    this.counters.failedAttempts++;
+    if (producer !== undefined && !isRecordRejection(error)) this.producer.drop(producer);
+    for (let i = 0; i < lanes.length; i++) if (lanes[i]!.inFlight === batches[i]) void this.produce([lanes[i]!], false);
+    this.afterRequest();
   }
 
   private onSuccess(lane: Lane, batch: Entry[]): void {
@@ -271,7 +321,6 @@ export class BatchingProducer extends EventEmitter {
     this.health.succeeded(lane, this.counters.failedAttempts);
     this.release(batch);
     for (const e of batch) finish(e, undefined, this.log);
-    this.afterBatch(lane);
   }
 
   private onFailure(lane: Lane, batch: Entry[], error: unknown, producer: ProducerLike | undefined): void {
@@ -286,7 +335,7 @@ export class BatchingProducer extends EventEmitter {
     if (this.state === 'stopped') return;
     lane.retryTimer = setTimeout(() => {
       lane.retryTimer = undefined;
-      if (lane.inFlight === batch) void this.produce(lane, batch);
+      if (lane.inFlight === batch) void this.produce([lane], false);
     }, this.backoff.delay(lane.attempt++));
   }
 
@@ -302,7 +351,7 @@ export class BatchingProducer extends EventEmitter {
       this.counters.queued += rest.length;
       this.counters.inFlight -= rest.length;
       lane.inFlight = first;
-      void this.produce(lane, first);
+      void this.produce([lane], false);
       return;
     }
     this.counters.rejected += batch.length;
@@ -312,7 +361,6 @@ export class BatchingProducer extends EventEmitter {
     this.release(batch);
     const rejection = new RecordRejectedError(`kafka refused the record: ${messageOf(error)}`, { cause: error });
     for (const e of batch) finish(e, rejection, this.log);
-    this.afterBatch(lane);
   }
 
   private release(batch: Entry[]): void {
@@ -321,11 +369,10 @@ export class BatchingProducer extends EventEmitter {
     this.pressure.releaseGuaranteed(guaranteed);
   }
 
-  private afterBatch(lane: Lane): void {
-    if (lane.size > 0) {
-      // Records that arrived while the batch was in flight have waited long enough.
-      this.flush(lane);
-    } else if (this.state === 'stopping' && this.drained()) {
+  /** A request settled: records that arrived meanwhile have waited long enough. */
+  private afterRequest(): void {
+    this.flushAll();
+    if (this.state === 'stopping' && this.drained()) {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }

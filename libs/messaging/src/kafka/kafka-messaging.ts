@@ -9,7 +9,7 @@ import { DownlinkPublisher } from './downlink-publisher.js';
 import { createKafka, ensureTopics, producerFactory } from './kafka-factory.js';
 import { ManagedProducer } from './managed-producer.js';
 import { PresencePublisher } from './presence-publisher.js';
-import { UplinkProducer } from './uplink-producer.js';
+import { UplinkProducer, uplinkRequestsInFlight } from './uplink-producer.js';
 import { createWorkerUplink } from './uplink-worker/worker-uplink-factory.js';
 
 export interface KafkaMessagingOptions {
@@ -86,9 +86,9 @@ export class KafkaMessaging implements Messaging {
   }
 
   uplink(): UplinkSink {
-    // One lane per partition of the uplink topic (as created), each with one batch in flight:
-    // kafkajs may then have that many produce requests out at once. In a worker thread, the
-    // same producer with a kafkajs client of its own.
+    // One lane per partition of the uplink topic (as created), each with at most one batch in
+    // flight; requests carry every idle lane's batch together. In a worker thread, the same
+    // producer with a kafkajs client of its own.
     if (this.opts.uplink.thread === 'worker') {
       this.uplinkProducer ??= createWorkerUplink({
         brokers: [...this.opts.brokers],
@@ -101,7 +101,7 @@ export class KafkaMessaging implements Messaging {
       return this.uplinkProducer;
     }
     this.uplinkProducer ??= new UplinkProducer({
-      createProducer: producerFactory(this.kafka, { maxInFlightRequests: this.opts.partitions }),
+      createProducer: producerFactory(this.kafka, { maxInFlightRequests: uplinkRequestsInFlight(this.opts.partitions, this.opts.uplink) }),
       logger: this.log,
       nodeId: this.opts.nodeId,
       lanes: this.opts.partitions,

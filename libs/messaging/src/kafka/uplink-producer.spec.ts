@@ -260,25 +260,52 @@ describe('UplinkProducer', () => {
       return [inA, inB];
     };
 
-    it('sends each lane as its own batch, several lanes in flight, one batch per lane', async () => {
-      const { kafka, producer, results, send } = setup({ lanes: LANES });
+    it('sends the next batch of every lane in one request at once when idle, and what arrives meanwhile in the next', async () => {
+      const { kafka, producer, results, send } = setup({ lanes: LANES, lingerMs: 0, maxBatchRecords: 3 });
       kafka.mode = 'manual';
       await producer.start();
       for (let i = 0; i < 60; i++) send(i, 1, `GID_a@@@d${i % 12}`);
-      await until(() => kafka.pending.length >= 2);
-      await tick(10);
-      const lanesInFlight = kafka.pending.map((p) => new Set(p.messages.map(partition)));
-      for (const lanes of lanesInFlight) expect(lanes.size).toBe(1); // a batch is one partition
-      const ids = lanesInFlight.map((l) => [...l][0]);
-      expect(new Set(ids).size).toBe(ids.length); // never two batches of one partition
-      expect(kafka.pending.length).toBeGreaterThan(1);
+      await until(() => kafka.pending.length === 1);
+      const first = kafka.pending[0]!.messages;
+      const lanes = new Set(first.map(partition));
+      expect(lanes.size).toBeGreaterThan(1); // several lanes in one request
+      for (const lane of lanes) expect(first.filter((m) => partition(m) === lane)).toHaveLength(3); // one batch each
+      // Nagle: nothing else goes while the request is in flight, whatever the lane.
       for (let i = 60; i < 120; i++) send(i, 1, `GID_a@@@d${i % 12}`);
       await tick(10);
-      expect(kafka.pending).toHaveLength(ids.length); // newer records wait for their lane
+      expect(kafka.pending).toHaveLength(1);
+      kafka.pending.shift()!.resolve();
+      await until(() => kafka.pending.length === 1);
+      expect(new Set(kafka.pending[0]!.messages.map(partition))).toEqual(lanes);
+      kafka.mode = 'ack';
+      kafka.pending.shift()!.resolve();
+      await until(() => results.size === 120);
+      expect(kafka.maxInFlight).toBe(1);
+      await producer.stop();
+    });
+
+    it('with maxRequestsInFlight 2, lanes idle while a request is in flight go in a second one, never a lane twice', async () => {
+      const [inP, inQ] = clientsIn(0, 3, 1);
+      const { kafka, producer, results, send } = setup({ lanes: LANES, lingerMs: 0, maxRequestsInFlight: 2 });
+      kafka.mode = 'manual';
+      await producer.start();
+      send(0, 1, inP[0]);
+      await until(() => kafka.pending.length === 1);
+      send(1, 1, inP[0]); // P is in flight: waits
+      send(100, 1, inQ[0]); // Q is idle and a slot is free: goes
+      await until(() => kafka.pending.length === 2);
+      expect(kafka.pending[1]!.messages.map((m) => String(m.value))).toEqual(['100']);
+      send(101, 1, inQ[0]); // both slots taken
+      await tick(10);
+      expect(kafka.pending).toHaveLength(2);
+      kafka.pending.shift()!.resolve();
+      await until(() => kafka.pending.length === 2);
+      expect(kafka.pending[1]!.messages.map((m) => String(m.value))).toEqual(['1']); // Q is still in flight
       kafka.mode = 'ack';
       for (const p of kafka.pending.splice(0)) p.resolve();
-      await until(() => results.size === 120);
-      expect(kafka.maxInFlight).toBeLessThanOrEqual(LANES);
+      await until(() => results.size === 4);
+      expect(kafka.ackedValues().filter((v) => Number(v) >= 100)).toEqual(['100', '101']);
+      expect(kafka.maxInFlight).toBe(2);
       await producer.stop();
     });
 
@@ -301,11 +328,11 @@ describe('UplinkProducer', () => {
         const done = order.filter((v) => v % 17 === c);
         expect(done).toEqual([...done].sort((x, y) => x - y));
       }
-      expect(kafka.maxInFlight).toBeGreaterThan(1);
+      expect(kafka.maxInFlight).toBe(1);
       await producer.stop();
     });
 
-    it('a failed batch of partition P blocks only P: retried whole, ahead of newer P records, while others go on', async () => {
+    it('a failed request is retried lane by lane; a failing partition P blocks only P, retried whole, ahead of newer P records', async () => {
       const [inP, inQ] = clientsIn(1, 4, 2);
       const { kafka, producer, results, send } = setup({ lanes: LANES });
       kafka.mode = 'manual';
@@ -313,15 +340,25 @@ describe('UplinkProducer', () => {
       producer.on(PRODUCER_EVENTS.unavailable, () => events.push('unavailable'));
       producer.on(PRODUCER_EVENTS.recovered, () => events.push('recovered'));
       await producer.start();
-      // P: 0..3, Q: 100..103
+      // P: 0..3, Q: 100..103, in one request.
       for (let i = 0; i < 4; i++) send(i, 1, inP[i % 2]);
       for (let i = 100; i < 104; i++) send(i, 1, inQ[i % 2]);
+      await until(() => kafka.pending.length === 1);
+      expect(new Set(kafka.pending[0]!.messages.map(partition))).toEqual(new Set([1, 4]));
+      kafka.pending.shift()!.reject(new Error('Connection error: ECONNRESET'));
+      // Each lane is retried alone, at once.
       await until(() => kafka.pending.length === 2);
-      const batchOf = (lane: number) => kafka.pending.find((p) => partition(p.messages[0]!) === lane)!;
-      batchOf(1).reject(new Error('Connection error: ECONNRESET'));
-      kafka.pending.splice(kafka.pending.indexOf(batchOf(1)), 1);
-      batchOf(4).resolve();
-      kafka.pending.splice(kafka.pending.indexOf(batchOf(4)), 1);
+      const batchOf = (lane: number) => kafka.pending.find((p) => p.messages.every((m) => partition(m) === lane))!;
+      const settle = (lane: number, ok: boolean): void => {
+        const p = batchOf(lane);
+        kafka.pending.splice(kafka.pending.indexOf(p), 1);
+        if (ok) p.resolve();
+        else p.reject(new Error('Connection error: ECONNRESET'));
+      };
+      expect(batchOf(1).messages.map((m) => String(m.value))).toEqual(['0', '1', '2', '3']);
+      expect(batchOf(4).messages.map((m) => String(m.value))).toEqual(['100', '101', '102', '103']);
+      settle(1, false);
+      settle(4, true);
       await until(() => results.size === 4);
       expect([...results.keys()].sort()).toEqual([100, 101, 102, 103]);
       expect(producer.isUnavailable()).toBe(true);
@@ -329,14 +366,12 @@ describe('UplinkProducer', () => {
       // Newer records of both partitions: Q's go at once, P's wait behind the retried batch.
       for (let i = 4; i < 8; i++) send(i, 1, inP[i % 2]);
       for (let i = 104; i < 108; i++) send(i, 1, inQ[i % 2]);
-      await until(() => kafka.pending.length === 2); // P's retry (after backoff) and Q's next batch
+      await until(() => kafka.pending.length === 2); // P's retry (after backoff) and Q's next request
       expect(batchOf(1).messages.map((m) => String(m.value))).toEqual(['0', '1', '2', '3']);
       expect(batchOf(4).messages.map((m) => String(m.value))).toEqual(['104', '105', '106', '107']);
       // P fails again; Q is acknowledged meanwhile.
-      batchOf(1).reject(new Error('Connection error: ECONNRESET'));
-      kafka.pending.splice(kafka.pending.indexOf(batchOf(1)), 1);
-      batchOf(4).resolve();
-      kafka.pending.splice(kafka.pending.indexOf(batchOf(4)), 1);
+      settle(1, false);
+      settle(4, true);
       await until(() => results.size === 8);
       for (let i = 0; i < 8; i++) expect(results.has(i)).toBe(false);
       expect(events).toEqual(['unavailable']); // still unavailable: P has not recovered
@@ -355,7 +390,7 @@ describe('UplinkProducer', () => {
       await producer.stop();
     });
 
-    it('a refused record in one lane is isolated there; other lanes are not resent', async () => {
+    it('a refused record in one lane is isolated there; the other lanes of its request are acknowledged once', async () => {
       const [inP, inQ] = clientsIn(2, 5, 1);
       const { kafka, producer, results, send } = setup({ lanes: LANES });
       const tooLarge = Object.assign(new Error('too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false });

@@ -29,6 +29,16 @@ export interface UplinkProducerOptions {
    * how many batches may be in flight; per-client order holds either way. Default 1.
    */
   lanes?: number;
+  /** Produce requests in flight at once, each with the next batch of every idle lane (default 1); see BatchingProducer. */
+  maxRequestsInFlight?: number;
+}
+
+/**
+ * What kafkajs must allow in flight on a connection for an UplinkProducer: its request slots,
+ * plus one retry per lane (a lane retried after a failure sends alone, outside the slots).
+ */
+export function uplinkRequestsInFlight(lanes: number, settings: { maxRequestsInFlight?: number }): number {
+  return Math.max(1, settings.maxRequestsInFlight ?? 1) + lanes;
 }
 
 /**
@@ -55,6 +65,7 @@ export class UplinkProducer extends BatchingProducer implements UplinkSink {
       backoff: options.backoff,
       attemptTimeoutMs: options.attemptTimeoutMs,
       lanes: options.lanes,
+      maxRequestsInFlight: options.maxRequestsInFlight,
     });
     this.records = new UplinkRecordBuilder({ nodeId: options.nodeId });
   }

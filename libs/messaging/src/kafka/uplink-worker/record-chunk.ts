@@ -50,8 +50,9 @@ export class RecordChunkWriter {
 
   /** What was appended since the last take, in a buffer of its own (transferable); empty staging after. */
   take(): ArrayBuffer {
-    const chunk = new Uint8Array(this.offset);
-    chunk.set(this.buf.subarray(0, this.offset));
+    // Not zero-filled, and an ArrayBuffer of its own (not a slice of Node's pool): transferable.
+    const chunk = Buffer.allocUnsafeSlow(this.offset);
+    this.buf.copy(chunk, 0, 0, this.offset);
     this.offset = 0;
     this.count = 0;
     return chunk.buffer;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { UplinkSettings } from '#config';
 import { createKafka, producerFactory } from '../kafka-factory.js';
-import { UplinkProducer } from '../uplink-producer.js';
+import { UplinkProducer, uplinkRequestsInFlight } from '../uplink-producer.js';
 import type { FromUplinkWorker } from './messages.js';
 import { portLogger } from './port-logger.js';
 import { UplinkWorkerHost, type HostPort } from './uplink-worker-host.js';
@@ -13,6 +13,8 @@ export interface UplinkWorkerData {
   nodeId: string;
   partitions: number;
   uplink: UplinkSettings;
+  /** `fleetmq.uplink` unless set (benchmarks write to a topic of their own). */
+  topic?: string;
 }
 
 /**
@@ -27,9 +29,10 @@ function main(): void {
   const logger = portLogger((message: FromUplinkWorker) => port.postMessage(message), { component: 'messaging' });
   const kafka = createKafka({ brokers: data.brokers, clientId: data.clientId, logger });
   const producer = new UplinkProducer({
-    createProducer: producerFactory(kafka, { maxInFlightRequests: data.partitions }),
+    createProducer: producerFactory(kafka, { maxInFlightRequests: uplinkRequestsInFlight(data.partitions, data.uplink) }),
     logger,
     nodeId: data.nodeId,
+    topic: data.topic,
     lanes: data.partitions,
     ...data.uplink,
   });
