@@ -43,7 +43,17 @@ export class Collector {
     }
     const consumer = this.kafka.consumer({ groupId, sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
     this.consumer = consumer;
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // fromLatest: seek past what the topic held, rather than read it all and skip it (a shared
+    // broker's fleetmq.downlink may hold millions of records from earlier runs).
+    const joined = new Promise<void>((resolve) =>
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        for (const partition of e.payload.memberAssignment[this.topic] ?? []) {
+          const offset = startAt.get(partition);
+          if (offset !== undefined) consumer.seek({ topic: this.topic, partition, offset: offset.toString() });
+        }
+        resolve();
+      }),
+    );
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await consumer.run({
