@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import produce from 'kafkajs/src/protocol/requests/produce/index.js';
 import kafkajsProduceV3 from 'kafkajs/src/protocol/requests/produce/v3/request.js';
 import { pino } from 'pino';
@@ -13,6 +14,35 @@ const topicData = [
     partitions: [{ partition: 1, messages: [{ key: Buffer.from('k'), value: Buffer.from('v'), headers: { 'fleetmq-qos': Buffer.from('1') } }] }],
   },
 ];
+
+const silentKafkaLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function requestQueue(maxInFlightRequests = 1): RequestQueue {
+  return new RequestQueue({ maxInFlightRequests, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'spec', broker: 'spec:9092', logger: silentKafkaLogger });
+}
+
+/** Pushes a request; resolves once the queue hands it to the socket (its correlation ID). */
+function pushRequest(queue: RequestQueue, correlationId: number): Promise<number> {
+  return new Promise((sent) => {
+    queue.push({
+      entry: { correlationId, apiKey: 1, apiName: 'Fetch', apiVersion: 11, resolve: () => {}, reject: () => {} },
+      expectResponse: true,
+      sendRequest: () => sent(correlationId),
+    });
+  });
+}
+
+/** Resolves after the queue's next check of its pending requests (its armed timer firing). */
+function nextCheck(queue: RequestQueue): Promise<void> {
+  const check = queue.checkPendingRequests;
+  return new Promise((checked) => {
+    queue.checkPendingRequests = function (this: RequestQueue) {
+      queue.checkPendingRequests = check;
+      check.call(this);
+      checked();
+    };
+  });
+}
 
 async function bytesOf(encoded: unknown): Promise<Buffer> {
   return (encoded as { buffer: Buffer }).buffer;
@@ -35,7 +65,7 @@ describe('kafkajs adapter', () => {
     beforeAll(async () => {
       const log = captureLogs();
       const state = await patchKafkajs(log.logger);
-      expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true });
+      expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true, idleQueuesQuiet: true });
       expect(await patchKafkajs(log.logger)).toBe(state); // once per process
       expect(log.lines).toEqual([]);
     });
@@ -58,14 +88,69 @@ describe('kafkajs adapter', () => {
     });
   });
 
-  it('falls back to kafkajs\'s encoder, with a warning naming both versions, when the version differs', async () => {
+  describe('request queues (kafkajs#1556: a 1 ms check re-armed forever)', () => {
+    beforeAll(async () => {
+      expect((await patchKafkajs(captureLogs().logger)).idleQueuesQuiet).toBe(true);
+    });
+
+    it('arms no timer on a connection with nothing pending and no throttle', async () => {
+      const queue = requestQueue();
+      const sent = pushRequest(queue, 1);
+      expect(await sent).toBe(1);
+      queue.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+      queue.destroy();
+    });
+
+    it('still sends a request that waited for the in-flight limit once the one before is answered', async () => {
+      const queue = requestQueue(1);
+      await pushRequest(queue, 1);
+      let secondSent = false;
+      const second = pushRequest(queue, 2).then((id) => ((secondSent = true), id));
+      expect(queue.pending).toHaveLength(1);
+      expect(secondSent).toBe(false);
+      queue.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+      expect(await second).toBe(2);
+      queue.fulfillRequest({ correlationId: 2, payload: Buffer.alloc(0), size: 0 });
+      expect(queue.pending).toHaveLength(0);
+      // The check armed while request 2 waited runs once more, finds nothing, and arms no other.
+      await nextCheck(queue);
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+      queue.destroy();
+    });
+
+    it('still sends a request that waited out a client-side throttle, and stops checking afterwards', async () => {
+      const queue = requestQueue(5);
+      queue.maybeThrottle(30);
+      const pushedAt = Date.now();
+      const sent = pushRequest(queue, 7);
+      expect(queue.pending).toHaveLength(1);
+      expect(queue.throttleCheckTimeoutId).not.toBeNull();
+      expect(await sent).toBe(7);
+      expect(Date.now() - pushedAt).toBeGreaterThanOrEqual(25);
+      expect(queue.pending).toHaveLength(0);
+      queue.fulfillRequest({ correlationId: 7, payload: Buffer.alloc(0), size: 0 });
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+      queue.destroy();
+    });
+  });
+
+  it('falls back to kafkajs\'s encoder and request queue, with a warning naming both versions, when the version differs', async () => {
     const log = captureLogs();
     const state = await checkAndPatchKafkajs({ logger: log.logger, foundVersion: '2.2.5' });
-    expect(state).toMatchObject({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false, reason: 'version differs' });
+    expect(state).toMatchObject({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false, reason: 'version differs', idleQueuesQuiet: false });
     expect(await encoderInUse()).toBe('Encoder');
-    expect(log.lines).toHaveLength(1);
-    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false });
-    expect(String(log.lines[0]!.lost)).toContain("kafkajs's own encoder");
+    expect(log.lines).toHaveLength(2);
+    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', idleQueuesQuiet: false });
+    expect(String(log.lines[0]!.lost)).toContain('1 ms request-queue check');
+    expect(log.lines[1]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false });
+    expect(String(log.lines[1]!.lost)).toContain("kafkajs's own encoder");
+    // kafkajs's own queue again: an idle connection re-arms its check.
+    const queue = requestQueue();
+    await pushRequest(queue, 1);
+    queue.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+    expect(queue.throttleCheckTimeoutId).not.toBeNull();
+    queue.destroy();
   });
 
   it('falls back when the self-test bytes differ from kafkajs\'s', async () => {
@@ -90,7 +175,7 @@ describe('kafkajs adapter', () => {
         throw new Error('boom');
       },
     });
-    expect(state).toMatchObject({ patched: false, reason: 'self-test failed: boom' });
+    expect(state).toMatchObject({ patched: false, reason: 'self-test failed: boom', idleQueuesQuiet: true });
     expect(await encoderInUse()).toBe('Encoder');
   });
 });

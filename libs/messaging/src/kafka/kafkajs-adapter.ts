@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import produce from 'kafkajs/src/protocol/requests/produce/index.js';
 import kafkajsProduceV3 from 'kafkajs/src/protocol/requests/produce/v3/request.js';
 import type { Logger } from '#config';
@@ -7,19 +8,24 @@ import { encodeProduceRequest, type ProduceRequestArgs } from './produce-request
 
 /**
  * Every change FleetMQ makes to kafkajs's internals, in one place (the only file that imports
- * kafkajs/src/...). Today there is one: uncompressed Produce requests v3..v7 are encoded by
- * encodeProduceRequest (produce-request.ts), the same bytes at a fraction of the CPU and
- * garbage (docs/BENCHMARKS.md, "uplink producer").
+ * kafkajs/src/...). There are two:
+ * - uncompressed Produce requests v3..v7 are encoded by encodeProduceRequest
+ *   (produce-request.ts), the same bytes at a fraction of the CPU and garbage
+ *   (docs/BENCHMARKS.md, "uplink producer");
+ * - an idle broker connection arms no timer (quietIdleRequestQueues below): kafkajs's own
+ *   queue re-arms a 1 ms check forever on every connection that has answered a request.
  *
  * Process-wide, not per client: kafkajs resolves the request builder from its module-level
- * request table (protocol/requests/index.js), shared by every kafkajs client in the process,
- * and offers no per-client hook for it. The processes that load this file run only FleetMQ's
- * own kafkajs clients, and the self-test below shows the bytes are kafkajs's own.
+ * request table (protocol/requests/index.js), and every connection's queue from one class,
+ * shared by every kafkajs client in the process, and offers no per-client hook for either. The
+ * processes that load this file run only FleetMQ's own kafkajs clients, and the self-test
+ * below shows the bytes are kafkajs's own.
  *
- * Guarded: the patch is used only when the installed kafkajs is exactly the version it was
- * written for, its internals have the expected shape, and a known request encodes to the same
- * bytes as kafkajs's own encoder. Otherwise kafkajs keeps its encoder and a warning says so.
- * Until the (asynchronous, once) self-test has passed, requests use kafkajs's own encoder.
+ * Guarded: the patches are used only when the installed kafkajs is exactly the version they were
+ * written for and its internals have the expected shape; the encoder also only once a known
+ * request encodes to the same bytes as kafkajs's own encoder. Otherwise kafkajs keeps its own
+ * code and a warning says so. Until the (asynchronous, once) self-test has passed, requests use
+ * kafkajs's own encoder; the queue change applies as soon as the check is called.
  */
 
 /** The kafkajs version the patch was written for and checked against (package-lock.json). */
@@ -31,7 +37,9 @@ const NO_COMPRESSION = 0;
 const MIN_VERSION = 3;
 const MAX_VERSION = 7;
 const WRAPPED = Symbol.for('fleetmq.kafkajs-produce-encoder');
+const QUEUE_WRAPPED = Symbol.for('fleetmq.kafkajs-idle-request-queue');
 const LOST = "produce requests use kafkajs's own encoder (correct, but several times the CPU per record)";
+const QUEUE_LOST = "every kafkajs broker connection runs kafkajs's 1 ms request-queue check while idle (correct, but CPU for nothing)";
 
 export type ProduceEncoder = (args: ProduceRequestArgs) => Buffer;
 
@@ -40,9 +48,12 @@ export interface EnginePatchState {
   engine: 'kafkajs';
   expectedVersion: string;
   foundVersion: string;
+  /** Produce requests use FleetMQ's encoder. */
   patched: boolean;
-  /** Why the patch is not used (fallback only). */
+  /** Why the encoder is not used (fallback only). */
   reason?: string;
+  /** Idle broker connections arm no timer (quietIdleRequestQueues). */
+  idleQueuesQuiet: boolean;
 }
 
 export interface KafkajsAdapterOptions {
@@ -66,6 +77,8 @@ class EncodedBody {
 
 /** The encoder kafkajs's Produce builder uses now; null: kafkajs's own. */
 let activeEncoder: ProduceEncoder | null = null;
+/** Whether the request-queue change is in effect (its wrapper stays installed either way). */
+let quietQueues = false;
 let processWide: Promise<EnginePatchState> | undefined;
 
 /**
@@ -81,8 +94,14 @@ export function patchKafkajs(logger: Logger): Promise<EnginePatchState> {
 export async function checkAndPatchKafkajs(options: KafkajsAdapterOptions): Promise<EnginePatchState> {
   const encoder = options.encoder ?? encodeProduceRequest;
   const foundVersion = options.foundVersion ?? installedKafkajsVersion();
-  const state: EnginePatchState = { engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion, patched: false };
+  const state: EnginePatchState = { engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion, patched: false, idleQueuesQuiet: false };
   activeEncoder = null;
+  // Synchronous: in effect before the caller creates its first client.
+  quietQueues = foundVersion === KAFKAJS_VERSION && quietIdleRequestQueues();
+  state.idleQueuesQuiet = quietQueues;
+  if (!quietQueues) {
+    options.logger.warn({ ...state, lost: QUEUE_LOST }, `kafkajs ${foundVersion} (patch written for ${KAFKAJS_VERSION}): request-queue patch not applied`);
+  }
   if (foundVersion !== KAFKAJS_VERSION) state.reason = 'version differs';
   else if (!wrapProduceProtocol()) state.reason = "kafkajs's Produce request table is not shaped as expected";
   else {
@@ -132,6 +151,51 @@ function wrapProduceProtocol(): boolean {
   };
   protocol[WRAPPED] = true;
   return true;
+}
+
+/** The RequestQueue internals the wrapper reads. */
+interface QueueInternals {
+  pending: unknown[];
+  throttledUntil: number;
+}
+
+/**
+ * kafkajs 2.2.4's RequestQueue ends every check of its pending requests by scheduling the next
+ * one, also when nothing is pending and no client-side throttle is active: the delay is then
+ * `throttledUntil (-1) - Date.now()`, negative, which Node runs as 1 ms. Every broker connection
+ * that has answered one request (each consumer's, producer's and admin's) therefore wakes its
+ * thread a thousand times a second, with a timer's garbage each time, for as long as it is open
+ * (kafkajs#1556, #1704; the fix proposed there). That loop is most of an idle gateway's CPU.
+ *
+ * Wrapped: with nothing pending and no throttle in effect, nothing is scheduled. Nothing is lost:
+ * a request is pending only after push() found it could not be sent, and push() schedules the
+ * check then (throttle end, or 10 ms while in-flight requests are at their limit, and again after
+ * each check while any is still pending); a fulfilled or timed-out request runs the check
+ * itself. Idempotent; false (nothing changed) when the internals are not shaped as expected.
+ */
+function quietIdleRequestQueues(): boolean {
+  const proto = (RequestQueue as unknown as { prototype?: Record<PropertyKey, unknown> } | undefined)?.prototype;
+  if (proto === undefined || typeof proto.scheduleCheckPendingRequests !== 'function' || typeof proto.checkPendingRequests !== 'function') return false;
+  if (proto[QUEUE_WRAPPED]) return true;
+  if (!queueShapeAsExpected()) return false;
+  const original = proto.scheduleCheckPendingRequests as (this: QueueInternals) => void;
+  proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: QueueInternals): void {
+    if (quietQueues && this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
+    original.call(this);
+  };
+  proto[QUEUE_WRAPPED] = true;
+  return true;
+}
+
+/** A fresh queue has the fields the wrapper reads, with their documented initial values. */
+function queueShapeAsExpected(): boolean {
+  try {
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const queue = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1_000, enforceRequestTimeout: false, clientId: 'fleetmq-check', broker: 'check:0', logger: silent });
+    return Array.isArray(queue.pending) && queue.throttledUntil === -1 && queue.throttleCheckTimeoutId === null && queue.inflight instanceof Map;
+  } catch {
+    return false;
+  }
 }
 
 /** A request with what the uplink sends (key, value, headers, explicit timestamps): the bytes must be kafkajs's. */

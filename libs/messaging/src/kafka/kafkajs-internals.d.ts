@@ -23,3 +23,21 @@ declare module 'kafkajs/src/protocol/recordBatch/crc32C/index.js' {
   const crc32C: (buffer: Buffer) => number;
   export default crc32C;
 }
+
+declare module 'kafkajs/src/network/requestQueue/index.js' {
+  /** One broker connection's request queue (network/requestQueue/index.js). */
+  class RequestQueue {
+    constructor(options: Record<string, unknown>);
+    pending: unknown[];
+    inflight: Map<number, unknown>;
+    throttledUntil: number;
+    throttleCheckTimeoutId: NodeJS.Timeout | null;
+    push(request: unknown): void;
+    fulfillRequest(response: { correlationId: number; payload: Buffer | null; size: number }): void;
+    maybeThrottle(clientSideThrottleTime: number | null): void;
+    checkPendingRequests(): void;
+    scheduleCheckPendingRequests(): void;
+    destroy(): void;
+  }
+  export default RequestQueue;
+}
