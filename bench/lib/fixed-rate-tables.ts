@@ -72,17 +72,17 @@ export function fixedRateTables(ms: Measurement[], heading: string): string[] {
     lines.push(
       `${heading} fixed-rate — ${target}: latency at a fixed offered rate`,
       '',
-      `Medians of ${first.reps.length} repetition(s) of ${formatFigure(Number(first.info.durationMs))} ms each, in ms; the spread is the smallest–largest repetition. Lost = acknowledged (PUBACK, or Kafka's ack of the record) but not received within 5 s after the phase; sent but not acknowledged is sent minus received minus lost. "FleetMQ adds" = the row's median minus Kafka's own round trip at the same rate in the same run.`,
+      `Medians of ${first.reps.length} repetition(s) of ${formatFigure(Number(first.info.durationMs))} ms each, in ms; the spread is the smallest–largest repetition. Lost = acknowledged (PUBACK, or Kafka's ack of the record) but not received within 5 s after the phase; sent but not acknowledged is sent minus received minus lost. "FleetMQ adds" = the row's median minus Kafka's own round trip at the same rate in the same run. Gateway CPU per message: the gateway process's CPU (every thread, from /proc) over the phase per message sent; on the Kafka rows, what the idle gateway spends meanwhile.`,
       '',
-      "| rate msg/s | path | sent | received | lost | p50 | p99 | max | p50 spread | p99 spread | p99 target | FleetMQ adds p50 | FleetMQ adds p99 | gateway's longest event-loop stall |",
-      '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+      "| rate msg/s | path | sent | received | lost | p50 | p99 | max | p50 spread | p99 spread | p99 target | FleetMQ adds p50 | FleetMQ adds p99 | gateway's longest event-loop stall | gateway CPU µs per message |",
+      '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
     );
     for (const m of mine) {
       const kafka = m.info.direction === 'kafka' ? undefined : kafkaAt(m.info.ratePerSec);
       const adds = (key: string): string => (kafka ? formatFigure(round(m.median[key] - kafka.median[key])) : '–');
       const v = (key: string): string => formatFigure(m.median[key]);
       lines.push(
-        `| ${formatFigure(Number(m.info.ratePerSec))} | ${DIRECTION_TEXT[String(m.info.direction)] ?? m.variant} | ${v('sent')} | ${v('received')} | ${v('lost')} | ${v('p50Ms')} | ${v('p99Ms')} | ${v('maxMs')} | ${spreadOf(m, 'p50Ms')} | ${spreadOf(m, 'p99Ms')} | ${verdict(m)} | ${adds('p50Ms')} | ${adds('p99Ms')} | ${v('eventLoopMaxMs')} |`,
+        `| ${formatFigure(Number(m.info.ratePerSec))} | ${DIRECTION_TEXT[String(m.info.direction)] ?? m.variant} | ${v('sent')} | ${v('received')} | ${v('lost')} | ${v('p50Ms')} | ${v('p99Ms')} | ${v('maxMs')} | ${spreadOf(m, 'p50Ms')} | ${spreadOf(m, 'p99Ms')} | ${verdict(m)} | ${adds('p50Ms')} | ${adds('p99Ms')} | ${v('eventLoopMaxMs')} | ${m.median.gatewayCpuUsPerMsg === undefined ? '–' : v('gatewayCpuUsPerMsg')} |`,
       );
     }
     lines.push('', `${heading} fixed-rate — ${target}: where the time goes (medians, ms)`, '');
