@@ -131,16 +131,7 @@ function numbersOf(broker: Aedes): OwnPacketNumbers {
  */
 export function publishToClient(broker: Aedes, client: Client, message: DirectMessage): void {
   const numbers = numbersOf(broker);
-  const packet = {
-    cmd: 'publish',
-    brokerId: numbers.directId,
-    brokerCounter: ++numbers.direct,
-    topic: message.topic,
-    payload: message.payload,
-    qos: message.qos,
-    retain: false,
-    dup: false,
-  };
+  const packet = ownPacket(numbers.directId, ++numbers.direct, message);
   client.publish(packet as unknown as Parameters<Client['publish']>[0], noop);
 }
 
@@ -154,10 +145,15 @@ export function publishToClient(broker: Aedes, client: Client, message: DirectMe
 export function enqueueOffline(broker: Aedes, clientId: string, message: OfflineMessage): Promise<void> {
   const internals = broker as unknown as AedesBrokerInternals;
   const numbers = numbersOf(broker);
-  const packet = {
+  return internals.persistence.outgoingEnqueue({ clientId }, ownPacket(numbers.queuedId, ++numbers.queued, message));
+}
+
+/** A PUBLISH in the shape aedes-packet 4 gives every packet, numbered by FleetMQ; never retained. */
+function ownPacket(brokerId: string, brokerCounter: number, message: DirectMessage): object {
+  return {
     cmd: 'publish',
-    brokerId: numbers.queuedId,
-    brokerCounter: ++numbers.queued,
+    brokerId,
+    brokerCounter,
     topic: message.topic,
     payload: message.payload,
     qos: message.qos,
@@ -165,7 +161,6 @@ export function enqueueOffline(broker: Aedes, clientId: string, message: Offline
     dup: false,
     messageId: undefined,
   };
-  return internals.persistence.outgoingEnqueue({ clientId }, packet);
 }
 
 function noop(): void {}
