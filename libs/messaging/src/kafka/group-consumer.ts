@@ -75,19 +75,10 @@ export class GroupConsumer {
     // first join, not after run(): run() also resolves when the join failed (coordinator still
     // loading) and kafkajs restarts later, and seek() throws "Consumer group was not
     // initialized" until a group exists. GROUP_JOIN fires before the first fetch is scheduled.
-    // With the timer's commits the seek commits nothing (kafkajs commits a seek only with its own
-    // auto-commit): the pinned start is committed at once, or a member taking these partitions
-    // over after this one died before its first commit would start at its own "latest" and skip
-    // what was produced in between.
     const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
-        const assigned = e.payload.memberAssignment[topic] ?? [];
-        for (const [partition, offset] of startAt) {
-          consumer.seek({ topic, partition, offset });
-          if (assigned.includes(partition)) committer?.handled(partition, (BigInt(offset) - 1n).toString());
-        }
-        void committer?.flush();
+        for (const [partition, offset] of startAt) consumer.seek({ topic, partition, offset });
         resolve();
       });
     });
