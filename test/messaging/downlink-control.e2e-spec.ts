@@ -14,7 +14,7 @@ import {
   type DownlinkMessage,
   type PresenceEvent,
 } from '#messaging';
-import { consumeRecords, createTopic, deleteTopics, describeWithKafka, endOffsets, kafkaBrokers, testKafka, uniqueName } from '../helpers/kafka.js';
+import { consumeRecords, createTopic, deleteTopics, describeWithKafka, kafkaBrokers, testKafka, uniqueName } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
@@ -80,46 +80,6 @@ describeWithKafka('downlink, control and presence over a real Kafka', () => {
       expect(r.headers![HEADERS.dlqSource]!.toString()).toMatch(new RegExp(`^${downlink}:\\d:\\d+$`));
       expect(r.headers![HEADERS.topic]!.toString()).toBe('cmd/x');
     }
-  });
-
-  it('a node commits what it delivered (from a timer, at stop): a restart under the same group starts after it', async () => {
-    const downlink = await createTopic('downlink-commit');
-    topics.push(downlink);
-    const groupId = uniqueName('e2e-gw-commit');
-    const dlqProducer = new ManagedProducer(producerFactory(kafka));
-    stops.push(() => dlqProducer.stop());
-    const publisher = new DownlinkPublisher(new ManagedProducer(producerFactory(kafka)), downlink);
-    stops.push(() => publisher.stop());
-    await publisher.start();
-    const publish = (from: number, count: number) => publisher.publishMany(
-      Array.from({ length: count }, (_, i) => ({
-        instanceId: 'fmq-dl0001', topic: `cmd/p2p/GID_d@@@dev${(from + i) % 7}`, qos: 1 as const, retain: false,
-        payload: Buffer.from(String(from + i)), targetClientId: `GID_d@@@dev${(from + i) % 7}`,
-      })),
-    );
-    const node = (received: string[]) => {
-      const consumer = new DownlinkConsumer({ kafka, nodeId: 'c', logger, topic: downlink, groupId, partitions: 6, dlq: new DlqPublisher(dlqProducer) });
-      stops.push(() => consumer.stop());
-      return consumer.start((msg) => void received.push(msg.payload.toString())).then(() => consumer);
-    };
-
-    const first: string[] = [];
-    const a = await node(first);
-    await publish(0, 30);
-    await waitFor(() => first.length === 30, { what: 'the first 30 records' });
-    await a.stop();
-    const ends = await endOffsets(downlink);
-    const admin = testKafka().admin();
-    await admin.connect();
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [downlink] });
-    await admin.disconnect();
-    expect(new Map(committed!.partitions.map((p) => [p.partition, p.offset]))).toEqual(new Map([...ends].map(([p, o]) => [p, o === '0' ? '-1' : o])));
-
-    await publish(30, 10);
-    const second: string[] = [];
-    await node(second);
-    await waitFor(() => second.length === 10, { what: 'the 10 records after the restart' });
-    expect(second.sort()).toEqual(Array.from({ length: 10 }, (_, i) => String(30 + i)).sort());
   });
 
   it('control commands reach every process (own group each) and start from the latest', async () => {

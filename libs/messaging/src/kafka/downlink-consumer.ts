@@ -19,12 +19,10 @@ export interface DownlinkConsumerOptions {
 }
 
 /**
- * Offsets are committed once a second from a timer, not after every batch: a commit per batch
- * is a Kafka round trip per partition in the fetch loop, which at a few thousand records/s was
- * most of the record -> device latency (kafkajs's own auto-commit does it after every batch
- * whatever its interval; see OffsetCommitter). The price: after a restart or a rebalance, up
- * to a second of records already delivered is delivered again (downlink is at least once
- * either way).
+ * Offsets are committed once a second, not after every batch: a commit per batch is a Kafka
+ * round trip per partition in the fetch loop, which at a few thousand records/s was most of
+ * the record -> device latency. The price: after a restart, up to a second of records already
+ * delivered is delivered again (downlink is at least once either way).
  */
 const COMMIT_INTERVAL_MS = 1_000;
 
@@ -55,7 +53,7 @@ export class DownlinkConsumer implements DownlinkSource {
       topic: opts.topic ?? DOWNLINK_TOPIC,
       logger: opts.logger,
       autoCommit: true,
-      commitIntervalMs: COMMIT_INTERVAL_MS,
+      autoCommitIntervalMs: COMMIT_INTERVAL_MS,
       partitionsConsumedConcurrently: opts.partitions ?? 1,
     });
   }

@@ -2,7 +2,6 @@ import type { Consumer, ConsumerConfig, EachMessagePayload, Kafka } from 'kafkaj
 import type { Logger } from '#config';
 import { createRetry } from '../retry/retry.js';
 import { FETCH_LIMITS } from './fetch-limits.js';
-import { OffsetCommitter } from './offset-committer.js';
 
 // Right after a broker (re)start the group coordinator is still loading: the offset lookup
 // fails with a retriable NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE that kafkajs' admin
@@ -22,11 +21,10 @@ export interface GroupConsumerOptions {
   /** Partitions whose batches are handled at the same time (kafkajs default 1: one after another). */
   partitionsConsumedConcurrently?: number;
   /**
-   * With auto-commit: commit the handled offsets this often (ms) from a timer instead of after
-   * every batch (kafkajs's auto-commit, a round trip the next fetch waits for); a restart or a
-   * rebalance may then see up to the last interval again.
+   * With auto-commit: commit at most this often (ms) instead of after every batch. Each commit
+   * is a round trip the fetch loop waits for; a restart may then see the last interval again.
    */
-  commitIntervalMs?: number;
+  autoCommitIntervalMs?: number;
 }
 
 /**
@@ -37,7 +35,6 @@ export interface GroupConsumerOptions {
  */
 export class GroupConsumer {
   private consumer: Consumer | undefined;
-  private committer: OffsetCommitter | undefined;
   private stopped = false;
 
   constructor(private readonly opts: GroupConsumerOptions) {}
@@ -58,13 +55,6 @@ export class GroupConsumer {
       retry: { retries: 5, ...this.opts.config?.retry, restartOnFailure: async () => !this.stopped },
     });
     this.consumer = consumer;
-    const committer = this.opts.autoCommit && this.opts.commitIntervalMs !== undefined
-      ? new OffsetCommitter({ topic, intervalMs: this.opts.commitIntervalMs, logger, commit: (offsets) => consumer.commitOffsets(offsets) })
-      : undefined;
-    this.committer = committer;
-    if (committer !== undefined) {
-      consumer.on(consumer.events.GROUP_JOIN, (e) => committer.keepOnly(e.payload.memberAssignment[topic] ?? []));
-    }
     consumer.on(consumer.events.CRASH, (e) => {
       logger.error({ groupId, topic, err: e.payload.error, restart: e.payload.restart }, 'kafka consumer crashed');
     });
@@ -85,14 +75,11 @@ export class GroupConsumer {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({
-      autoCommit: this.opts.autoCommit && committer === undefined,
+      autoCommit: this.opts.autoCommit,
+      autoCommitInterval: this.opts.autoCommitIntervalMs ?? null,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
-      eachMessage: committer === undefined ? eachMessage : async (payload) => {
-        await eachMessage(payload);
-        committer.handled(payload.partition, payload.message.offset);
-      },
+      eachMessage,
     });
-    committer?.start();
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.opts.joinTimeoutMs ?? 30_000;
     await Promise.race([
@@ -134,9 +121,6 @@ export class GroupConsumer {
     this.stopped = true;
     const consumer = this.consumer;
     this.consumer = undefined;
-    // Before the disconnect: kafkajs leaves the group there, and a commit after that is refused.
-    await this.committer?.stop();
-    this.committer = undefined;
     if (consumer) await consumer.disconnect();
   }
 }
