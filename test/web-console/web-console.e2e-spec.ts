@@ -46,7 +46,13 @@ describe('web console in Chromium', () => {
   }, 60_000);
 
   const field = (label: string): Locator => page.getByLabel(label, { exact: true });
-  const tab = (name: string): Promise<void> => page.getByRole('navigation', { name: 'Instance' }).getByRole('link', { name, exact: true }).click();
+  const tab = async (name: string): Promise<void> => {
+    const link = page.getByRole('navigation', { name: 'Instance' }).getByRole('link', { name, exact: true });
+    await link.click();
+    // The link is marked current in the render that shows its page: filling a field before that
+    // could fill the page left behind (the Clients and simulator pages also have a Client ID).
+    await waitFor(async () => (await link.getAttribute('aria-current')) === 'page', { what: `the ${name} tab shown` });
+  };
   const shot = async (name: string): Promise<void> => {
     if (!SCREENSHOTS) return;
     await mkdir('docs', { recursive: true });
