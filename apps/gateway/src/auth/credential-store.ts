@@ -124,7 +124,8 @@ export class CredentialStore {
   }
 
   invalidateAccessKey(accessKeyId: string): void {
-    this.cache.deleteWhere((key) => key.startsWith(`ak:${accessKeyId}|`));
+    const prefix = accessKeyPrefix(accessKeyId);
+    this.cache.deleteWhere((key) => key.startsWith(prefix));
   }
 
   invalidateDeviceCredential(deviceAccessKeyId: string): void {
@@ -133,7 +134,8 @@ export class CredentialStore {
 
   invalidateInstance(instanceId: string): void {
     this.cache.delete(instanceKey(instanceId));
-    this.cache.deleteWhere((key) => key.startsWith(`grp:${instanceId}|`));
+    const groups = groupPrefix(instanceId);
+    this.cache.deleteWhere((key) => key.startsWith(groups));
     const holder = this.topics.get(instanceId);
     if (holder !== undefined) holder.loadedAt = 0; // refreshed on next use, never emptied meanwhile
   }
@@ -144,7 +146,8 @@ export class CredentialStore {
    */
   forgetInstance(instanceId: string): void {
     this.cache.delete(instanceKey(instanceId));
-    this.cache.deleteWhere((key) => key.startsWith(`grp:${instanceId}|`));
+    const groups = groupPrefix(instanceId);
+    this.cache.deleteWhere((key) => key.startsWith(groups));
     // Keys, tokens and device credentials carry their instance; cache keys do not all name it.
     this.cache.deleteWhereValue((value) => (value as { instanceId?: unknown } | null)?.instanceId === instanceId);
     this.topics.delete(instanceId);
@@ -185,7 +188,9 @@ export class CredentialStore {
   }
 }
 
-// Cache keys; invalidateAccessKey and invalidateInstance select them by these prefixes.
+// Cache keys; invalidateAccessKey and invalidateInstance select them by their prefixes.
 const instanceKey = (instanceId: string): string => `inst:${instanceId}`;
-const accessKeyKey = (instanceId: string, accessKeyId: string): string => `ak:${accessKeyId}|${instanceId}`;
-const groupKey = (instanceId: string, groupId: string): string => `grp:${instanceId}|${groupId}`;
+const accessKeyPrefix = (accessKeyId: string): string => `ak:${accessKeyId}|`;
+const accessKeyKey = (instanceId: string, accessKeyId: string): string => `${accessKeyPrefix(accessKeyId)}${instanceId}`;
+const groupPrefix = (instanceId: string): string => `grp:${instanceId}|`;
+const groupKey = (instanceId: string, groupId: string): string => `${groupPrefix(instanceId)}${groupId}`;
