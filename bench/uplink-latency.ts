@@ -11,14 +11,13 @@
  *
  * Prints one JSON line; writes no result file.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createLogger, type UplinkSettings } from '#config';
 import { createKafka, ensureTopics, producerFactory, UplinkProducer, uplinkRequestsInFlight, type UplinkMessage, type UplinkSink } from '#messaging';
 import { createWorkerUplink } from '../libs/messaging/src/kafka/uplink-worker/worker-uplink-factory.js';
 import { Histogram } from './lib/histogram.js';
 import { benchKafkaBrokers } from './lib/local-kafka.js';
-import { readCpuSeconds } from './lib/proc.js';
+import { readCpuSeconds, readThreadCpuSeconds } from './lib/proc.js';
 
 const TOPIC = 'bench.uplink-latency';
 const CLIENTS = 200;
@@ -30,10 +29,7 @@ function option(name: string, fallback: string): string {
 }
 
 /** CPU seconds of this process's main thread alone (its task has the process's id). */
-function mainThreadCpuSeconds(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const mainThreadCpuSeconds = (): number => readThreadCpuSeconds(process.pid, process.pid);
 
 const round = (x: number): number => Math.round(x * 100) / 100;
 

@@ -23,7 +23,16 @@ function ticksPerSecond(): number {
 
 /** CPU time (user + system) a process has used so far, in seconds. */
 export function readCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuSecondsOfStat(`/proc/${pid}/stat`);
+}
+
+/** CPU time (user + system) one thread of a process has used so far, in seconds (the main thread's id is the pid). */
+export function readThreadCpuSeconds(pid: number, tid: number): number {
+  return cpuSecondsOfStat(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function cpuSecondsOfStat(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // The command name may contain spaces: fields are counted after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
