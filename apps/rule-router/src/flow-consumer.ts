@@ -1,7 +1,7 @@
 import type { Logger } from '#config';
 import { createRetry, type GroupMember, type KafkaClient, type TopicAdmin } from '#messaging';
 import type { BatchPipeline, Planner } from './batch-pipeline.js';
-import { uncommittedStarts } from './group-start.js';
+import { resumeStarts, uncommittedStarts } from './group-start.js';
 
 /** Consumer group timings; tests shorten them because group joins dominate their run time. */
 export interface ConsumerTuning {
@@ -53,6 +53,17 @@ export class FlowConsumer {
   assigned: number[] = [];
   joins = 0;
   private closed = false;
+  /**
+   * Whether any rule wants this flow's records (see `want`). While not, the member stays in its
+   * group with every assigned partition paused: no fetch, no decoding. In the all-in-one these
+   * consumers share the gateway's event loop, and a deployment without outflow rules would
+   * otherwise decode every device message a second time just to drop it.
+   */
+  private wanted = true;
+  /** When the flow was last left unwanted (ms since epoch); where a resume may start at the earliest. */
+  private unwantedSince = 0;
+  /** Bumped by every join and every change of `wanted`: a start or resume still under way for an older one gives up. */
+  private generation = 0;
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -77,8 +88,11 @@ export class FlowConsumer {
         joined: (assignment) => {
           this.assigned = assignment[topic] ?? [];
           this.joins++;
-          this.logger.info({ groupId, topic, partitions: this.assigned }, 'consumer group joined');
-          if (startAt !== undefined && this.assigned.length > 0) this.holdUntilStarted(consumer, this.joins, this.assigned, startAt);
+          this.generation++;
+          this.logger.info({ groupId, topic, partitions: this.assigned, wanted: this.wanted }, 'consumer group joined');
+          if (this.assigned.length === 0) return;
+          if (startAt !== undefined) this.holdUntilStarted(consumer, this.generation, this.assigned, startAt);
+          else if (!this.wanted) consumer.pause([{ topic, partitions: this.assigned }]);
         },
         crashed: (err, restart) => {
           this.logger.error({ groupId, topic, err, restart }, 'consumer crashed');
@@ -98,10 +112,61 @@ export class FlowConsumer {
     });
   }
 
-  /** Pauses the partitions of one join until their start is known and sought; a later join takes over. */
-  private holdUntilStarted(consumer: GroupMember, join: number, partitions: number[], startAt: number): void {
+  /**
+   * Starts or stops fetching as rules of this flow appear and go. `since` (ms since epoch) is
+   * where a resumed flow starts reading: never before the moment it was left unwanted (what came
+   * while no rule wanted it is skipped, as a running consumer would have dropped it), else the
+   * first record at or after `since`.
+   */
+  want(wanted: boolean, since: number = Date.now()): void {
+    if (wanted === this.wanted) return;
+    this.wanted = wanted;
+    this.generation++;
+    const consumer = this.consumer;
     const { groupId, topic } = this.options;
-    const current = (): boolean => this.consumer === consumer && this.joins === join;
+    this.logger.info({ groupId, topic, wanted }, wanted ? 'flow resumed: a rule wants its records' : 'flow paused: no enabled rule wants its records');
+    if (!wanted) {
+      this.unwantedSince = Date.now();
+      if (consumer && this.assigned.length > 0) consumer.pause([{ topic, partitions: this.assigned }]);
+      return;
+    }
+    if (consumer && this.assigned.length > 0) this.resumeAt(consumer, this.generation, this.assigned, Math.max(since, this.unwantedSince));
+  }
+
+  get isWanted(): boolean {
+    return this.wanted;
+  }
+
+  /** When the flow was last left unwanted (ms since epoch; 0 if never). */
+  get unwantedAt(): number {
+    return this.unwantedSince;
+  }
+
+  /** Seeks the paused partitions to `since` (never back before their commits), then resumes them. */
+  private resumeAt(consumer: GroupMember, generation: number, partitions: number[], since: number): void {
+    const { groupId, topic } = this.options;
+    const current = (): boolean => this.consumer === consumer && this.generation === generation;
+    startRetry(async (bail) => {
+      if (!current()) bail(null);
+      return resumeStarts(this.admin, groupId, topic, partitions, since);
+    }).then(
+      (starts) => {
+        if (!current()) return;
+        for (const s of starts) consumer.seek({ topic, partition: s.partition, offset: s.offset });
+        consumer.resume([{ topic, partitions }]);
+      },
+      (err: unknown) => {
+        if (err === null || !current()) return;
+        this.logger.error({ err, groupId, topic }, 'could not find where to resume the flow; restarting the consumer');
+        void this.restart();
+      },
+    );
+  }
+
+  /** Pauses the partitions of one join until their start is known and sought; a later join takes over. */
+  private holdUntilStarted(consumer: GroupMember, generation: number, partitions: number[], startAt: number): void {
+    const { groupId, topic } = this.options;
+    const current = (): boolean => this.consumer === consumer && this.generation === generation;
     consumer.pause([{ topic, partitions }]);
     startRetry(async (bail) => {
       if (!current()) bail(null);
@@ -111,7 +176,7 @@ export class FlowConsumer {
         if (!current()) return;
         for (const s of starts) consumer.seek({ topic, partition: s.partition, offset: s.offset });
         if (starts.length > 0) this.logger.info({ groupId, topic, starts, startAt }, 'group started uncommitted partitions at its start time');
-        consumer.resume([{ topic, partitions }]);
+        if (this.wanted) consumer.resume([{ topic, partitions }]);
       },
       (err: unknown) => {
         if (err === null || !current()) return;

@@ -1,5 +1,5 @@
 import type { TopicAdmin } from '#messaging';
-import { uncommittedStarts } from './group-start.js';
+import { resumeStarts, uncommittedStarts } from './group-start.js';
 
 /** The two admin calls uncommittedStarts makes, answering from tables. */
 function fakeAdmin(committed: Array<{ partition: number; offset: string }>, byTime: Array<{ partition: number; offset: string }>) {
@@ -42,6 +42,32 @@ describe('uncommittedStarts', () => {
     expect(committed.calls).toEqual(['fetchOffsets g t']);
     const none = fakeAdmin([], []);
     expect(await uncommittedStarts(none.admin, 'g', 't', [], 0)).toEqual([]);
+    expect(none.calls).toEqual([]);
+  });
+});
+
+describe('resumeStarts', () => {
+  it('moves a partition forward to the first record at or after the time, never back behind its commit', async () => {
+    const { admin, calls } = fakeAdmin(
+      [{ partition: 0, offset: '10' }, { partition: 1, offset: '40' }, { partition: 2, offset: '-1' }],
+      [{ partition: 0, offset: '25' }, { partition: 1, offset: '31' }, { partition: 2, offset: '7' }, { partition: 3, offset: '2' }],
+    );
+    // 0 moves ahead to 25; 1 stays at its commit 40; 2 never committed; 3 is not this member's.
+    expect(await resumeStarts(admin, 'g', 't', [0, 1, 2], 1_700_000_000_000)).toEqual([
+      { partition: 0, offset: '25' },
+      { partition: 2, offset: '7' },
+    ]);
+    expect(calls).toEqual(['fetchOffsets g t', 'byTimestamp t 1700000000000']);
+  });
+
+  it('compares offsets as numbers, not strings', async () => {
+    const { admin } = fakeAdmin([{ partition: 0, offset: '9' }], [{ partition: 0, offset: '10' }]);
+    expect(await resumeStarts(admin, 'g', 't', [0], 0)).toEqual([{ partition: 0, offset: '10' }]);
+  });
+
+  it('asks nothing for no partitions', async () => {
+    const none = fakeAdmin([], []);
+    expect(await resumeStarts(none.admin, 'g', 't', [], 0)).toEqual([]);
     expect(none.calls).toEqual([]);
   });
 });

@@ -20,3 +20,23 @@ export async function uncommittedStarts(admin: Pick<TopicAdmin, 'fetchOffsets' |
   const atTime = await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
   return atTime.filter((p) => unset.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
 }
+
+/**
+ * Where a paused `groupId` resumes on `partitions`: the first record produced at or after `since`,
+ * but never behind what the group committed (a resume does not route a record twice). Only the
+ * partitions that must move are listed.
+ */
+export async function resumeStarts(admin: Pick<TopicAdmin, 'fetchOffsets' | 'fetchTopicOffsetsByTimestamp'>, groupId: string, topic: string, partitions: readonly number[], since: number): Promise<PartitionStart[]> {
+  if (partitions.length === 0) return [];
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const known = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  const wanted = new Set(partitions);
+  const atTime = await admin.fetchTopicOffsetsByTimestamp(topic, since);
+  return atTime
+    .filter((p) => wanted.has(p.partition))
+    .filter((p) => {
+      const at = known.get(p.partition) ?? NO_OFFSET;
+      return at === NO_OFFSET || BigInt(p.offset) > BigInt(at);
+    })
+    .map((p) => ({ partition: p.partition, offset: p.offset }));
+}

@@ -188,6 +188,7 @@ export class RuleRouter {
     await this.admin.connect();
     if (o.createTopics) await ensureTopics(this.admin, [UPLINK_TOPIC, DOWNLINK_TOPIC, PRESENCE_TOPIC, DLQ_TOPIC], o.partitions, o.replicationFactor);
     await this.producer.start();
+    this.gateFlows(this.rules.current());
     if (o.flows.outflow) await this.outflowConsumer.start();
     if (o.flows.status) await this.statusConsumer.start();
     this.started = true;
@@ -232,8 +233,28 @@ export class RuleRouter {
     const kinds = { outflow: 0, inflow: 0, status: 0 };
     for (const rule of rules.rules) if (rule.enabled) kinds[rule.kind]++;
     for (const [kind, n] of Object.entries(kinds)) this.metrics.rules.set({ kind }, n);
+    this.gateFlows(rules);
     if (this.options.flows.inflow && this.stoppingSince === null && this.started) void this.inflow.reconcile(rules);
     if (this.started && this.stoppingSince === null) void this.provisionTargets(rules);
+  }
+
+  /**
+   * Outflow and status consume only while an enabled rule of their kind exists. A rule created
+   * while its flow was paused gets the records produced since its creation; re-enabling an older
+   * rule resumes from now (the paused time is skipped, as a running flow drops what no rule wants).
+   */
+  private gateFlows(rules: RuleSet): void {
+    for (const [kind, consumer] of [['outflow', this.outflowConsumer], ['status', this.statusConsumer]] as const) {
+      const enabled = rules.rules.filter((r) => r.enabled && r.kind === kind);
+      if (enabled.length === 0) {
+        consumer.want(false);
+        continue;
+      }
+      if (consumer.isWanted) continue;
+      const pausedAt = consumer.unwantedAt;
+      const created = enabled.map((r) => r.createdAt).filter((t) => t > pausedAt);
+      consumer.want(true, created.length > 0 ? Math.min(...created) : Date.now());
+    }
   }
 
   /**
