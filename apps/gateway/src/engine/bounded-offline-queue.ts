@@ -61,6 +61,8 @@ export interface BoundedOfflineQueueDeps {
   onTrimFailed(clientId: string, err: unknown): void;
 }
 
+const NOTHING_QUEUED: Promise<void> = Promise.resolve();
+
 /** MQTT packet identifiers are 1..65535 [MQTT-2.3.1-1]. */
 const MAX_PACKET_ID = 65_535;
 
@@ -72,7 +74,8 @@ export function boundOfflineQueues<P extends object>(persistence: P, bounds: Off
   const queue = new OfflineQueueBounder(persistence as unknown as AedesQueuePersistence, bounds, deps);
   const bounded = Object.create(persistence) as P & AedesQueuePersistence;
   bounded.outgoingEnqueue = (sub, packet) => queue.enqueue([sub], packet);
-  bounded.outgoingEnqueueCombi = (subs, packet) => queue.enqueue(subs, packet);
+  // aedes calls this for every QoS > 0 PUBLISH, almost always with no offline subscriber.
+  bounded.outgoingEnqueueCombi = (subs, packet) => (subs.length === 0 ? NOTHING_QUEUED : queue.enqueue(subs, packet));
   bounded.outgoingStream = (client) => Readable.from(queue.resume(client));
   return bounded;
 }
