@@ -1,4 +1,5 @@
 import { Counter, Gauge, register, type CounterConfiguration } from 'prom-client';
+import { hotCounter } from './hot-metrics.js';
 
 /**
  * Gateway counters in prom-client's default registry (served on /metrics). Several gateways
@@ -9,7 +10,6 @@ export class GatewayMetrics {
   readonly connections: Gauge<string>;
   readonly connects: Counter<'code'>;
   readonly authFailures: Counter<'code' | 'reason'>;
-  readonly publishesIn: Counter<'qos'>;
   readonly publishDenied: Counter<'reason'>;
   readonly subscribeDenied: Counter<'reason'>;
   readonly oversize: Counter<string>;
@@ -34,7 +34,6 @@ export class GatewayMetrics {
       help: 'Refused CONNECTs by CONNACK return code and reason',
       labelNames: ['code', 'reason'],
     });
-    this.publishesIn = counter({ name: 'fleetmq_gateway_publishes_in_total', help: 'PUBLISH packets accepted from clients, by QoS', labelNames: ['qos'] });
     this.publishDenied = counter({ name: 'fleetmq_gateway_publish_denied_total', help: 'PUBLISH packets refused by the ACL', labelNames: ['reason'] });
     this.subscribeDenied = counter({ name: 'fleetmq_gateway_subscribe_denied_total', help: 'Topic filters refused in SUBSCRIBE (SUBACK 0x80)', labelNames: ['reason'] });
     this.oversize = counter({ name: 'fleetmq_gateway_oversize_packets_total', help: 'Connections closed for a packet over the size limit' });
@@ -68,7 +67,8 @@ export class GatewayMetrics {
       help: 'Queued QoS 1/2 messages of persistent sessions dropped, oldest first, by the bound they broke (max-messages, max-age)',
       labelNames: ['reason'],
     });
-    this.publishesByQos = [this.publishesIn.labels('0'), this.publishesIn.labels('1'), this.publishesIn.labels('2')];
+    const publishes = hotCounter('fleetmq_gateway_publishes_in_total', 'PUBLISH packets accepted from clients, by QoS', 'qos', ['0', '1', '2']);
+    this.publishesByQos = [publishes['0'], publishes['1'], publishes['2']];
     const routed = counter({
       name: 'fleetmq_gateway_p2p_routed_total',
       help: 'P2P messages routed by this node (downlink records it read, messages peers forwarded to it): delivered here, forwarded to the holding node, queued for an offline persistent session, or absent (dropped)',
