@@ -23,6 +23,8 @@ export interface ChildBrokerOptions {
   env?: NodeJS.ProcessEnv;
   cpus?: string;
   cpuProfDir?: string;
+  /** Node flags before `script`. */
+  nodeArgs?: string[];
   /** Readiness: output matching this (its first group is the port), or a TCP port accepting connections. */
   ready: RegExp | { tcpPort: number };
   readyTimeoutMs: number;
@@ -46,7 +48,7 @@ export class ChildBroker {
   }
 
   static async start(opts: ChildBrokerOptions): Promise<ChildBroker> {
-    const nodeArgs: string[] = [];
+    const nodeArgs: string[] = [...(opts.nodeArgs ?? [])];
     if (opts.cpuProfDir) {
       mkdirSync(opts.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
