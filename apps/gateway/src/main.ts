@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// First, before anything loads aedes: mqtt-packet without its debug calls.
+import './engine/mqtt-packet-debug.js';
 import { collectDefaultMetrics } from 'prom-client';
 import { SecretBox, parseMasterKey } from '#auth';
 import { createLogger, loadConfigOrExit } from '#config';

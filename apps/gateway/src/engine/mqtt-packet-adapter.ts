@@ -3,7 +3,9 @@ import { installPacketGuards, type GuardLimits, type GuardTarget, type ParserInt
 import { engineVersion, type EngineCheck, type EngineProbe } from './engine-version.js';
 
 /**
- * FleetMQ's one patch of mqtt-packet: the packet guards (guards/packet-guards.ts, which says
+ * FleetMQ's patches of mqtt-packet. The second, silent debug calls, lives in
+ * mqtt-packet-debug.ts because it must run before aedes is loaded (the gateway's start line
+ * reports it as `mqttPacketDebug`). The first: the packet guards (guards/packet-guards.ts, which says
  * what they check and why) are installed on each connection's parser instance as own
  * properties (`parse`, `_parseLength`, `_parseString`, `_parseMessageId`, `emit`, `_states`,
  * `_list`). Only the parsers of FleetMQ's own clients are touched, never mqtt-packet's
