@@ -56,7 +56,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   default: {
     name: 'default',
     reps: 3,
-    connections: { perProcess: 10_000, fleetmqProcesses: 2, perGenerator: 19_000, concurrency: 200, keepaliveSec: 30, idleWindowMs: 10_000 },
+    connections: { perProcess: 10_000, fleetmqProcesses: 2, perGenerator: 19_000, concurrency: 200, keepaliveSec: 30, idleWindowMs: 15_000 },
     fanIn: { clients: 200, inflight: 10, payloads: [128], warmupMs: 1500, durationMs: 5000 },
     fanOut: { subscribers: 10_000, broadcasts: 5, p2pMessages: 20_000, slowMessages: 50_000, slowPayloadBytes: 1024 },
     reconnect: { clients: 10_000 },
