@@ -30,6 +30,7 @@ import { brokerIdFor, enqueueOffline, type AedesClientInternals } from './engine
 import { checkEngines, type Engines } from './engine/engines.js';
 import { boundOfflineQueues } from './engine/bounded-offline-queue.js';
 import { mqttPacketDebugState } from './engine/mqtt-packet-debug.js';
+import { createMemoryEmitter } from './engine/memory-emitter.js';
 import { createMemoryPersistence } from './engine/memory-persistence.js';
 import { createRedisSessionStore, type RedisSessionStore } from './engine/redis-session-store.js';
 import { reportGuardViolation } from './guards/guard-violations.js';
@@ -222,7 +223,7 @@ export class Gateway implements GatewayPorts {
     ];
     await this.nodeChannel?.start((msg) => this.routeForwarded(msg));
     const broker = await Aedes.createBroker({
-      mq: this.sessionStore?.brokerOptions.mq,
+      mq: this.sessionStore?.brokerOptions.mq ?? createMemoryEmitter(),
       persistence: this.boundedPersistence(engines),
       id: brokerId,
       connectTimeout: config.limits.connectTimeoutMs,
