@@ -9,7 +9,7 @@ import { buildDownlinkRecord, DOWNLINK_TOPIC, RedisPresenceDirectory, type Downl
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
 import { counter } from '../helpers/metrics.js';
-import { connectClient, endAllClients, endClient, Inbox, publish, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
+import { connectInbox, endAllClients, endClient, Inbox, publish, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { createTenant, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
@@ -75,8 +75,8 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
   /** A device of the tenant on `node`; the client ID is fresh unless given. */
   const device = async (node: TestNode, options: ClientOptions & { id?: string } = {}): Promise<{ client: MqttClient; inbox: Inbox; clientId: string }> => {
     const clientId = options.id ?? `${tenant.groupId}@@@${uniqueId('d')}`;
-    const client = await connectClient(node.url, { clientId, ...tenant.credentials(clientId), ...options });
-    return { client, inbox: new Inbox(client), clientId };
+    const { client, inbox } = await connectInbox(node.url, { clientId, ...tenant.credentials(clientId), ...options });
+    return { client, inbox, clientId };
   };
 
   beforeAll(async () => {
@@ -201,8 +201,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
       what: 'six messages queued for the offline session',
     });
 
-    const again = await connectClient(b.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(b.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
     const got = () => inbox.messages.map((m) => m.payload.toString());
     await waitFor(() => got().length >= 6, { timeoutMs: 10_000, what: 'the queued P2P messages on node B' });
     expect(got().filter((p) => downlink.includes(p))).toEqual(downlink);
@@ -225,8 +224,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await waitFor(async () => (await counter('fleetmq_gateway_p2p_routed_total', { route: 'queued-offline' })) > queuedBefore, { timeoutMs: 20_000, what: 'the QoS 1 record queued' });
     expect(await counter('fleetmq_gateway_p2p_routed_total', { route: 'absent' })).toBe(absentBefore + 1);
 
-    const again = await connectClient(a.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(a.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
     await inbox.next((m) => m.payload.toString() === 'qos1-queued', 10_000);
     await quietWindow(500, 'the QoS 0 message queued after all');
     expect(inbox.messages.map((m) => m.payload.toString())).toEqual(['qos1-queued']);
@@ -290,8 +288,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     const sent = ['m1', 'm2', 'm3', 'm4', 'm5'];
     for (const payload of sent) await publish(pub.client, topic, payload, { qos: 1 });
 
-    const again = await connectClient(b.url, { clientId: first.clientId, ...tenant.credentials(first.clientId), ...persistent });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(b.url, { clientId: first.clientId, ...tenant.credentials(first.clientId), ...persistent });
     await waitFor(() => inbox.messages.filter((m) => m.topic === topic).length >= sent.length, { timeoutMs: 10_000, what: 'the queued messages on node B' });
     expect(inbox.messages.filter((m) => m.topic === topic).map((m) => m.payload.toString())).toEqual(sent);
     expect(inbox.messages.every((m) => m.packet.qos === 1)).toBe(true);
@@ -348,8 +345,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     // What Redis without persistence lost: the retained message, and the offline session with its queue.
     const late = await device(b);
     await subscribe(late.client, retainedTopic, 1);
-    const resumed = await connectClient(b.url, { clientId: offline.clientId, ...tenant.credentials(offline.clientId), clean: false });
-    const resumedInbox = new Inbox(resumed);
+    const { client: resumed, inbox: resumedInbox } = await connectInbox(b.url, { clientId: offline.clientId, ...tenant.credentials(offline.clientId), clean: false });
     expect(resumed.options.clean).toBe(false);
     await quietWindow(1_000, 'a retained or queued message that survived the restart');
     expect(late.inbox.messages.filter((m) => m.topic === retainedTopic)).toEqual([]);
