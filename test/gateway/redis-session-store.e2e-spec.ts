@@ -9,7 +9,7 @@ import { buildDownlinkRecord, DOWNLINK_TOPIC, RedisPresenceDirectory, type Downl
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
 import { counter } from '../helpers/metrics.js';
-import { connectInbox, endAllClients, endClient, Inbox, publish, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
+import { connectInbox, connectPacket, endAllClients, endClient, Inbox, publish, RawSocket, sleep, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { createTenant, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
@@ -240,6 +240,33 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
         resolve(reason);
       });
     });
+
+  it('reports a persistent session that sends DISCONNECT as soon as its CONNACK arrives as connected, then disconnected (offline in the directory)', async () => {
+    // aedes writes CONNACK before it has read the session's queue from Redis, and handles a
+    // DISCONNECT that comes meanwhile: such a session was neither announced nor reported gone.
+    const port = Number(new URL(a.url).port);
+    for (let i = 0; i < 10; i++) {
+      const clientId = `${tenant.groupId}@@@${uniqueId('quick')}`;
+      const { username, password } = tenant.credentials(clientId);
+      const connected = new Promise<void>((resolve) => {
+        const off = a.gateway.events.on('connected', (ctx) => {
+          if (ctx.clientId !== clientId) return;
+          off();
+          resolve();
+        });
+      });
+      const disconnected = nextDisconnect(a, clientId);
+      const raw = await RawSocket.open(port);
+      raw.socket.on('data', (bytes) => {
+        if (bytes[0] === 0x20) raw.write(Buffer.from([0xe0, 0x00]));
+      });
+      raw.write(connectPacket(clientId, { clean: false, username, password: Buffer.from(password) }));
+      const reported = await Promise.race([Promise.all([connected, disconnected]).then(([, reason]) => reason), sleep(5_000).then(() => 'no connected/disconnected pair within 5 s')]);
+      expect(reported).toBe('normal');
+      await waitFor(async () => (await directory.locate(tenant.instanceId, clientId)).state === 'offline-persistent', { timeoutMs: 5_000, what: `${clientId} offline-persistent in the directory` });
+      raw.destroy();
+    }
+  });
 
   // With and without a subscription: without one aedes' close on node A ends synchronously inside its
   // $SYS listener, with one it waits for the emitter, so both orders of "mark" and "close" are exercised.
