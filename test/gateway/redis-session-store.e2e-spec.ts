@@ -1,6 +1,7 @@
 // FLEETMQ_SESSION_STORE=redis: two gateway nodes (each with its Kafka bridge) share one private
 // redis-server, the test PostgreSQL schema, Kafka and one downlink consumer group of their own.
 // Real MQTT.js clients on real sockets.
+import { Readable } from 'node:stream';
 import type { Producer } from 'kafkajs';
 import type { MqttClient } from 'mqtt';
 import type { DataSource } from 'typeorm';
@@ -13,6 +14,13 @@ import { connectInbox, connectPacket, endAllClients, endClient, Inbox, publish, 
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { createTenant, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+
+/** The members of a node's aedes broker the DISCONNECT-on-CONNACK test reaches. */
+interface AedesForTest {
+  persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> };
+  on(event: 'clientDisconnect', listener: (client: { id: string }) => void): unknown;
+  off(event: 'clientDisconnect', listener: (client: { id: string }) => void): unknown;
+}
 
 const describeMultiNode = redisServerMissing() === undefined ? describeWithKafka : describeWithRedisServer;
 
@@ -242,12 +250,31 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     });
 
   it('reports a persistent session that sends DISCONNECT as soon as its CONNACK arrives as connected, then disconnected (offline in the directory)', async () => {
-    // aedes writes CONNACK before it has read the session's queue from Redis, and handles a
-    // DISCONNECT that comes meanwhile: such a session was neither announced nor reported gone.
-    const port = Number(new URL(a.url).port);
-    for (let i = 0; i < 10; i++) {
-      const clientId = `${tenant.groupId}@@@${uniqueId('quick')}`;
-      const { username, password } = tenant.credentials(clientId);
+    // aedes writes CONNACK, then reads the session's queue from Redis, and handles a DISCONNECT
+    // that comes meanwhile: such a session was neither announced nor reported gone. Here the
+    // queue read of this client waits until aedes has let it go, as a slow Redis would.
+    const clientId = `${tenant.groupId}@@@${uniqueId('quick')}`;
+    const broker = (a.gateway as unknown as { broker: AedesForTest }).broker;
+    const gone = new Promise<void>((resolve) => {
+      const onGone = (client: { id: string }) => {
+        if (!client.id.endsWith(`/${clientId}`)) return;
+        broker.off('clientDisconnect', onGone);
+        resolve();
+      };
+      broker.on('clientDisconnect', onGone);
+    });
+    const persistence = broker.persistence;
+    const outgoingStream = persistence.outgoingStream;
+    persistence.outgoingStream = (client) => {
+      if (!client.id.endsWith(`/${clientId}`)) return outgoingStream.call(persistence, client);
+      return Readable.from(
+        (async function* () {
+          await gone;
+          yield* outgoingStream.call(persistence, client);
+        })(),
+      );
+    };
+    try {
       const connected = new Promise<void>((resolve) => {
         const off = a.gateway.events.on('connected', (ctx) => {
           if (ctx.clientId !== clientId) return;
@@ -256,15 +283,19 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
         });
       });
       const disconnected = nextDisconnect(a, clientId);
-      const raw = await RawSocket.open(port);
+      const raw = await RawSocket.open(Number(new URL(a.url).port));
       raw.socket.on('data', (bytes) => {
         if (bytes[0] === 0x20) raw.write(Buffer.from([0xe0, 0x00]));
       });
+      const { username, password } = tenant.credentials(clientId);
       raw.write(connectPacket(clientId, { clean: false, username, password: Buffer.from(password) }));
+      await gone;
       const reported = await Promise.race([Promise.all([connected, disconnected]).then(([, reason]) => reason), sleep(5_000).then(() => 'no connected/disconnected pair within 5 s')]);
       expect(reported).toBe('normal');
       await waitFor(async () => (await directory.locate(tenant.instanceId, clientId)).state === 'offline-persistent', { timeoutMs: 5_000, what: `${clientId} offline-persistent in the directory` });
       raw.destroy();
+    } finally {
+      persistence.outgoingStream = outgoingStream;
     }
   });
 
