@@ -342,9 +342,17 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await endClient(first.client);
     await goneFromA;
 
+    // aedes writes a QoS 1 PUBACK before it queues the message for offline sessions, then hands
+    // it to subscribers: once this live subscriber has the last one, the queue holds them all.
+    // Otherwise the last one can reach the resuming session live: after the queued ones, or
+    // even before its CONNACK (aedes subscribes it again before CONNACK), which MQTT.js never
+    // gets past (it holds the PUBACK until connected and handles nothing else): connack timeout.
+    const canary = await device(b);
+    await subscribe(canary.client, topic, 1);
     const pub = await device(b);
     const sent = ['m1', 'm2', 'm3', 'm4', 'm5'];
     for (const payload of sent) await publish(pub.client, topic, payload, { qos: 1 });
+    await canary.inbox.next((m) => m.topic === topic && m.payload.toString() === sent.at(-1), 10_000);
 
     const { client: again, inbox } = await connectInbox(b.url, { clientId: first.clientId, ...tenant.credentials(first.clientId), ...persistent });
     await waitFor(() => inbox.messages.filter((m) => m.topic === topic).length >= sent.length, { timeoutMs: 10_000, what: 'the queued messages on node B' });
@@ -352,6 +360,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     expect(inbox.messages.every((m) => m.packet.qos === 1)).toBe(true);
     await endClient(again);
     await endClient(pub.client);
+    await endClient(canary.client);
   });
 
   it('keeps retained messages cluster-wide: retained on node A, received by a new subscriber on node B', async () => {
