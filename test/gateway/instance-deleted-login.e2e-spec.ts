@@ -58,10 +58,11 @@ describe('instance deleted while a login is in flight', () => {
   it('closes a login accepted just before the command, once aedes registers it', async () => {
     const inst = await gw.seed.instance();
     const creds = await gw.seed.signatureClient(inst.id, clientIdIn());
-    // aedes writes the CONNACK, then emits 'clientReady' (lib/handlers/connect.js): the command
-    // lands in between, when the connection is accepted but not in the registry yet.
+    // aedes writes the CONNACK, then emits 'connackSent' (lib/handlers/connect.js), where the
+    // gateway registers the connection: the command lands just before that, when the connection
+    // is accepted but not in the registry yet.
     const broker = (gw.gateway as unknown as { broker: Aedes }).broker;
-    broker.once('connackSent', () => void gw.gateway.credentials.dropInstance(inst.id));
+    broker.prependOnceListener('connackSent', () => void gw.gateway.credentials.dropInstance(inst.id));
     const client: MqttClient = mqttConnect(gw.mqttUrl, { ...creds, protocolVersion: 4, reconnectPeriod: 0, clean: true });
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { ClientContext, DisconnectReason, PublishForwarder, UplinkPublish } from '../../apps/gateway/src/index.js';
 import { clientIdIn, startTestGateway, type Credentials, type SeededInstance, type TestGateway } from '../helpers/gateway.js';
-import { Inbox, RawSocket, connackReturnCode, connectClient, connectPacket, endAllClients, endClient, publish, subscribe, waitForClose } from '../helpers/mqtt.js';
+import { Inbox, RawSocket, connackReturnCode, connectClient, connectInbox, connectPacket, endAllClients, endClient, publish, subscribe, waitForClose } from '../helpers/mqtt.js';
 import { waitFor, quietWindow } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -197,8 +197,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
     await endClient(first);
     const pub = await device();
     await publish(pub, 'cmd/reboot', 'now', { qos: 1 });
-    const back = await device(id, { clean: false });
-    const inbox = new Inbox(back);
+    const { inbox } = await connectInbox(gw.mqttUrl, { ...(await creds(id)), clean: false });
     const m = await inbox.next();
     expect([m.topic, m.payload.toString()]).toEqual(['cmd/reboot', 'now']);
     // The queued message goes out before the session is announced.
@@ -299,8 +298,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
     await waitFor(() => gw.gateway.registry.get(inst.id, cleanId) === undefined, { what: 'the clean client gone' });
     expect(await gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${cleanId}`, payload: Buffer.from('x'), qos: 1, retain: false, targetClientId: cleanId })).toBe('not-connected');
 
-    const again = await connectClient(gw.mqttUrl, options);
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(gw.mqttUrl, options);
     await waitFor(() => inbox.messages.length >= 2, { what: 'the queued P2P messages' });
     await quietWindow(300, 'the QoS 0 message');
     expect(inbox.messages.map((m) => [m.topic, m.payload.toString(), m.packet.qos])).toEqual([

@@ -3,7 +3,7 @@
 // the shared test Kafka and PostgreSQL. The bound is above aedes-persistence-redis' own
 // per-reconnect read (maxSessionDelivery 1000 + 1), which FleetMQ lifts.
 import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
-import { connectClient, endAllClients, endClient, Inbox, publish, sleep, subscribe } from '../helpers/mqtt.js';
+import { connectClient, connectInbox, endAllClients, endClient, Inbox, publish, sleep, subscribe } from '../helpers/mqtt.js';
 import { redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { GatewayProcess, createTestDatabase, runTag } from '../reliability/harness.js';
@@ -59,7 +59,7 @@ for (const store of stores) {
       return clientId;
     };
 
-    const resume = async (clientId: string): Promise<Inbox> => new Inbox(await connectClient(gw.mqttUrl, { clientId, clean: false }));
+    const resume = async (clientId: string): Promise<Inbox> => (await connectInbox(gw.mqttUrl, { clientId, clean: false })).inbox;
 
     /**
      * A live subscriber of `topic`: aedes queues a message for persistent sessions before it

@@ -7,7 +7,7 @@
 import type { Producer } from 'kafkajs';
 import { buildDownlinkRecord, DOWNLINK_TOPIC } from '#messaging';
 import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
-import { connectClient, endAllClients, endClient, Inbox } from '../helpers/mqtt.js';
+import { connectClient, connectInbox, endAllClients, endClient, Inbox } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
 import { ConsoleProcess, GatewayProcess, createTestDatabase, runTag } from '../reliability/harness.js';
@@ -120,8 +120,7 @@ describeCluster('one presence authority: console lookup and P2P routing follow t
       what: 'node A to count the message for the clean client absent',
     });
 
-    const again = await connectClient(a.mqttUrl, { clientId: kept, clean: false, reconnectPeriod: 0 });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(a.mqttUrl, { clientId: kept, clean: false, reconnectPeriod: 0 });
     await waitFor(() => inbox.messages.filter((m) => m.payload.toString().startsWith('after-death')).length >= 2, { timeoutMs: 10_000, what: 'the queued messages on A' });
     expect(inbox.messages.filter((m) => m.payload.toString().startsWith('after-death')).map((m) => m.payload.toString())).toEqual(['after-death-1', 'after-death-2']);
     await waitFor(async () => (await lookup(kept))?.nodeId === a.nodeId && (await lookup(kept))?.online, { timeoutMs: 10_000, what: 'the client online on A in the lookup' });

@@ -1,6 +1,7 @@
 // FLEETMQ_SESSION_STORE=redis: two gateway nodes (each with its Kafka bridge) share one private
 // redis-server, the test PostgreSQL schema, Kafka and one downlink consumer group of their own.
 // Real MQTT.js clients on real sockets.
+import { Readable } from 'node:stream';
 import type { Producer } from 'kafkajs';
 import type { MqttClient } from 'mqtt';
 import type { DataSource } from 'typeorm';
@@ -9,10 +10,17 @@ import { buildDownlinkRecord, DOWNLINK_TOPIC, RedisPresenceDirectory, type Downl
 import { dropSchema, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
 import { counter } from '../helpers/metrics.js';
-import { connectClient, endAllClients, endClient, Inbox, publish, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
+import { connectInbox, connectPacket, endAllClients, endClient, Inbox, publish, RawSocket, sleep, subscribe, waitForClose, type ClientOptions } from '../helpers/mqtt.js';
 import { describeWithRedisServer, redisServerMissing, TestRedisServer } from '../helpers/redis-server.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { createTenant, openTestDataSource, rawProducer, startNode, testKafka, uniqueId, type TestNode } from './kafka-harness.js';
+
+/** The members of a node's aedes broker the DISCONNECT-on-CONNACK test reaches. */
+interface AedesForTest {
+  persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> };
+  on(event: 'clientDisconnect', listener: (client: { id: string }) => void): unknown;
+  off(event: 'clientDisconnect', listener: (client: { id: string }) => void): unknown;
+}
 
 const describeMultiNode = redisServerMissing() === undefined ? describeWithKafka : describeWithRedisServer;
 
@@ -75,8 +83,8 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
   /** A device of the tenant on `node`; the client ID is fresh unless given. */
   const device = async (node: TestNode, options: ClientOptions & { id?: string } = {}): Promise<{ client: MqttClient; inbox: Inbox; clientId: string }> => {
     const clientId = options.id ?? `${tenant.groupId}@@@${uniqueId('d')}`;
-    const client = await connectClient(node.url, { clientId, ...tenant.credentials(clientId), ...options });
-    return { client, inbox: new Inbox(client), clientId };
+    const { client, inbox } = await connectInbox(node.url, { clientId, ...tenant.credentials(clientId), ...options });
+    return { client, inbox, clientId };
   };
 
   beforeAll(async () => {
@@ -201,8 +209,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
       what: 'six messages queued for the offline session',
     });
 
-    const again = await connectClient(b.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(b.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
     const got = () => inbox.messages.map((m) => m.payload.toString());
     await waitFor(() => got().length >= 6, { timeoutMs: 10_000, what: 'the queued P2P messages on node B' });
     expect(got().filter((p) => downlink.includes(p))).toEqual(downlink);
@@ -225,8 +232,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await waitFor(async () => (await counter('fleetmq_gateway_p2p_routed_total', { route: 'queued-offline' })) > queuedBefore, { timeoutMs: 20_000, what: 'the QoS 1 record queued' });
     expect(await counter('fleetmq_gateway_p2p_routed_total', { route: 'absent' })).toBe(absentBefore + 1);
 
-    const again = await connectClient(a.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(a.url, { clientId: target.clientId, ...tenant.credentials(target.clientId), ...persistent });
     await inbox.next((m) => m.payload.toString() === 'qos1-queued', 10_000);
     await quietWindow(500, 'the QoS 0 message queued after all');
     expect(inbox.messages.map((m) => m.payload.toString())).toEqual(['qos1-queued']);
@@ -242,6 +248,56 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
         resolve(reason);
       });
     });
+
+  it('reports a persistent session that sends DISCONNECT as soon as its CONNACK arrives as connected, then disconnected (offline in the directory)', async () => {
+    // aedes writes CONNACK, then reads the session's queue from Redis, and handles a DISCONNECT
+    // that comes meanwhile: such a session was neither announced nor reported gone. Here the
+    // queue read of this client waits until aedes has let it go, as a slow Redis would.
+    const clientId = `${tenant.groupId}@@@${uniqueId('quick')}`;
+    const broker = (a.gateway as unknown as { broker: AedesForTest }).broker;
+    const gone = new Promise<void>((resolve) => {
+      const onGone = (client: { id: string }) => {
+        if (!client.id.endsWith(`/${clientId}`)) return;
+        broker.off('clientDisconnect', onGone);
+        resolve();
+      };
+      broker.on('clientDisconnect', onGone);
+    });
+    const persistence = broker.persistence;
+    const outgoingStream = persistence.outgoingStream;
+    persistence.outgoingStream = (client) => {
+      if (!client.id.endsWith(`/${clientId}`)) return outgoingStream.call(persistence, client);
+      return Readable.from(
+        (async function* () {
+          await gone;
+          yield* outgoingStream.call(persistence, client);
+        })(),
+      );
+    };
+    try {
+      const connected = new Promise<void>((resolve) => {
+        const off = a.gateway.events.on('connected', (ctx) => {
+          if (ctx.clientId !== clientId) return;
+          off();
+          resolve();
+        });
+      });
+      const disconnected = nextDisconnect(a, clientId);
+      const raw = await RawSocket.open(Number(new URL(a.url).port));
+      raw.socket.on('data', (bytes) => {
+        if (bytes[0] === 0x20) raw.write(Buffer.from([0xe0, 0x00]));
+      });
+      const { username, password } = tenant.credentials(clientId);
+      raw.write(connectPacket(clientId, { clean: false, username, password: Buffer.from(password) }));
+      await gone;
+      const reported = await Promise.race([Promise.all([connected, disconnected]).then(([, reason]) => reason), sleep(5_000).then(() => 'no connected/disconnected pair within 5 s')]);
+      expect(reported).toBe('normal');
+      await waitFor(async () => (await directory.locate(tenant.instanceId, clientId)).state === 'offline-persistent', { timeoutMs: 5_000, what: `${clientId} offline-persistent in the directory` });
+      raw.destroy();
+    } finally {
+      persistence.outgoingStream = outgoingStream;
+    }
+  });
 
   // With and without a subscription: without one aedes' close on node A ends synchronously inside its
   // $SYS listener, with one it waits for the emitter, so both orders of "mark" and "close" are exercised.
@@ -286,17 +342,25 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await endClient(first.client);
     await goneFromA;
 
+    // aedes writes a QoS 1 PUBACK before it queues the message for offline sessions, then hands
+    // it to subscribers: once this live subscriber has the last one, the queue holds them all.
+    // Otherwise the last one can reach the resuming session live: after the queued ones, or
+    // even before its CONNACK (aedes subscribes it again before CONNACK), which MQTT.js never
+    // gets past (it holds the PUBACK until connected and handles nothing else): connack timeout.
+    const canary = await device(b);
+    await subscribe(canary.client, topic, 1);
     const pub = await device(b);
     const sent = ['m1', 'm2', 'm3', 'm4', 'm5'];
     for (const payload of sent) await publish(pub.client, topic, payload, { qos: 1 });
+    await canary.inbox.next((m) => m.topic === topic && m.payload.toString() === sent.at(-1), 10_000);
 
-    const again = await connectClient(b.url, { clientId: first.clientId, ...tenant.credentials(first.clientId), ...persistent });
-    const inbox = new Inbox(again);
+    const { client: again, inbox } = await connectInbox(b.url, { clientId: first.clientId, ...tenant.credentials(first.clientId), ...persistent });
     await waitFor(() => inbox.messages.filter((m) => m.topic === topic).length >= sent.length, { timeoutMs: 10_000, what: 'the queued messages on node B' });
     expect(inbox.messages.filter((m) => m.topic === topic).map((m) => m.payload.toString())).toEqual(sent);
     expect(inbox.messages.every((m) => m.packet.qos === 1)).toBe(true);
     await endClient(again);
     await endClient(pub.client);
+    await endClient(canary.client);
   });
 
   it('keeps retained messages cluster-wide: retained on node A, received by a new subscriber on node B', async () => {
@@ -348,8 +412,7 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     // What Redis without persistence lost: the retained message, and the offline session with its queue.
     const late = await device(b);
     await subscribe(late.client, retainedTopic, 1);
-    const resumed = await connectClient(b.url, { clientId: offline.clientId, ...tenant.credentials(offline.clientId), clean: false });
-    const resumedInbox = new Inbox(resumed);
+    const { client: resumed, inbox: resumedInbox } = await connectInbox(b.url, { clientId: offline.clientId, ...tenant.credentials(offline.clientId), clean: false });
     expect(resumed.options.clean).toBe(false);
     await quietWindow(1_000, 'a retained or queued message that survived the restart');
     expect(late.inbox.messages.filter((m) => m.topic === retainedTopic)).toEqual([]);

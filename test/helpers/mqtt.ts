@@ -8,11 +8,34 @@ export type ClientOptions = IClientOptions & { clientId?: string; username?: str
 
 const opened = new Set<MqttClient>();
 
-/** Connects and resolves on CONNACK 0; rejects with the error (err.code = CONNACK return code). */
+/**
+ * Connects and resolves on CONNACK 0; rejects with the error (err.code = CONNACK return code).
+ * A listener added after this resolves can miss what came with the CONNACK: use connectInbox
+ * to resume a session that has messages queued.
+ */
 export function connectClient(url: string, options: ClientOptions = {}): Promise<MqttClient> {
+  return openClient(url, options);
+}
+
+/**
+ * Connects with an Inbox listening from before the CONNECT is sent. A resumed session's queued
+ * messages can arrive in the same read as the CONNACK, and MQTT.js hands them out (and
+ * acknowledges them) before it emits 'connect': an Inbox made after `await connectClient(...)`
+ * never sees them.
+ */
+export async function connectInbox(url: string, options: ClientOptions = {}): Promise<{ client: MqttClient; inbox: Inbox }> {
+  let inbox: Inbox | undefined;
+  const client = await openClient(url, options, (created) => {
+    inbox = new Inbox(created);
+  });
+  return { client, inbox: inbox! };
+}
+
+function openClient(url: string, options: ClientOptions, beforeConnack?: (client: MqttClient) => void): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqttConnect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clean: true, ...options });
     opened.add(client);
+    beforeConnack?.(client);
     const onError = (err: Error) => {
       cleanup();
       opened.delete(client);

@@ -5,7 +5,7 @@
 import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import { UPLINK_TOPIC } from '#messaging';
 import { describeWithKafka, kafkaBrokers } from '../helpers/kafka.js';
-import { connectClient, endAllClients, endClient, Inbox, publish, subscribe } from '../helpers/mqtt.js';
+import { connectClient, connectInbox, endAllClients, endClient, Inbox, publish, subscribe } from '../helpers/mqtt.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
 import { clusterToolsMissing, GatewayCluster } from './cluster.js';
 import { QosLoad, auditUplink, createTestDatabase, report, runTag, scale, topicEnds, type GatewayProcess } from './harness.js';
@@ -235,12 +235,12 @@ if (missing !== undefined) process.stdout.write(`skipping the cluster fault test
     // Persistent subscribers connected through the restart move to B: is their subscription still stored?
     for (const p of connectedPersistent) await endClient(p);
     const movedPersistent: Inbox[] = [];
-    for (let i = 0; i < PER_KIND; i++) movedPersistent.push(new Inbox(await connectClient(b.mqttUrl, { clientId: `${tag}-pers${i}`, clean: false })));
+    for (let i = 0; i < PER_KIND; i++) movedPersistent.push((await connectInbox(b.mqttUrl, { clientId: `${tag}-pers${i}`, clean: false })).inbox);
     for (let i = 0; i < PER_KIND; i++) await publish(publisher, `pers/${tag}/${i}`, 'after-move', { qos: 1 });
 
     // Offline sessions come back on B: their queued message, then their subscription.
     const resumed: Inbox[] = [];
-    for (let i = 0; i < PER_KIND; i++) resumed.push(new Inbox(await connectClient(b.mqttUrl, { clientId: `${tag}-off${i}`, clean: false })));
+    for (let i = 0; i < PER_KIND; i++) resumed.push((await connectInbox(b.mqttUrl, { clientId: `${tag}-off${i}`, clean: false })).inbox);
     for (let i = 0; i < PER_KIND; i++) await publish(publisher, `off/${tag}/${i}`, 'after-resume', { qos: 1 });
 
     // A new subscriber on B asks for the retained messages.

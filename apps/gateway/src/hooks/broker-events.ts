@@ -38,14 +38,7 @@ export function attachBrokerEvents(broker: Aedes, aedes: AedesAdapter, deps: Hoo
   // first so its 'disconnected' says why.
   aedes.watchTakeovers(broker, markTakeover(deps));
 
-  broker.on(
-    'connackSent',
-    boundary.listener(1, (packet: ConnackPacket) => {
-      metrics.connects.labels(String(packet.returnCode ?? 0)).inc();
-    }),
-  );
-
-  broker.on('clientReady', boundary.listener(0, (client: Client) => {
+  const announce = (client: Client): void => {
     const state = states.get(client);
     if (state?.ctx === undefined || client.closed) return;
     // Accepted, then its instance was deleted before it got here: dropInstance could not see it.
@@ -57,7 +50,20 @@ export function attachBrokerEvents(broker: Aedes, aedes: AedesAdapter, deps: Hoo
     state.announced = true;
     metrics.connections.inc();
     events.emit('connected', state.ctx);
-  }));
+  };
+
+  // A connection is announced when its CONNACK 0 is written, not at aedes' 'clientReady': aedes
+  // writes CONNACK before it reads the session's queue (Redis round trips) and handles the
+  // client's packets from then on, so a DISCONNECT that came meanwhile closed the connection
+  // before 'clientReady', and it was neither announced nor reported gone (nor offline-persistent
+  // in the presence directory).
+  broker.on(
+    'connackSent',
+    boundary.listener(1, (packet: ConnackPacket, client: Client) => {
+      metrics.connects.labels(String(packet.returnCode ?? 0)).inc();
+      if ((packet.returnCode ?? 0) === 0) announce(client);
+    }),
+  );
 
   broker.on('clientDisconnect', boundary.listener(0, (client: Client) => {
     const state = states.get(client);
