@@ -11,8 +11,6 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# package.json config.nodeFlags, which npm start uses (docs/BENCHMARKS.md says why).
-ENV NODE_OPTIONS=--max-semi-space-size=32
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -23,12 +23,3 @@ export function gitCommit(root = REPO_ROOT): string {
     return 'unknown';
   }
 }
-
-/**
- * The Node flags FleetMQ's processes run with (package.json `config.nodeFlags`: what `npm start`
- * and the image use), so a benchmark measures the default as shipped.
- */
-export function fleetMqNodeFlags(root = REPO_ROOT): string[] {
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { config?: { nodeFlags?: string } };
-  return (pkg.config?.nodeFlags ?? '').split(/\s+/).filter(Boolean);
-}

@@ -23,8 +23,6 @@ export interface ChildBrokerOptions {
   env?: NodeJS.ProcessEnv;
   cpus?: string;
   cpuProfDir?: string;
-  /** Node flags before `script`. */
-  nodeArgs?: string[];
   /** Readiness: output matching this (its first group is the port), or a TCP port accepting connections. */
   ready: RegExp | { tcpPort: number };
   readyTimeoutMs: number;
@@ -48,7 +46,7 @@ export class ChildBroker {
   }
 
   static async start(opts: ChildBrokerOptions): Promise<ChildBroker> {
-    const nodeArgs: string[] = [...(opts.nodeArgs ?? [])];
+    const nodeArgs: string[] = [];
     if (opts.cpuProfDir) {
       mkdirSync(opts.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);

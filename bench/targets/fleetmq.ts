@@ -9,7 +9,7 @@ import { buildDownlinkRecord } from '#messaging';
 import { benchKafkaBrokers } from '../lib/local-kafka.js';
 import type { Auth } from '../lib/protocol.js';
 import { PrivateRedisServer } from '../lib/redis-server.js';
-import { fleetMqNodeFlags, packageVersion, REPO_ROOT } from '../lib/repo.js';
+import { packageVersion, REPO_ROOT } from '../lib/repo.js';
 import { ChildBroker } from './child-broker.js';
 import { freePort } from './peers.js';
 import type { Endpoint, StartOptions, Target } from './target.js';
@@ -139,7 +139,6 @@ export class FleetMqTarget implements Target {
       const [mqttPort, httpPort, wsPort, mqttsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
       const broker = await ChildBroker.start({
         script: join(REPO_ROOT, ENTRIES[this.entry]),
-        nodeArgs: fleetMqNodeFlags(),
         env: {
           ...process.env,
           NODE_ENV: 'production',

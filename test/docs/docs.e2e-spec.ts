@@ -172,24 +172,3 @@ describe('paths the docs mention', () => {
     expect(broken).toEqual([]);
   });
 });
-
-describe('the Node flags FleetMQ runs with', () => {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { config: { nodeFlags: string }; scripts: Record<string, string> };
-  const flags = pkg.config.nodeFlags;
-
-  it('are the same for npm start, every role script, the image and the benchmark', async () => {
-    expect(flags).toMatch(/^--max-semi-space-size=\d+$/);
-    for (const script of ['start', 'start:gateway', 'start:console', 'start:rule-router']) {
-      expect(pkg.scripts[script]).toMatch(/ node \$npm_package_config_nodeFlags dist\/apps\/[a-z-]+\/src\/main\.js$/);
-    }
-    expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toContain(`ENV NODE_OPTIONS=${flags}\n`);
-    const { fleetMqNodeFlags } = await import('../../bench/lib/repo.js');
-    expect(fleetMqNodeFlags(`${ROOT}/`)).toEqual(flags.split(' '));
-  });
-
-  it('reach the process npm start runs', () => {
-    // npm expands the config into the script's environment; the started Node sees the flag.
-    const out = execFileSync('npm', ['run', '--silent', 'env'], { cwd: ROOT, encoding: 'utf8' });
-    expect(out).toContain(`npm_package_config_nodeFlags=${flags}`);
-  });
-});

@@ -11,8 +11,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// The flags npm start runs FleetMQ with (package.json config.nodeFlags).
-const NODE_FLAGS = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).config?.nodeFlags ?? '').split(/\s+/).filter(Boolean);
 const STATE_DIR = process.env.FLEETMQ_CLUSTER_DIR ?? path.join(ROOT, '.tools/cluster-local');
 const STATE_FILE = path.join(STATE_DIR, 'cluster.json');
 const say = (line) => process.stdout.write(`[cluster] ${line}\n`);
@@ -213,7 +211,7 @@ async function start() {
     const nodes = [];
     for (let i = 1; i <= nodeCount; i++) {
       const node = { id: `local-gw-${i}`, mqtt: await freePort(), ws: await freePort(), http: await freePort(), mqtts: await freePort() };
-      launch(`gateway-${i}`, process.execPath, [...NODE_FLAGS, path.join(ROOT, 'dist/apps/gateway/src/main.js')], {
+      launch(`gateway-${i}`, process.execPath, [path.join(ROOT, 'dist/apps/gateway/src/main.js')], {
         ...shared,
         FLEETMQ_NODE_ID: node.id,
         FLEETMQ_MQTT_PORT: String(node.mqtt),
@@ -226,8 +224,8 @@ async function start() {
       nodes.push(node);
     }
     const routerHttp = await freePort();
-    launch('rule-router', process.execPath, [...NODE_FLAGS, path.join(ROOT, 'dist/apps/rule-router/src/main.js')], { ...shared, FLEETMQ_NODE_ID: 'local-router', FLEETMQ_HTTP_PORT: String(routerHttp) });
-    launch('console', process.execPath, [...NODE_FLAGS, path.join(ROOT, 'dist/apps/console/src/main.js')], { ...shared, FLEETMQ_NODE_ID: 'local-console', FLEETMQ_HTTP_PORT: String(consolePort) });
+    launch('rule-router', process.execPath, [path.join(ROOT, 'dist/apps/rule-router/src/main.js')], { ...shared, FLEETMQ_NODE_ID: 'local-router', FLEETMQ_HTTP_PORT: String(routerHttp) });
+    launch('console', process.execPath, [path.join(ROOT, 'dist/apps/console/src/main.js')], { ...shared, FLEETMQ_NODE_ID: 'local-console', FLEETMQ_HTTP_PORT: String(consolePort) });
     await waitUntil(ready(consolePort), 90_000, 'console readiness');
     const cfg = path.join(STATE_DIR, 'haproxy.cfg');
     writeFileSync(cfg, haproxyConfig(mqttPort, wsPort, nodes));
