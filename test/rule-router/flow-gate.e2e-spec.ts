@@ -2,13 +2,13 @@ import type { Kafka, Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '#config';
-import { InstanceEntity, openDataSource, RuleEntity, TypeOrmRuleCounterRepository, TypeOrmRuleSourceRepository } from '#domain/persistence';
-import { buildUplinkRecord, createKafka, ensureTopics, HEADERS, INTERNAL_TOPICS, KafkaMessaging, PRESENCE_TOPIC, UPLINK_TOPIC } from '#messaging';
-import { RuleRouter, type RuleRouterOptions } from '../../apps/rule-router/src/index.js';
+import { InstanceEntity, openDataSource, RuleEntity } from '#domain/persistence';
+import { buildUplinkRecord, createKafka, ensureTopics, HEADERS, INTERNAL_TOPICS, type KafkaMessaging, UPLINK_TOPIC } from '#messaging';
+import type { RuleRouter } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { describeWithKafka, testKafkaBrokers } from '../helpers/kafka.js';
 import { quietWindow, waitFor } from '../helpers/wait.js';
-import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { Collector, header, routerFixture, unique } from './kafka-kit.js';
 
 const logger = createLogger('silent');
 
@@ -57,7 +57,7 @@ describeWithKafka('rule router flows without rules (real Kafka and PostgreSQL)',
     await admin.disconnect();
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    const options: Partial<RuleRouterOptions> & Pick<RuleRouterOptions, 'routerId'> = {
+    const options = {
       routerId: 'router-gate',
       outflowGroupId: `${tag}-out`,
       statusGroupId: `${tag}-status`,
@@ -67,20 +67,7 @@ describeWithKafka('rule router flows without rules (real Kafka and PostgreSQL)',
       rulesPollMs: 60_000,
       tuning: { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100, partitionsConsumedConcurrently: 6 },
     };
-    await startGroupAtEnd(kafka, options.outflowGroupId!, UPLINK_TOPIC);
-    await startGroupAtEnd(kafka, options.statusGroupId!, PRESENCE_TOPIC);
-    const messagingOptions = { brokers: testKafkaBrokers(), partitions: 6, replicationFactor: 1, createTopics: false, uplink: { thread: 'main' as const, lingerMs: 1, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 }, logger };
-    messaging = new KafkaMessaging({ ...messagingOptions, role: 'rule-router', nodeId: `${tag}-router` });
-    control = new KafkaMessaging({ ...messagingOptions, role: 'console', nodeId: `${tag}-console` });
-    router = new RuleRouter({
-      kafka,
-      control: messaging.control(),
-      ruleSource: new TypeOrmRuleSourceRepository(ds),
-      ruleCounters: new TypeOrmRuleCounterRepository(ds),
-      logger,
-      metricsRegistry: registry,
-      options,
-    });
+    ({ router, messaging, console: control } = await routerFixture(kafka, ds, options, tag, registry));
     await router.start();
     await waitFor(() => router.outflowConsumer.joins > 0 && router.statusConsumer.joins > 0, { timeoutMs: 20_000, what: 'router groups joined' });
     collector = await new Collector(kafka, target).start(true);

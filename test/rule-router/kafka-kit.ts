@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { createLogger } from '#config';
+import { TypeOrmRuleCounterRepository, TypeOrmRuleSourceRepository } from '#domain/persistence';
+import { KafkaMessaging, PRESENCE_TOPIC, UPLINK_TOPIC } from '#messaging';
+import { RuleRouter, type RuleRouterOptions } from '../../apps/rule-router/src/index.js';
+import { testKafkaBrokers } from '../helpers/kafka.js';
 import { waitFor } from '../helpers/wait.js';
 
 export function unique(prefix: string): string {
@@ -12,7 +19,9 @@ export const header = (m: KafkaMessage, name: string): string | undefined => {
   return first === undefined ? undefined : first.toString();
 };
 
-export { startGroupAtEnd } from '../../bench/lib/group-offsets.js';
+import { startGroupAtEnd } from '../../bench/lib/group-offsets.js';
+
+export { startGroupAtEnd };
 
 /**
  * A backend consumer group collecting everything of one topic. `fromLatest` commits the current
@@ -76,4 +85,34 @@ export class Collector {
   waitForCount(n: number, timeoutMs = 15_000): Promise<KafkaMessage[]> {
     return waitFor(() => this.messages.length >= n && this.messages, { timeoutMs, what: `${n} records on ${this.topic} (have ${this.messages.length})` });
   }
+}
+
+/**
+ * A rule router over real Kafka and PostgreSQL, not started: its outflow and status groups
+ * committed at the end of the shared internal topics (they keep other runs' records), with the
+ * control channels of the router and of a console that announces rule changes.
+ */
+export async function routerFixture(
+  kafka: Kafka,
+  ds: DataSource,
+  options: Partial<RuleRouterOptions> & Pick<RuleRouterOptions, 'routerId' | 'outflowGroupId' | 'statusGroupId'>,
+  nodeIdPrefix: string,
+  metricsRegistry = new Registry(),
+): Promise<{ router: RuleRouter; messaging: KafkaMessaging; console: KafkaMessaging }> {
+  const logger = createLogger('silent');
+  await startGroupAtEnd(kafka, options.outflowGroupId, UPLINK_TOPIC);
+  await startGroupAtEnd(kafka, options.statusGroupId, PRESENCE_TOPIC);
+  const messagingOptions = { brokers: testKafkaBrokers(), partitions: 6, replicationFactor: 1, createTopics: false, uplink: { thread: 'main' as const, lingerMs: 1, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 }, logger };
+  const messaging = new KafkaMessaging({ ...messagingOptions, role: 'rule-router', nodeId: `${nodeIdPrefix}-router` });
+  const console = new KafkaMessaging({ ...messagingOptions, role: 'console', nodeId: `${nodeIdPrefix}-console` });
+  const router = new RuleRouter({
+    kafka,
+    control: messaging.control(),
+    ruleSource: new TypeOrmRuleSourceRepository(ds),
+    ruleCounters: new TypeOrmRuleCounterRepository(ds),
+    logger,
+    metricsRegistry,
+    options,
+  });
+  return { router, messaging, console };
 }

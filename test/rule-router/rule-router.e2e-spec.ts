@@ -1,14 +1,11 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '#config';
 import {
   InstanceEntity,
   openDataSource,
   RuleEntity,
-  TypeOrmRuleCounterRepository,
   TypeOrmRuleRepository,
-  TypeOrmRuleSourceRepository,
 } from '#domain/persistence';
 import {
   buildPresenceRecord,
@@ -26,7 +23,7 @@ import {
 } from '#messaging';
 import { RuleRouter, type RuleRouterOptions } from '../../apps/rule-router/src/index.js';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
-import { Collector, header, startGroupAtEnd, unique } from './kafka-kit.js';
+import { Collector, header, routerFixture, unique } from './kafka-kit.js';
 import { testKafkaBrokers, describeWithKafka } from '../helpers/kafka.js';
 import { waitFor, quietWindow } from '../helpers/wait.js';
 
@@ -102,22 +99,8 @@ describeWithKafka('rule router (real Kafka and PostgreSQL)', () => {
       countersFlushMs: 300,
       tuning: { sessionTimeout: 6_000, heartbeatInterval: 500, rebalanceTimeout: 6_000, maxWaitTimeInMs: 100, partitionsConsumedConcurrently: 6 },
     };
-    // The shared internal topics keep other runs' records: start the new groups at their end.
     await admin.disconnect();
-    await startGroupAtEnd(kafka, options.outflowGroupId!, UPLINK_TOPIC);
-    await startGroupAtEnd(kafka, options.statusGroupId!, PRESENCE_TOPIC);
-    const messagingOptions = { brokers: testKafkaBrokers(), partitions: 6, replicationFactor: 1, createTopics: false, uplink: { thread: 'main' as const, lingerMs: 1, maxBatchRecords: 100, maxQueuedRecords: 1000, maxQueuedQos0: 1000 }, logger };
-    messaging = new KafkaMessaging({ ...messagingOptions, role: 'rule-router', nodeId: `${tag}-a` });
-    publisherMessaging = new KafkaMessaging({ ...messagingOptions, role: 'console', nodeId: `${tag}-console` });
-    router = new RuleRouter({
-      kafka,
-      control: messaging.control(),
-      ruleSource: new TypeOrmRuleSourceRepository(ds),
-      ruleCounters: new TypeOrmRuleCounterRepository(ds),
-      logger,
-      metricsRegistry: new Registry(),
-      options,
-    });
+    ({ router, messaging, console: publisherMessaging } = await routerFixture(kafka, ds, options as Parameters<typeof routerFixture>[2], tag));
     await router.start();
     await waitFor(() => router.outflowConsumer.joins > 0 && router.statusConsumer.joins > 0, { timeoutMs: 20_000, what: 'router groups joined' });
   }, 60_000);

@@ -1,5 +1,5 @@
 import type { Logger } from '#config';
-import { createRetry, type GroupMember, type KafkaClient, type TopicAdmin } from '#messaging';
+import { createRetry, type GroupMember, type KafkaClient, type PartitionOffset, type TopicAdmin } from '#messaging';
 import type { BatchPipeline, Planner } from './batch-pipeline.js';
 import { resumeStarts, uncommittedStarts } from './group-start.js';
 
@@ -145,43 +145,39 @@ export class FlowConsumer {
   /** Seeks the paused partitions to `since` (never back before their commits), then resumes them. */
   private resumeAt(consumer: GroupMember, generation: number, partitions: number[], since: number): void {
     const { groupId, topic } = this.options;
-    const current = (): boolean => this.consumer === consumer && this.generation === generation;
-    startRetry(async (bail) => {
-      if (!current()) bail(null);
-      return resumeStarts(this.admin, groupId, topic, partitions, since);
-    }).then(
-      (starts) => {
-        if (!current()) return;
-        for (const s of starts) consumer.seek({ topic, partition: s.partition, offset: s.offset });
-        consumer.resume([{ topic, partitions }]);
-      },
-      (err: unknown) => {
-        if (err === null || !current()) return;
-        this.logger.error({ err, groupId, topic }, 'could not find where to resume the flow; restarting the consumer');
-        void this.restart();
-      },
-    );
+    this.seekThenResume(consumer, generation, partitions, () => resumeStarts(this.admin, groupId, topic, partitions, since), 'could not find where to resume the flow');
   }
 
   /** Pauses the partitions of one join until their start is known and sought; a later join takes over. */
   private holdUntilStarted(consumer: GroupMember, generation: number, partitions: number[], startAt: number): void {
     const { groupId, topic } = this.options;
-    const current = (): boolean => this.consumer === consumer && this.generation === generation;
     consumer.pause([{ topic, partitions }]);
+    this.seekThenResume(consumer, generation, partitions, () => uncommittedStarts(this.admin, groupId, topic, partitions, startAt), 'could not find the start offsets of the group', (starts) => {
+      if (starts.length > 0) this.logger.info({ groupId, topic, starts, startAt }, 'group started uncommitted partitions at its start time');
+    });
+  }
+
+  /**
+   * Finds where paused `partitions` start (retried), seeks them there and resumes them if the
+   * flow is wanted; gives up quietly once a later join or want() took over. Left paused, the
+   * partitions would silently stop: when the offsets cannot be found the member restarts.
+   */
+  private seekThenResume(consumer: GroupMember, generation: number, partitions: number[], find: () => Promise<PartitionOffset[]>, failure: string, sought?: (starts: PartitionOffset[]) => void): void {
+    const { groupId, topic } = this.options;
+    const current = (): boolean => this.consumer === consumer && this.generation === generation;
     startRetry(async (bail) => {
       if (!current()) bail(null);
-      return uncommittedStarts(this.admin, groupId, topic, partitions, startAt);
+      return find();
     }).then(
       (starts) => {
         if (!current()) return;
         for (const s of starts) consumer.seek({ topic, partition: s.partition, offset: s.offset });
-        if (starts.length > 0) this.logger.info({ groupId, topic, starts, startAt }, 'group started uncommitted partitions at its start time');
+        sought?.(starts);
         if (this.wanted) consumer.resume([{ topic, partitions }]);
       },
       (err: unknown) => {
         if (err === null || !current()) return;
-        // Left paused, the partitions would silently stop; a restart of the member retries.
-        this.logger.error({ err, groupId, topic }, 'could not find the start offsets of the group; restarting the consumer');
+        this.logger.error({ err, groupId, topic }, `${failure}; restarting the consumer`);
         void this.restart();
       },
     );
