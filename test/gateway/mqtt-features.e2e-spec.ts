@@ -208,6 +208,33 @@ describe('gateway MQTT behaviour through the hooks', () => {
     await inbox.next((r) => r.topic === 'cmd/again');
   });
 
+  it('writes nothing to a resuming persistent session before its CONNACK, not even a message published while its subscriptions are restored [MQTT-3.2.0-1]', async () => {
+    const id = clientIdIn();
+    const first = await device(id, { clean: false });
+    await subscribe(first, 'cmd/#', 1);
+    await endClient(first);
+    type WillStore = { putWill(client: { id: string }, packet: unknown): Promise<unknown> };
+    const persistence = (gw.gateway as unknown as { broker: { persistence: WillStore } }).broker.persistence;
+    const putWill = persistence.putWill;
+    // aedes stores the will after it subscribed the resuming session again and before it writes
+    // the CONNACK: a broadcast sent here reaches the restored subscription inside that window.
+    persistence.putWill = async function (this: WillStore, client, packet) {
+      if (client.id.endsWith(`/${id}`)) {
+        void gw.gateway.deliver({ instanceId: inst.id, topic: 'cmd/early', payload: Buffer.from('early'), qos: 1, retain: false });
+        await quietWindow(300, 'the broadcast written to the socket before the CONNACK');
+      }
+      return putWill.call(this, client, packet);
+    };
+    try {
+      // MQTT.js handles nothing before its CONNACK: a PUBLISH written first stalls it until its connect timeout.
+      const { inbox } = await connectInbox(gw.mqttUrl, { ...(await creds(id)), clean: false, connectTimeout: 3000, will: { topic: 'status/gone', payload: Buffer.from('x'), qos: 0, retain: false } });
+      const m = await inbox.next((r) => r.topic === 'cmd/early');
+      expect(m.payload.toString()).toBe('early');
+    } finally {
+      persistence.putWill = putWill;
+    }
+  });
+
   it('emits connected / subscribed / unsubscribed / disconnected with the client’s view', async () => {
     const id = clientIdIn();
     const log: string[] = [];

@@ -385,6 +385,7 @@ export class Gateway implements GatewayPorts {
       client = broker.handle(stream, req) as AedesClientInternals;
       engines.aedes.slimClient(client);
       engines.aedes.coalesceWrites(client);
+      engines.aedes.holdDeliveriesUntilConnack(client);
       // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
       // (broker-events.ts), and whatever else it holds goes with the client.
       const state = new ConnectionState(client, transport, remoteAddress, this.host);

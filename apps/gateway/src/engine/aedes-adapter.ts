@@ -9,7 +9,7 @@ import { coalesceTurnWrites } from './turn-write-coalescing.js';
  * Every place FleetMQ reaches into aedes beyond its typed API, in one file: the members it
  * reads (AedesClientInternals, AedesBrokerInternals), the broker ID (brokerIdFor), the P2P writes
  * and offline enqueues numbered apart from the broker's (publishToClient, enqueueOffline) and the
- * three patches it makes. The patches touch only FleetMQ's own broker and the clients it creates
+ * four patches it makes. The patches touch only FleetMQ's own broker and the clients it creates
  * (instance properties, never a prototype):
  *
  * 1. Takeover marking: `registerClient` of the gateway's broker instance is wrapped, because
@@ -30,6 +30,10 @@ import { coalesceTurnWrites } from './turn-write-coalescing.js';
  * 3. Write coalescing: what aedes writes to a client in one event-loop turn leaves its socket
  *    in one write, not one write per packet (turn-write-coalescing.ts; fan-in with one
  *    subscriber made about one writev syscall per message).
+ * 4. Nothing before CONNACK [MQTT-3.2.0-1]: aedes subscribes a resuming persistent session's
+ *    stored subscriptions before it writes the CONNACK, so a message published meanwhile went
+ *    out first and MQTT.js stalled until its connect timeout; each client's deliver0 and
+ *    deliverQoS hold their calls until the CONNACK is written or the connection closes.
  *
  * Guarded: `checkAedes()` runs once at gateway start (engines.ts). The patches are applied only when the
  * installed aedes is exactly AEDES_VERSION and a probe client on a throwaway broker has every
@@ -42,7 +46,7 @@ import { coalesceTurnWrites } from './turn-write-coalescing.js';
 /** The aedes version these patches and reads were written for (lib/client.js, aedes.js, lib/handlers/connect.js). */
 export const AEDES_VERSION = '1.2.0';
 
-const LOST = 'idle connections use more heap (aedes client tables not slimmed); a connection closed by a takeover is reported as error, not takeover; one socket write per packet';
+const LOST = 'idle connections use more heap (aedes client tables not slimmed); a connection closed by a takeover is reported as error, not takeover; one socket write per packet; a resuming persistent session can get a PUBLISH before its CONNACK';
 
 /** Members of aedes' Client (lib/client.js) the gateway uses that its typings leave out. */
 export interface AedesClientInternals extends Client {
@@ -288,6 +292,62 @@ export class AedesAdapter {
   coalesceWrites(client: object): void {
     if (this.patched) coalesceTurnWrites((client as { conn: Writable }).conn);
   }
+
+  /**
+   * Patch 4: nothing is delivered to a client before its CONNACK [MQTT-3.2.0-1]. aedes subscribes
+   * a resuming persistent session's stored subscriptions again before it writes the CONNACK, so a
+   * message published in between was written first, and MQTT.js, which handles nothing before
+   * its CONNACK, stalled until its connect timeout. The client's deliver0 and deliverQoS (own
+   * members aedes makes per client, taken by every subscription) hold their calls until the
+   * CONNACK is written (`releaseDeliveries`, from the 'connackSent' listener) or the connection
+   * closes, then run them in order: after a close aedes handles them as for any closed client
+   * (a persistent session's QoS 1/2 message stays queued). Call right after `broker.handle()`.
+   */
+  holdDeliveriesUntilConnack(client: object): void {
+    if (!this.patched) return;
+    const c = client as DeliveringClient;
+    const deliver0 = c.deliver0;
+    const deliverQoS = c.deliverQoS;
+    const hold = (deliver: Deliver): Deliver =>
+      function heldUntilConnack(packet, cb) {
+        if (c.connackSent || c.closed) return deliver(packet, cb);
+        let held = heldDeliveries.get(c);
+        if (held === undefined) {
+          held = [];
+          heldDeliveries.set(c, held);
+          c.conn.once('close', () => releaseHeldDeliveries(c));
+        }
+        held.push(deliver, packet, cb);
+      };
+    c.deliver0 = hold(deliver0);
+    c.deliverQoS = hold(deliverQoS);
+  }
+
+  /** Runs what patch 4 held for `client` (its CONNACK was written). */
+  releaseDeliveries(client: object): void {
+    releaseHeldDeliveries(client as DeliveringClient);
+  }
+}
+
+type Deliver = (packet: unknown, cb: () => void) => void;
+
+/** The members of aedes' Client patch 4 replaces and reads. */
+interface DeliveringClient {
+  deliver0: Deliver;
+  deliverQoS: Deliver;
+  connackSent: boolean;
+  closed: boolean;
+  conn: Writable;
+}
+
+/** Deliveries held per client, flat: deliver, packet, callback, deliver, ... */
+const heldDeliveries = new WeakMap<DeliveringClient, unknown[]>();
+
+function releaseHeldDeliveries(client: DeliveringClient): void {
+  const held = heldDeliveries.get(client);
+  if (held === undefined) return;
+  heldDeliveries.delete(client);
+  for (let i = 0; i < held.length; i += 3) (held[i] as Deliver)(held[i + 1], held[i + 2] as () => void);
 }
 
 /** Checks the installed aedes once (gateway start) and logs a warning when its patches are not applied. */
@@ -316,6 +376,8 @@ function missingMembers({ client, broker }: EngineProbe): string[] {
   if (!(c._inboundInflight instanceof Set)) missing.push('client._inboundInflight');
   if (!isObject(c._parser) || !isObject((c._parser as Record<string, unknown>)._events)) missing.push('client._parser._events');
   if (!(c.conn instanceof Writable)) missing.push('client.conn');
+  if (typeof c.deliver0 !== 'function' || typeof c.deliverQoS !== 'function') missing.push('client.deliver0/deliverQoS');
+  if (typeof c.closed !== 'boolean') missing.push('client.closed');
   if (!isObject(b.clients)) missing.push('broker.clients');
   if (typeof b.id !== 'string') missing.push('broker.id');
   if (typeof b.counter !== 'number') missing.push('broker.counter');

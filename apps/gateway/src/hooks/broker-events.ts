@@ -61,7 +61,9 @@ export function attachBrokerEvents(broker: Aedes, aedes: AedesAdapter, deps: Hoo
     'connackSent',
     boundary.listener(1, (packet: ConnackPacket, client: Client) => {
       metrics.connects.labels(String(packet.returnCode ?? 0)).inc();
-      if ((packet.returnCode ?? 0) === 0) announce(client);
+      if ((packet.returnCode ?? 0) !== 0) return;
+      aedes.releaseDeliveries(client);
+      announce(client);
     }),
   );
 
