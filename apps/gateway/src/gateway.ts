@@ -161,6 +161,7 @@ export class Gateway implements GatewayPorts {
       ),
       forwarder: () => this.forwarder,
       deliverP2P: (delivery) => this.delivery.toClient(delivery),
+      holdDeliveriesUntilConnack: (client) => engines()?.aedes.holdDeliveriesUntilConnack(client),
       namespace: (instanceId) => this.namespaces.get(instanceId),
       clock: this.clock,
       get guardsInstalled() {
@@ -385,7 +386,6 @@ export class Gateway implements GatewayPorts {
       client = broker.handle(stream, req) as AedesClientInternals;
       engines.aedes.slimClient(client);
       engines.aedes.coalesceWrites(client);
-      engines.aedes.holdDeliveriesUntilConnack(client);
       // No listener or closure of its own per connection: aedes' 'clientDisconnect' disposes it
       // (broker-events.ts), and whatever else it holds goes with the client.
       const state = new ConnectionState(client, transport, remoteAddress, this.host);

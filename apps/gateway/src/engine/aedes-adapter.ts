@@ -32,7 +32,7 @@ import { coalesceTurnWrites } from './turn-write-coalescing.js';
  *    subscriber made about one writev syscall per message).
  * 4. Nothing before CONNACK [MQTT-3.2.0-1]: aedes subscribes a resuming persistent session's
  *    stored subscriptions before it writes the CONNACK, so a message published meanwhile went
- *    out first and MQTT.js stalled until its connect timeout; each client's deliver0 and
+ *    out first and MQTT.js stalled until its connect timeout; a resuming client's deliver0 and
  *    deliverQoS hold their calls until the CONNACK is written or the connection closes.
  *
  * Guarded: `checkAedes()` runs once at gateway start (engines.ts). The patches are applied only when the
@@ -301,7 +301,8 @@ export class AedesAdapter {
    * members aedes makes per client, taken by every subscription) hold their calls until the
    * CONNACK is written (`releaseDeliveries`, from the 'connackSent' listener) or the connection
    * closes, then run them in order: after a close aedes handles them as for any closed client
-   * (a persistent session's QoS 1/2 message stays queued). Call right after `broker.handle()`.
+   * (a persistent session's QoS 1/2 message stays queued). Call before aedes restores the
+   * session's subscriptions (the preConnect hook does, for CONNECTs with cleanSession=false).
    */
   holdDeliveriesUntilConnack(client: object): void {
     if (!this.patched) return;

@@ -27,6 +27,9 @@ export function createPreConnectHook(deps: HookDeps): PreConnectHandler {
         will: packet.will,
       };
     }
+    // Only a persistent session has subscriptions before its CONNACK (restored by aedes), so only
+    // its connection pays for the held deliveries; a clean one keeps no closure of its own.
+    if (packet.clean === false) deps.holdDeliveriesUntilConnack(client);
     callback(null, true);
   };
 }

@@ -33,6 +33,8 @@ export interface HookDeps {
   forwarder(): PublishForwarder;
   /** Hands a P2P message to the target if it is connected here; false otherwise. */
   deliverP2P(delivery: P2PDelivery): boolean;
+  /** Engine patch 4 (aedes-adapter.ts) for a client resuming a persistent session: nothing reaches it before its CONNACK. */
+  holdDeliveriesUntilConnack(client: Client): void;
   /** The instance's namespace; one object per instance, shared by its connections. */
   namespace(instanceId: string): Namespace;
   clock(): number;
