@@ -12,9 +12,7 @@ export type PartitionStart = PartitionOffset;
  */
 export async function uncommittedStarts(admin: Pick<TopicAdmin, 'fetchOffsets' | 'fetchTopicOffsetsByTimestamp'>, groupId: string, topic: string, partitions: readonly number[], startAt: number): Promise<PartitionStart[]> {
   if (partitions.length === 0) return [];
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const known = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
-  // A partition added after the group last committed is not listed at all.
+  const known = await committedOffsets(admin, groupId, topic);
   const unset = new Set(partitions.filter((p) => (known.get(p) ?? NO_OFFSET) === NO_OFFSET));
   if (unset.size === 0) return [];
   const atTime = await admin.fetchTopicOffsetsByTimestamp(topic, startAt);
@@ -28,8 +26,7 @@ export async function uncommittedStarts(admin: Pick<TopicAdmin, 'fetchOffsets' |
  */
 export async function resumeStarts(admin: Pick<TopicAdmin, 'fetchOffsets' | 'fetchTopicOffsetsByTimestamp'>, groupId: string, topic: string, partitions: readonly number[], since: number): Promise<PartitionStart[]> {
   if (partitions.length === 0) return [];
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const known = new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  const known = await committedOffsets(admin, groupId, topic);
   const wanted = new Set(partitions);
   const atTime = await admin.fetchTopicOffsetsByTimestamp(topic, since);
   return atTime
@@ -39,4 +36,10 @@ export async function resumeStarts(admin: Pick<TopicAdmin, 'fetchOffsets' | 'fet
       return at === NO_OFFSET || BigInt(p.offset) > BigInt(at);
     })
     .map((p) => ({ partition: p.partition, offset: p.offset }));
+}
+
+/** The group's committed offset per partition of `topic`; a partition added after the group last committed is not listed at all. */
+async function committedOffsets(admin: Pick<TopicAdmin, 'fetchOffsets'>, groupId: string, topic: string): Promise<Map<number, string>> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map((committed?.partitions ?? []).map((p) => [p.partition, p.offset]));
 }
