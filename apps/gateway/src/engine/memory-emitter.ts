@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
+import { TopicMemo } from './topic-memo.js';
 
 // Named `require` so the boundary check (tools/boundaries) sees which packages this file loads.
 const require = createRequire(import.meta.url);
@@ -15,9 +16,6 @@ export interface TopicMatcher {
   remove(topic: string, listener?: unknown): unknown;
   match(topic: string): unknown[];
 }
-
-/** Topics whose matches are kept at most; past that the cache starts over. */
-const MAX_CACHED_TOPICS = 10_000;
 
 /**
  * aedes' in-memory emitter, as aedes makes it by default (concurrency 100, empty levels match),
@@ -37,18 +35,10 @@ export function createMemoryEmitter(): Emitter {
 }
 
 /** `matcher` with its matches kept per topic until the next add or remove. */
-export function cacheMatches(matcher: TopicMatcher, maxTopics = MAX_CACHED_TOPICS): TopicMatcher {
-  const matches = new Map<string, unknown[]>();
+export function cacheMatches(matcher: TopicMatcher): TopicMatcher {
+  const matches = new TopicMemo((topic) => matcher.match(topic));
   const cached = Object.create(matcher) as TopicMatcher;
-  cached.match = (topic) => {
-    let found = matches.get(topic);
-    if (found === undefined) {
-      found = matcher.match(topic);
-      if (matches.size >= maxTopics) matches.clear();
-      matches.set(topic, found);
-    }
-    return found;
-  };
+  cached.match = (topic) => matches.get(topic);
   cached.add = (topic, listener) => {
     matches.clear();
     return matcher.add(topic, listener);

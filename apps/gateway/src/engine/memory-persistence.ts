@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { AedesOptions } from 'aedes';
+import { TopicMemo } from './topic-memo.js';
 
 // Named `require` so the boundary check (tools/boundaries) sees which package this file loads.
 const require = createRequire(import.meta.url);
@@ -19,9 +20,6 @@ export interface SubscriptionLookups {
   cleanSubscriptions(client: { id: string }): Promise<unknown>;
 }
 
-/** Topics whose lookups are kept at most; past that the cache starts over. */
-const MAX_CACHED_TOPICS = 10_000;
-
 /**
  * aedes looks up the persistent sessions' QoS > 0 subscriptions of every QoS > 0 PUBLISH's topic
  * (aedes.js enqueueOffline, to queue for sessions that are offline), a topic-tree match per
@@ -32,9 +30,13 @@ const MAX_CACHED_TOPICS = 10_000;
  * subscription (the common case: aedes wipes on every clean connect) changes nothing and keeps
  * them. Only for the in-memory store: with Redis, other nodes change the set too.
  */
-export function cacheSubscriptionLookups<P extends object>(persistence: P, maxTopics = MAX_CACHED_TOPICS): P {
+export function cacheSubscriptionLookups<P extends object>(persistence: P): P {
   const inner = persistence as unknown as SubscriptionLookups;
-  const lookups = new Map<string, Promise<unknown[]>>();
+  const lookups = new TopicMemo((topic) => {
+    const lookup = inner.subscriptionsByTopic(topic);
+    lookup.catch(() => lookups.forget(topic, lookup));
+    return lookup;
+  });
   /** Clients with subscriptions stored (added since their last wipe). */
   const holders = new Set<string>();
   const forget = (): void => lookups.clear();
@@ -44,16 +46,7 @@ export function cacheSubscriptionLookups<P extends object>(persistence: P, maxTo
     return change.finally(forget);
   };
   const cached = Object.create(persistence) as P & SubscriptionLookups;
-  cached.subscriptionsByTopic = (topic) => {
-    let lookup = lookups.get(topic);
-    if (lookup !== undefined) return lookup;
-    lookup = inner.subscriptionsByTopic(topic);
-    if (lookups.size >= maxTopics) lookups.clear();
-    lookups.set(topic, lookup);
-    // A failed lookup is not kept.
-    lookup.catch(() => lookups.get(topic) === lookup && lookups.delete(topic));
-    return lookup;
-  };
+  cached.subscriptionsByTopic = (topic) => lookups.get(topic);
   cached.addSubscriptions = (client, subs) => {
     holders.add(client.id);
     return changing(inner.addSubscriptions(client, subs));
