@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
-import type { FleetMqConfig, Logger } from '#config';
+import { withTimeout, type FleetMqConfig, type Logger } from '#config';
 import { MAX_CLIENT_ID_LENGTH } from '#domain';
 import type { CredentialLookupRepository } from '#domain/persistence';
 import { RedisNodeChannel } from '#messaging';
@@ -73,6 +73,12 @@ const RATE_LIMITED_LOG_INTERVAL_MS = 10_000;
 /** Tries, a second apart, to store connected sessions' subscriptions again after a Redis reconnect. */
 const RESTORE_ATTEMPTS = 5;
 const RESTORE_RETRY_MS = 1_000;
+/**
+ * One attempt's limit: each stored subscription waits for its own announcement to come back over
+ * the shared emitter, which is lost when sent before the emitter's connection resubscribed, and
+ * then never settles (aedes-persistence's BroadcastPersistence has no timeout of its own).
+ */
+const RESTORE_ATTEMPT_TIMEOUT_MS = 5_000;
 
 /**
  * The MQTT gateway core: one aedes broker shared by all instances (namespaced), its listeners,
@@ -287,7 +293,7 @@ export class Gateway implements GatewayPorts {
     for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
       if (this.broker !== broker) return;
       try {
-        const sessions = await engines.aedes.restoreSubscriptions(broker);
+        const sessions = await withTimeout(engines.aedes.restoreSubscriptions(broker), RESTORE_ATTEMPT_TIMEOUT_MS);
         this.logger.info({ sessions, attempt }, 'Redis session store reconnected: subscriptions of the persistent sessions connected here stored again');
         return;
       } catch (err) {

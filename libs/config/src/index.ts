@@ -3,5 +3,5 @@ export type { FleetMqConfig, MqttLimits, UplinkSettings, Role, LogLevel, Env, De
 export { ConfigError } from './config.error.js';
 export { createLogger, PinoNestLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { checkReadiness, READINESS_CHECK_TIMEOUT_MS } from './readiness.js';
+export { checkReadiness, withTimeout, READINESS_CHECK_TIMEOUT_MS } from './readiness.js';
 export type { DependencyCheck, DependencyStatus, ReadinessReport } from './readiness.js';

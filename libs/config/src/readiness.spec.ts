@@ -1,4 +1,4 @@
-import { checkReadiness } from './readiness.js';
+import { checkReadiness, withTimeout } from './readiness.js';
 
 describe('checkReadiness', () => {
   it('is ready when every dependency answers', async () => {
@@ -25,5 +25,16 @@ describe('checkReadiness', () => {
     const report = await checkReadiness([{ name: 'kafka', check: () => new Promise<void>(() => undefined) }], 50);
     expect(report.status).toBe('not-ready');
     expect(report.checks.kafka.error).toBe('no answer within 50 ms');
+  });
+});
+
+describe('withTimeout', () => {
+  it('rejects a promise that never settles once the time is up', async () => {
+    await expect(withTimeout(new Promise<never>(() => undefined), 20)).rejects.toThrow('no answer within 20 ms');
+  });
+
+  it('passes on the value and the error of a promise that settles in time', async () => {
+    await expect(withTimeout(Promise.resolve(7), 1_000)).resolves.toBe(7);
+    await expect(withTimeout(Promise.reject(new Error('refused')), 1_000)).rejects.toThrow('refused');
   });
 });

@@ -32,16 +32,22 @@ export async function checkReadiness(checks: readonly DependencyCheck[], timeout
 
 async function runCheck(dependency: DependencyCheck, timeoutMs: number): Promise<DependencyStatus> {
   const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([dependency.check(), timeout]);
+    await withTimeout(dependency.check(), timeoutMs);
     return { status: 'up', ms: Date.now() - started };
   } catch (error) {
     return { status: 'down', ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
+}
+
+/**
+ * Settles as `work` does, or rejects with "no answer within N ms" first. `work` itself goes on:
+ * for calls that may never settle (a lost reply), not a way to cancel them.
+ */
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

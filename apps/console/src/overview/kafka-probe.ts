@@ -1,4 +1,4 @@
-import type { Logger } from '#config';
+import { withTimeout, type Logger } from '#config';
 import { createKafka } from '#messaging';
 
 /** kafkajs stays inside libs/messaging: the admin client's type comes through its factory. */
@@ -53,12 +53,4 @@ export class KafkaProbe {
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = null;
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
