@@ -1,9 +1,10 @@
+// First: the adapter changes a kafkajs module that kafkajs's producer keeps from its own load on.
+import { patchKafkajs } from './kafkajs-adapter.js';
 import kafkajs from 'kafkajs';
 import type { Kafka, LogEntry, logCreator } from 'kafkajs';
 import type { TopicAdmin } from '../ports.js';
 import type { Logger } from '#config';
 import { kafkaLogLevel } from './kafkajs-log-policy.js';
-import { patchKafkajs } from './kafkajs-adapter.js';
 import { fastDefaultPartitioner } from './partitioner.js';
 import type { ProducerFactory } from './producer-like.js';
 

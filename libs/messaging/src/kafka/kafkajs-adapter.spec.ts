@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { runInThisContext } from 'node:vm';
 import { jest } from '@jest/globals';
 import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import produce from 'kafkajs/src/protocol/requests/produce/index.js';
 import kafkajsProduceV3 from 'kafkajs/src/protocol/requests/produce/v3/request.js';
 import { pino } from 'pino';
-import { KAFKAJS_VERSION, checkAndPatchKafkajs, patchKafkajs } from './kafkajs-adapter.js';
+import { KAFKAJS_VERSION, checkAndPatchKafkajs, groupMessagesPerPartition, patchKafkajs } from './kafkajs-adapter.js';
 import { encodeProduceRequest } from './produce-request.js';
 import { captureLogs } from '../../../../test/helpers/logs.js';
 
@@ -48,6 +51,14 @@ async function bytesOf(encoded: unknown): Promise<Buffer> {
   return (encoded as { buffer: Buffer }).buffer;
 }
 
+/** kafkajs's own groupMessagesPerPartition, compiled from its file (the module cache may hold FleetMQ's). */
+function kafkajsGrouping(): typeof groupMessagesPerPartition {
+  const file = createRequire(import.meta.url).resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
+  const module = { exports: undefined as unknown };
+  (runInThisContext(`(function (module) {${readFileSync(file, 'utf8')}\n})`) as (m: typeof module) => void)(module);
+  return module.exports as typeof groupMessagesPerPartition;
+}
+
 /** The class of what kafkajs's Produce builder encodes now: 'EncodedBody' (patched) or kafkajs's 'Encoder'. */
 async function encoderInUse(): Promise<string | undefined> {
   const { request } = produce.protocol({ version: 7 })({ acks: -1, timeout: 5000, compression: 0, topicData });
@@ -65,7 +76,7 @@ describe('kafkajs adapter', () => {
     beforeAll(async () => {
       const log = captureLogs();
       const state = await patchKafkajs(log.logger);
-      expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true, idleQueuesQuiet: true });
+      expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true, idleQueuesQuiet: true, linearGrouping: true });
       expect(await patchKafkajs(log.logger)).toBe(state); // once per process
       expect(log.lines).toEqual([]);
     });
@@ -177,5 +188,37 @@ describe('kafkajs adapter', () => {
     });
     expect(state).toMatchObject({ patched: false, reason: 'self-test failed: boom', idleQueuesQuiet: true });
     expect(await encoderInUse()).toBe('Encoder');
+  });
+
+  describe("grouping a send's messages by partition", () => {
+    const original = kafkajsGrouping();
+    const partitionMetadata = [0, 1, 2, 3, 4].map((partitionId) => ({ partitionId, leader: 1 }));
+
+    it.each([
+      ['no messages', 0, 5],
+      ['one partition (an uplink lane)', 500, 1],
+      ['spread over five partitions', 1000, 5],
+    ])('gives what kafkajs gives, with the same partitioner calls: %s', (_case, count, spread) => {
+      const messages = Array.from({ length: count }, (_, i) => ({ key: `client-${i % 37}`, value: `m${i}` }));
+      const calls = { ours: [] as string[], kafkajs: [] as string[] };
+      const partitioner = (seen: string[]) => (args: { topic: string; partitionMetadata: unknown[]; message: Record<string, unknown> }) => {
+        seen.push(`${args.topic}:${String(args.message.value)}`);
+        return Number(String(args.message.key).slice('client-'.length)) % spread;
+      };
+      const ours = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner: partitioner(calls.ours) });
+      const theirs = original({ topic: 't', partitionMetadata, messages, partitioner: partitioner(calls.kafkajs) });
+      expect(ours).toEqual(theirs);
+      expect(Object.keys(ours)).toEqual(Object.keys(theirs));
+      expect(calls.ours).toEqual(calls.kafkajs);
+      expect(calls.ours).toHaveLength(count);
+    });
+
+    it('gives nothing, without asking the partitioner, when the topic has no partition metadata', () => {
+      const partitioner = jest.fn(() => 0);
+      const args = { topic: 't', partitionMetadata: [], messages: [{ value: 'x' }], partitioner };
+      expect(groupMessagesPerPartition(args)).toEqual(original(args));
+      expect(groupMessagesPerPartition(args)).toEqual({});
+      expect(partitioner).not.toHaveBeenCalled();
+    });
   });
 });
