@@ -26,7 +26,8 @@ describe('KafkaProbe', () => {
     try {
       expect(await probe.state()).toBe('down');
       expect(await probe.state()).toBe('down');
-      expect(warn).toHaveBeenCalledTimes(1);
+      // Its own warning; the engine check may add one of its own (kafkajs-adapter.ts).
+      expect(warn.mock.calls.filter((call) => call[1] === 'overview: Kafka does not answer')).toHaveLength(1);
     } finally {
       await probe.close();
     }

@@ -103,9 +103,6 @@ export async function checkAndPatchKafkajs(options: KafkajsAdapterOptions): Prom
   const encoder = options.encoder ?? encodeProduceRequest;
   const foundVersion = options.foundVersion ?? installedKafkajsVersion();
   const state: EnginePatchState = { engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion, patched: false, idleQueuesQuiet: false, linearGrouping };
-  if (!linearGrouping) {
-    options.logger.warn({ ...state, lost: GROUPING_LOST }, `kafkajs ${foundVersion} (patch written for ${KAFKAJS_VERSION}): grouping patch not applied`);
-  }
   activeEncoder = null;
   // Synchronous: in effect before the caller creates its first client.
   quietQueues = foundVersion === KAFKAJS_VERSION && quietIdleRequestQueues();
@@ -125,6 +122,9 @@ export async function checkAndPatchKafkajs(options: KafkajsAdapterOptions): Prom
   }
   if (!state.patched) {
     options.logger.warn({ ...state, lost: LOST }, `kafkajs ${foundVersion} (patch written for ${KAFKAJS_VERSION}): engine patch not applied`);
+  }
+  if (!linearGrouping) {
+    options.logger.warn({ ...state, lost: GROUPING_LOST }, `kafkajs ${foundVersion} (patch written for ${KAFKAJS_VERSION}): grouping patch not applied`);
   }
   return state;
 }
