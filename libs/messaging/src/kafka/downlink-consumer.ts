@@ -19,11 +19,10 @@ export interface DownlinkConsumerOptions {
 }
 
 /**
- * kafkajs's auto-commit interval. kafkajs 2.2.4 still commits after every partition batch
- * (its runner commits once a batch is handled, whatever the interval), a round trip in front of
- * the next fetch. A commit on a timer of our own halved the consumer's CPU per record, but lost
- * P2P records when a node of the Redis store's shared group died before its first timer commit
- * (test/gateway/presence-authority.e2e-spec.ts): kafkajs's own commits stay until that is understood.
+ * How often the handled offsets are committed (GroupConsumer's OffsetCommitter), beside the
+ * fetches: kafkajs's own auto-commit sent a commit after every partition batch, in front of that
+ * partition's next fetch. The start positions are committed at the join, so a node of the Redis
+ * store's shared group that dies before its first commit leaves its partitions where it started.
  */
 const COMMIT_INTERVAL_MS = 1_000;
 
@@ -38,7 +37,7 @@ export interface DownlinkConsumerCounters {
  * every node sees every record and delivers to the clients it holds, or the tier's shared group
  * (FLEETMQ_DOWNLINK_GROUP, Redis session store), so each record is read once. Malformed records go to
  * the DLQ with the reason; the offset is committed after the handler (or the DLQ) finished,
- * by kafkajs's auto-commit (COMMIT_INTERVAL_MS). Records of one partition (one key: one target or
+ * within COMMIT_INTERVAL_MS. Records of one partition (one key: one target or
  * topic) are handled in order; partitions are handled concurrently.
  */
 export class DownlinkConsumer implements DownlinkSource {
@@ -54,7 +53,7 @@ export class DownlinkConsumer implements DownlinkSource {
       topic: opts.topic ?? DOWNLINK_TOPIC,
       logger: opts.logger,
       autoCommit: true,
-      autoCommitIntervalMs: COMMIT_INTERVAL_MS,
+      commitIntervalMs: COMMIT_INTERVAL_MS,
       partitionsConsumedConcurrently: opts.partitions ?? 1,
     });
   }

@@ -2,6 +2,7 @@ import type { Consumer, ConsumerConfig, EachMessagePayload, Kafka } from 'kafkaj
 import type { Logger } from '#config';
 import { createRetry } from '../retry/retry.js';
 import { FETCH_LIMITS } from './fetch-limits.js';
+import { OffsetCommitter } from './offset-committer.js';
 
 // Right after a broker (re)start the group coordinator is still loading: the offset lookup
 // fails with a retriable NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE that kafkajs' admin
@@ -13,7 +14,11 @@ export interface GroupConsumerOptions {
   groupId: string;
   topic: string;
   logger: Logger;
-  /** false: never commit, so every start begins at the latest record (control commands). */
+  /**
+   * true: a record's offset is committed after its handler returned, every `commitIntervalMs`
+   * (OffsetCommitter). false: never commit, so every start begins at the latest record (control
+   * commands).
+   */
   autoCommit: boolean;
   /** How long start() waits for the group join. */
   joinTimeoutMs?: number;
@@ -21,11 +26,15 @@ export interface GroupConsumerOptions {
   /** Partitions whose batches are handled at the same time (kafkajs default 1: one after another). */
   partitionsConsumedConcurrently?: number;
   /**
-   * With auto-commit: commit at most this often (ms) instead of after every batch. Each commit
-   * is a round trip the fetch loop waits for; a restart may then see the last interval again.
+   * With auto-commit: how often (ms) the handled offsets are committed (default 1000). A member
+   * that dies reads the records of its last interval again on the next owner; none is skipped.
    */
-  autoCommitIntervalMs?: number;
+  commitIntervalMs?: number;
 }
+
+const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+/** How long stop() waits for running handlers before it commits and leaves the group. */
+const STOP_HANDLER_WAIT_MS = 5_000;
 
 /**
  * A kafkajs consumer group on one topic. Where the group has no committed offset it starts at
@@ -35,7 +44,11 @@ export interface GroupConsumerOptions {
  */
 export class GroupConsumer {
   private consumer: Consumer | undefined;
+  private committer: OffsetCommitter | undefined;
   private stopped = false;
+  /** Handlers running now (auto-commit only), and who waits for none to run. */
+  private handling = 0;
+  private onIdle: (() => void) | undefined;
 
   constructor(private readonly opts: GroupConsumerOptions) {}
 
@@ -65,21 +78,56 @@ export class GroupConsumer {
     // first join, not after run(): run() also resolves when the join failed (coordinator still
     // loading) and kafkajs restarts later, and seek() throws "Consumer group was not
     // initialized" until a group exists. GROUP_JOIN fires before the first fetch is scheduled.
+    const committer = this.opts.autoCommit
+      ? new OffsetCommitter(
+          (positions) => consumer.commitOffsets(positions.map(({ partition, offset }) => ({ topic, partition, offset }))),
+          this.opts.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
+          (err) => logger.warn({ groupId, topic, err: err instanceof Error ? err.message : String(err) }, 'committing consumed offsets failed; trying again'),
+        )
+      : undefined;
+    this.committer = committer;
+    let firstJoin = true;
     const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-        off();
-        for (const [partition, offset] of startAt) consumer.seek({ topic, partition, offset });
-        resolve();
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        const assigned = e.payload.memberAssignment[topic] ?? [];
+        if (firstJoin) {
+          firstJoin = false;
+          for (const [partition, offset] of startAt) {
+            consumer.seek({ topic, partition, offset });
+            // Committed at once, so a member taking the partition over (this one died) starts
+            // there too, not at its own "latest".
+            committer?.position(partition, offset);
+          }
+          resolve();
+        }
+        committer?.retain(assigned);
+        // Not awaited: kafkajs's runner is marked running only after the join's listeners ran.
+        if (committer !== undefined) setImmediate(() => void committer.flush());
       });
     });
+    // What was handled goes to Kafka before the partitions move to another member.
+    if (committer !== undefined) consumer.on(consumer.events.REBALANCING, () => void committer.flush());
+    const handle = committer === undefined
+      ? eachMessage
+      : async (payload: EachMessagePayload): Promise<void> => {
+          this.handling++;
+          try {
+            await eachMessage(payload);
+            committer.handled(payload.partition, payload.message.offset);
+          } finally {
+            if (--this.handling === 0) this.onIdle?.();
+          }
+        };
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     await consumer.run({
-      autoCommit: this.opts.autoCommit,
-      autoCommitInterval: this.opts.autoCommitIntervalMs ?? null,
+      // Committed by the OffsetCommitter instead: kafkajs commits after every partition batch
+      // whatever its interval says, and that partition's next fetch waits for the commit.
+      autoCommit: false,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
-      eachMessage,
+      eachMessage: handle,
     });
+    committer?.start();
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.opts.joinTimeoutMs ?? 30_000;
     await Promise.race([
@@ -92,6 +140,18 @@ export class GroupConsumer {
       }),
     ]);
     clearTimeout(timer);
+  }
+
+  private handlersDone(timeoutMs: number): Promise<void> {
+    if (this.handling === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.onIdle = () => {
+        clearTimeout(timer);
+        this.onIdle = undefined;
+        resolve();
+      };
+    });
   }
 
   /** The end offset of each partition that has no committed offset of this group (all of them without auto-commit). */
@@ -120,7 +180,22 @@ export class GroupConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     const consumer = this.consumer;
+    const committer = this.committer;
     this.consumer = undefined;
+    this.committer = undefined;
+    if (consumer !== undefined && committer !== undefined) {
+      committer.stop();
+      // No further record is handed out (kafkajs checks the pause after each one); what was
+      // handled is committed while the member is still in the group. A record whose handler
+      // outlasts the wait is read again after a restart.
+      try {
+        consumer.pause([{ topic: this.opts.topic }]);
+      } catch {
+        // Never joined (run() not reached): nothing is handed out.
+      }
+      await this.handlersDone(STOP_HANDLER_WAIT_MS);
+      await committer.flush();
+    }
     if (consumer) await consumer.disconnect();
   }
 }
