@@ -74,7 +74,7 @@ export function fixedRateTables(ms: Measurement[], heading: string): string[] {
       '',
       `Medians of ${first.reps.length} repetition(s) of ${formatFigure(Number(first.info.durationMs))} ms each, in ms; the spread is the smallest–largest repetition. Lost = acknowledged (PUBACK, or Kafka's ack of the record) but not received within 5 s after the phase; sent but not acknowledged is sent minus received minus lost. "FleetMQ adds" = the row's median minus Kafka's own round trip at the same rate in the same run. Gateway CPU per message: the gateway process's CPU (every thread, from /proc) over the phase per message sent; on the Kafka rows, what the idle gateway spends meanwhile.`,
       '',
-      "| rate msg/s | path | sent | received | lost | p50 | p99 | max | p50 spread | p99 spread | p99 target | FleetMQ adds p50 | FleetMQ adds p99 | gateway's longest event-loop stall | gateway CPU µs per message |",
+      "| rate msg/s | path | sent | received | lost | p50 | p99 | max | p50 spread | p99 spread | p99 target | FleetMQ adds p50 | FleetMQ adds p99 | gateway's longest event-loop interval (10 ms monitor: stall = this − 10) | gateway CPU µs per message |",
       '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
     );
     for (const m of mine) {
