@@ -55,14 +55,28 @@ export function report(test: string, figures: Record<string, unknown>): void {
   writeFileSync(path.join(dir, `${test}.${result.run}.json`), `${JSON.stringify(result, null, 2)}\n`);
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports are picked below Linux's ephemeral range (32768-60999, net.ipv4.ip_local_port_range):
+ * a port there that a child process binds seconds later cannot meanwhile become the source port
+ * of some outgoing connection, as a port the kernel handed out for `listen(0)` can (the
+ * all-in-one connects to Kafka before it binds its MQTT port: CI once saw its own port taken).
+ */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_767;
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 1));
+    if (await bindable(port, host)) return port;
+  }
+  throw new Error(`no free port between ${PICK_FROM} and ${PICK_TO} on ${host}`);
+}
+
+function bindable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
