@@ -8,7 +8,7 @@ import { GroupConsumer } from './group-consumer.js';
  * reliability suite, test/reliability/kafka-kill.e2e-spec.ts). The lookup is retried now.
  */
 /** `joinAfterRestart`: run() resolves before any group exists (kafkajs's join crashed and restarts later). */
-function fakeKafka(failures: unknown[], options: { joinAfterRestart?: boolean } = {}) {
+function fakeKafka(failures: unknown[], options: { joinAfterRestart?: boolean; commitsHang?: boolean } = {}) {
   let groupExists = false;
   let offsetFetches = 0;
   const seeks: Array<{ partition: number; offset: string }> = [];
@@ -174,6 +174,16 @@ describe('GroupConsumer commits', () => {
     await stopped;
     expect(fake.calls.slice(-3)).toEqual(['pause', 'commit', 'disconnect']);
     expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: '8' }]);
+  });
+
+  it('leaves the group when its last commit does not answer in time (Kafka gone): those records are read again', async () => {
+    const fake = fakeKafka([], { commitsHang: true });
+    const gc = new GroupConsumer({ kafka: fake.kafka, groupId: 'g', topic: 't', logger: createLogger('silent'), autoCommit: true, joinTimeoutMs: 1000, commitIntervalMs: 60_000, stopWaitMs: 50 });
+    await gc.start(async () => {});
+    await waitUntil(() => fake.commits.length === 1);
+    await fake.deliver('7');
+    await gc.stop();
+    expect(fake.calls.slice(-3)).toEqual(['pause', 'commit', 'disconnect']);
   });
 
   it('never commits without auto-commit (control commands)', async () => {
