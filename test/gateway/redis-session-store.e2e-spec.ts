@@ -169,13 +169,18 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     // Records keyed by one target land in one partition: find the node that reads it, then
     // connect the target to the other node so that every record has to be forwarded.
     const probe = `probe-${clientId}`;
+    let probes = 0;
     await waitFor(
       async () => {
         await sendDownlink(topic, probe);
+        probes++;
         return readsOf(probe) > 0;
       },
       { timeoutMs: 30_000, intervalMs: 500, what: 'the tier to read fleetmq.downlink' },
     );
+    // The probe sent last may still be on its way: read after the target connects, it would be
+    // forwarded to it. Every probe is read first (once each).
+    await waitFor(() => readsOf(probe) >= probes, { timeoutMs: 10_000, what: 'every probe read' });
     const reader = reads.get(a.nodeId)!.includes(probe) ? a : b;
     const holder = reader === a ? b : a;
     const target = await device(holder, { id: clientId });
