@@ -144,16 +144,12 @@ export class GroupConsumer {
     clearTimeout(timer);
   }
 
-  private handlersDone(timeoutMs: number): Promise<void> {
-    if (this.handling === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.onIdle = () => {
-        clearTimeout(timer);
-        this.onIdle = undefined;
-        resolve();
-      };
-    });
+  /** Resolves when no handler runs, or after `timeoutMs` in any case. */
+  private async handlersDone(timeoutMs: number): Promise<void> {
+    if (this.handling === 0) return;
+    const idle = new Promise<void>((resolve) => (this.onIdle = resolve));
+    await withTimeout(idle, timeoutMs).catch(() => undefined);
+    this.onIdle = undefined;
   }
 
   /** The end offset of each partition that has no committed offset of this group (all of them without auto-commit). */
