@@ -60,6 +60,7 @@ export function report(test: string, figures: Record<string, unknown>): void {
  * a port there that a child process binds seconds later cannot meanwhile become the source port
  * of some outgoing connection, as a port the kernel handed out for `listen(0)` can (the
  * all-in-one connects to Kafka before it binds its MQTT port: CI once saw its own port taken).
+ * tools/cluster-local/cluster-local.mjs has the same picker (it runs unbuilt, outside the tests).
  */
 const PICK_FROM = 20_000;
 const PICK_TO = 32_767;

@@ -28,14 +28,26 @@ function intFromEnv(name, fallback) {
   return n;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports are picked below Linux's ephemeral range (32768-60999): a port the kernel hands out for
+// listen(0) can become the source port of an outgoing connection (a gateway connects to Kafka,
+// Redis and PostgreSQL before it binds its own ports) before the process meant to bind it does.
+// The same picker as test/reliability/harness.ts (this script runs unbuilt, without the tests).
+const PICK_FROM = 20_000;
+const PICK_TO = 32_767;
+
+async function freePort() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 1));
+    if (await bindable(port)) return port;
+  }
+  fail(`no free port between ${PICK_FROM} and ${PICK_TO} on 127.0.0.1`);
+}
+
+function bindable(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
