@@ -22,12 +22,18 @@ export interface EmbeddedDatabaseOptions {
   onSpawned?: (server: PostgresServer) => void;
   /** A fixed port (a restart on the same address); default: a free one. */
   port?: number;
+  /** How a free port is found when `port` is not given (default: the kernel's choice). */
+  pickPort?: () => Promise<number>;
   /** More server settings and a listener for its output (tests count statements this way). */
   settings?: Readonly<Record<string, string>>;
   onLine?: (line: string) => void;
 }
 
 const CREDENTIALS = { user: 'fleetmq', password: 'fleetmq' };
+/** Starts tried on freshly picked ports before a taken port is reported. */
+const PICKED_PORT_ATTEMPTS = 3;
+/** PostgreSQL's last line when it could bind none of its listen addresses. */
+const PORT_TAKEN = /could not create any TCP\/IP sockets/;
 /** In the data folder: where the cluster lives when it cannot live in `<dataDir>/pg` (root, private folder). */
 const LOCATION_FILE = 'pg-location';
 
@@ -49,15 +55,23 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger, opt
     logger.info({ clusterDir, runAs: runAs?.name }, 'initialising embedded PostgreSQL (first start)');
     await createCluster(bin, clusterDir, runAs, logger);
   }
-  const port = options.port ?? (await freePort());
+  let port: number;
   let server: PostgresServer;
-  try {
-    server = await startServer({ bin, clusterDir, port, credentials: CREDENTIALS, runAs, logger, onSpawned: options.onSpawned, settings: options.settings, onLine: options.onLine });
-  } catch (error) {
-    if (error instanceof PostgresStartError) {
+  for (let attempt = 1; ; attempt++) {
+    port = options.port ?? (await (options.pickPort ?? freePort)());
+    try {
+      server = await startServer({ bin, clusterDir, port, credentials: CREDENTIALS, runAs, logger, onSpawned: options.onSpawned, settings: options.settings, onLine: options.onLine });
+      break;
+    } catch (error) {
+      if (!(error instanceof PostgresStartError)) throw error;
+      // A port found free can be taken before PostgreSQL binds it (by any process's outgoing
+      // connection, whose local port comes from the same range): pick another.
+      if (options.port === undefined && attempt < PICKED_PORT_ATTEMPTS && PORT_TAKEN.test(error.message)) {
+        logger.info({ port, attempt }, 'the port picked for the embedded PostgreSQL was taken before it bound it; picking another');
+        continue;
+      }
       throw new StartError(`the embedded PostgreSQL on ${clusterDir} did not start: ${error.message}`, 'Check the folder (or move it away to start with an empty database), or set DATABASE_URL');
     }
-    throw error;
   }
   try {
     await createFleetMqDatabase(port);
