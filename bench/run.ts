@@ -10,6 +10,7 @@
  *          --out dir  --mosquitto private|running|host:port  --no-pin  --fleetmq-entry gateway|fleetmq
  *          --rates 100,1000  --rate-directions kafka,uplink,downlink-p2p,downlink-broadcast
  *          --rate-duration ms  --session-store memory|redis
+ *          --kafka-warmup s    Kafka driven this long first when a FleetMQ target runs (default 30, --quick 0)
  * Progress goes to stderr; the JSON result and a Markdown summary go to bench/results/.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { topSelfTime } from './lib/cpu-profile.js';
 import { AddressPool } from './lib/generator.js';
+import { warmKafka } from './lib/kafka-warmup.js';
+import { benchKafkaBrokers } from './lib/local-kafka.js';
 import { hasTaskset } from './lib/proc.js';
 import { PROFILES, type Profile } from './lib/profiles.js';
 import { gitCommit, REPO_ROOT } from './lib/repo.js';
@@ -31,6 +34,8 @@ import { createFleetMqTarget, FLEETMQ_METRICS, fleetMqAvailable, type BenchSessi
 import { BareAedesTarget, MosquittoTarget, PrivateMosquittoTarget } from './targets/peers.js';
 import type { Target } from './targets/target.js';
 
+/** A Kafka just started runs its request path interpreted for tens of seconds (bench/lib/kafka-warmup.ts). */
+const DEFAULT_KAFKA_WARMUP_S = 30;
 const ALL_SCENARIOS = ['connections', 'fan-in', 'fan-in-sub', 'fan-out', 'reconnect', 'fixed-rate'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
@@ -46,6 +51,8 @@ interface Options {
   fleetmqEntry: 'gateway' | 'fleetmq';
   /** FleetMQ targets' session store; 'redis' starts a private redis-server per broker start. */
   sessionStore: BenchSessionStore;
+  /** Seconds Kafka is driven before the first measurement when a FleetMQ target runs (0: none). */
+  kafkaWarmupS: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -58,7 +65,7 @@ function parseArgs(argv: string[]): Options {
     else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args.set(k, argv[++i]);
     else args.set(k, 'true');
   }
-  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients', 'rates', 'rate-directions', 'rate-duration', 'session-store'];
+  const known = ['profile', 'quick', 'targets', 'scenarios', 'reps', 'duration', 'payloads', 'connections', 'subscribers', 'cpu-prof', 'out', 'mosquitto', 'no-pin', 'fleetmq-entry', 'fleetmq-processes', 'reconnect-clients', 'rates', 'rate-directions', 'rate-duration', 'session-store', 'kafka-warmup'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.join(', ')})`);
   const name = args.has('quick') ? 'quick' : (args.get('profile') ?? 'default');
   if (!(name in PROFILES)) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
@@ -94,7 +101,11 @@ function parseArgs(argv: string[]): Options {
   if (entry !== 'gateway' && entry !== 'fleetmq') throw new Error('--fleetmq-entry must be gateway or fleetmq');
   const sessionStore = args.get('session-store') ?? 'memory';
   if (sessionStore !== 'memory' && sessionStore !== 'redis') throw new Error('--session-store must be memory or redis');
+  // A smoke run measures nothing worth a warm-up.
+  const warmup = Number(args.get('kafka-warmup') ?? (name === 'quick' ? 0 : DEFAULT_KAFKA_WARMUP_S));
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--kafka-warmup must be a whole number of seconds (0: none)');
   return {
+    kafkaWarmupS: warmup,
     profile, targets, scenarios, cpuProf: args.has('cpu-prof'), outDir: args.get('out') ?? join(REPO_ROOT, 'bench/results'),
     mosquitto: mhost ? { host: mhost, port: Number(mport) } : undefined, pin: !args.has('no-pin'), fleetmqEntry: entry, sessionStore,
   };
@@ -155,6 +166,12 @@ async function main(): Promise<void> {
     reproduce: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
   };
   log(`profile ${opts.profile.name}; targets ${opts.targets.join(', ')}; scenarios ${opts.scenarios.join(', ')}; ${report.machine.pinning}`);
+  if (opts.kafkaWarmupS > 0 && targets.some((t) => t.isFleetMq)) {
+    const brokers = (await benchKafkaBrokers(log)).split(',');
+    const warmup = await warmKafka(brokers, opts.kafkaWarmupS * 1000, log);
+    report.kafkaWarmup = warmup;
+    log(`kafka warm-up done: ${warmup.produced} records, ${warmup.firstSecondPerSec}/s in the first second, ${warmup.lastSecondPerSec}/s in the last`);
+  }
   const add = (m: Measurement | Measurement[]): void => {
     report.measurements.push(...(Array.isArray(m) ? m : [m]));
   };

@@ -3,6 +3,7 @@
  * result files. Pure and deterministic: the same results give the same bytes on any machine.
  */
 import { formatFigure, scenarioTables, type BenchReport } from './report.js';
+import type { KafkaWarmupResult } from './kafka-warmup.js';
 import type { ReliabilityResult } from './reliability-result.js';
 import type { UplinkCostResult } from './uplink-result.js';
 
@@ -42,6 +43,7 @@ export function renderBenchRun(source: string, r: BenchReport): string {
   const lines = [
     describeConditions(source, { startedAt: r.startedAt, nproc: m.nproc, cpuModel: m.cpuModel, node: m.node, commit: m.commit, pinning: pinningText(m.pinning), loadAverageStart: m.loadAverageStart }),
     `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Profile \`${r.profile}\`: \`${r.reproduce}\`. Ratios compare targets of this run only.`,
+    ...(r.kafkaWarmup ? [kafkaWarmupText(r.kafkaWarmup)] : []),
     '',
     ...scenarioTables(r, '####'),
     ...exactnessTable(r),
@@ -78,6 +80,10 @@ function exactnessTable(r: BenchReport): string[] {
   }
   lines.push('');
   return lines;
+}
+
+function kafkaWarmupText(w: KafkaWarmupResult): string {
+  return `Kafka warmed up first: ${formatFigure(Math.round(w.durationMs / 1000))} s of produce (acks=all) and fetch on its own topic, ${formatFigure(w.firstSecondPerSec)} records/s acknowledged in the first second, ${formatFigure(w.lastSecondPerSec)} in the last.`;
 }
 
 function pinningText(pinning: string): string {

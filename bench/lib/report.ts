@@ -2,6 +2,8 @@ import type { Measurement } from '../scenarios/context.js';
 import type { HotFunction } from './cpu-profile.js';
 import { fixedRateTables, isFixedRate } from './fixed-rate-tables.js';
 
+import type { KafkaWarmupResult } from './kafka-warmup.js';
+
 export interface MachineInfo {
   nproc: number;
   cpuModel: string;
@@ -27,6 +29,8 @@ export interface BenchReport {
   cpuProfiles: Array<{ target: string; scenario: string; file: string; totalMs: number; top: HotFunction[] }>;
   failures: Array<{ target: string; scenario: string; error: string }>;
   reproduce: string;
+  /** Kafka driven before anything was measured (FleetMQ targets only; absent in older results). */
+  kafkaWarmup?: KafkaWarmupResult;
 }
 
 export interface Ratio {
