@@ -192,8 +192,13 @@ async function main(): Promise<void> {
           await guarded(target, scenario, async () => add(await connections(target, ctx)));
           break;
         case 'fan-in':
+          // Nobody reads on any target: the PUBACK rates compare the brokers alone (with Kafka for
+          // FleetMQ), not a backend consumer sharing the machine's cores with one of them.
           for (const payload of f.payloads) {
-            await guarded(target, `fan-in qos1 ${payload}`, async () => add(await fanIn(target, ctx, 1, payload, target.isFleetMq ? 'natural' : 'none')));
+            await guarded(target, `fan-in qos1 ${payload}`, async () => add(await fanIn(target, ctx, 1, payload, 'none')));
+          }
+          if (target.isFleetMq) {
+            await guarded(target, 'fan-in qos1 with a backend consumer', async () => add(await fanIn(target, ctx, 1, f.payloads[0], 'natural')));
           }
           await guarded(target, 'fan-in qos0', async () => add(await fanIn(target, ctx, 0, f.payloads[0], 'natural')));
           break;

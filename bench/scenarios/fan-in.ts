@@ -37,7 +37,8 @@ export async function fanIn(target: Target, ctx: Context, qos: 0 | 1, payloadByt
   const viaKafka = receiver === 'natural' && target.isFleetMq;
   // Same variant name on every target so figures line up; what received is in info.receiver.
   const variant = `qos${qos} ${payloadBytes} B`;
-  const scenario = `fan-in-qos${qos}${receiver === 'mqtt' ? '-sub' : ''}`;
+  // FleetMQ's QoS 1 with its backend consumer is a scenario of its own: no peer has one to compare.
+  const scenario = `fan-in-qos${qos}${receiver === 'mqtt' ? '-sub' : viaKafka && qos === 1 ? '-backend' : ''}`;
   return withBroker(ctx, target, scenario, 1, () =>
     withGenerators(ctx, 'fanin', withReceiver ? 2 : 1, async (gens) => {
       const [pub, sub] = gens;
