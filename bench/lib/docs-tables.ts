@@ -2,8 +2,7 @@
  * Markdown for the generated sections of docs/BENCHMARKS.md and docs/RELIABILITY.md, from parsed
  * result files. Pure and deterministic: the same results give the same bytes on any machine.
  */
-import { formatFigure, scenarioTables, type BenchReport } from './report.js';
-import type { KafkaWarmupResult } from './kafka-warmup.js';
+import { formatFigure, kafkaWarmupText, scenarioTables, type BenchReport } from './report.js';
 import type { ReliabilityResult } from './reliability-result.js';
 import type { UplinkCostResult } from './uplink-result.js';
 
@@ -80,10 +79,6 @@ function exactnessTable(r: BenchReport): string[] {
   }
   lines.push('');
   return lines;
-}
-
-function kafkaWarmupText(w: KafkaWarmupResult): string {
-  return `Kafka warmed up first: ${formatFigure(Math.round(w.durationMs / 1000))} s of produce (acks=all) and fetch on its own topic, ${formatFigure(w.firstSecondPerSec)} records/s acknowledged in the first second, ${formatFigure(w.lastSecondPerSec)} in the last.`;
 }
 
 function pinningText(pinning: string): string {

@@ -71,12 +71,18 @@ export function formatFigure(v: number | undefined): string {
   return String(Math.round(v * 100) / 100);
 }
 
+/** One sentence on the run's Kafka warm-up, for its Markdown and the docs' tables. */
+export function kafkaWarmupText(w: KafkaWarmupResult): string {
+  return `Kafka warmed up first: ${formatFigure(Math.round(w.durationMs / 1000))} s of produce (acks=all) and fetch on its own topic, ${formatFigure(w.firstSecondPerSec)} records/s acknowledged in the first second, ${formatFigure(w.lastSecondPerSec)} in the last.`;
+}
+
 export function toMarkdown(r: BenchReport): string {
   const lines: string[] = [];
   const m = r.machine;
   lines.push(`# FleetMQ benchmark run ${r.startedAt}`, '');
   lines.push(`Profile \`${r.profile}\`, commit \`${m.commit}\`. Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   lines.push(`Pinning: ${m.pinning}. Load average at start ${m.loadAverageStart.map((x) => x.toFixed(2)).join(' / ')}${m.loadAverageEnd ? `, at end ${m.loadAverageEnd.map((x) => x.toFixed(2)).join(' / ')}` : ''} (anything above ~0 means other work shared the CPUs).`);
+  if (r.kafkaWarmup) lines.push(kafkaWarmupText(r.kafkaWarmup));
   lines.push(`Reproduce: \`${r.reproduce}\``, '');
   lines.push(...scenarioTables(r, '##'));
   if (r.failures.length) {
