@@ -6,7 +6,7 @@ import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import produce from 'kafkajs/src/protocol/requests/produce/index.js';
 import kafkajsProduceV3 from 'kafkajs/src/protocol/requests/produce/v3/request.js';
 import { pino } from 'pino';
-import { KAFKAJS_VERSION, checkAndPatchKafkajs, groupMessagesPerPartition, patchKafkajs } from './kafkajs-adapter.js';
+import { KAFKAJS_VERSION, REQUEST_TIMEOUT_SWEEP_MS, checkAndPatchKafkajs, groupMessagesPerPartition, patchKafkajs } from './kafkajs-adapter.js';
 import { encodeProduceRequest } from './produce-request.js';
 import { captureLogs } from '../../../../test/helpers/logs.js';
 
@@ -33,6 +33,19 @@ function pushRequest(queue: RequestQueue, correlationId: number): Promise<number
       sendRequest: () => sent(correlationId),
     });
   });
+}
+
+/** The period of the request-timeout sweep a connected queue with this timeout arms. */
+function sweepIntervalOf(requestTimeout: number): number | undefined {
+  const spy = jest.spyOn(global, 'setInterval');
+  const queue = new RequestQueue({ maxInFlightRequests: 1, requestTimeout, enforceRequestTimeout: true, clientId: 'spec', broker: 'spec:9092', logger: silentKafkaLogger });
+  try {
+    queue.scheduleRequestTimeoutCheck();
+    return spy.mock.calls.at(-1)?.[1];
+  } finally {
+    queue.destroy();
+    spy.mockRestore();
+  }
 }
 
 /** Resolves after the queue's next check of its pending requests (its armed timer firing). */
@@ -76,7 +89,7 @@ describe('kafkajs adapter', () => {
     beforeAll(async () => {
       const log = captureLogs();
       const state = await patchKafkajs(log.logger);
-      expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true, idleQueuesQuiet: true, linearGrouping: true });
+      expect(state).toEqual({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: KAFKAJS_VERSION, patched: true, idleQueuesQuiet: true, slowTimeoutSweeps: true, linearGrouping: true });
       expect(await patchKafkajs(log.logger)).toBe(state); // once per process
       expect(log.lines).toEqual([]);
     });
@@ -151,17 +164,64 @@ describe('kafkajs adapter', () => {
     const state = await checkAndPatchKafkajs({ logger: log.logger, foundVersion: '2.2.5' });
     expect(state).toMatchObject({ engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false, reason: 'version differs', idleQueuesQuiet: false });
     expect(await encoderInUse()).toBe('Encoder');
-    expect(log.lines).toHaveLength(2);
-    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', idleQueuesQuiet: false });
+    expect(log.lines).toHaveLength(3);
+    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', idleQueuesQuiet: false, slowTimeoutSweeps: false });
     expect(String(log.lines[0]!.lost)).toContain('1 ms request-queue check');
-    expect(log.lines[1]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false });
-    expect(String(log.lines[1]!.lost)).toContain("kafkajs's own encoder");
+    expect(String(log.lines[1]!.lost)).toContain('timed-out requests ten times a second');
+    expect(log.lines[2]).toMatchObject({ level: 40, engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion: '2.2.5', patched: false });
+    expect(String(log.lines[2]!.lost)).toContain("kafkajs's own encoder");
+    expect(sweepIntervalOf(30_000)).toBe(100);
     // kafkajs's own queue again: an idle connection re-arms its check.
     const queue = requestQueue();
     await pushRequest(queue, 1);
     queue.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
     expect(queue.throttleCheckTimeoutId).not.toBeNull();
     queue.destroy();
+  });
+
+  describe('request-timeout sweeps (kafkajs: every connection ten times a second)', () => {
+    beforeAll(async () => {
+      expect((await patchKafkajs(captureLogs().logger)).slowTimeoutSweeps).toBe(true);
+    });
+
+    it('a connected queue looks for timed-out requests once a second, or as often as its timeout when that is shorter', () => {
+      expect(sweepIntervalOf(30_000)).toBe(REQUEST_TIMEOUT_SWEEP_MS);
+      expect(sweepIntervalOf(400)).toBe(400);
+    });
+
+    it("a request past its timeout still fails with kafkajs's timeout error", async () => {
+      const queue = new RequestQueue({ maxInFlightRequests: 5, requestTimeout: 150, enforceRequestTimeout: true, clientId: 'spec', broker: 'spec:9092', logger: silentKafkaLogger });
+      queue.scheduleRequestTimeoutCheck();
+      const failed = new Promise<Error>((resolve) => {
+        queue.push({
+          entry: { correlationId: 1, apiKey: 1, apiName: 'Fetch', apiVersion: 11, resolve: () => {}, reject: resolve },
+          expectResponse: true,
+          sendRequest: () => {},
+        });
+      });
+      const startedAt = Date.now();
+      const error = await failed;
+      expect(error.name).toBe('KafkaJSRequestTimeoutError');
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(140);
+      expect(queue.inflight.size).toBe(0);
+      queue.destroy();
+    });
+
+    it('a queue whose connection is gone stops its sweep', async () => {
+      let connected = true;
+      const queue = new RequestQueue({ maxInFlightRequests: 5, requestTimeout: 50, enforceRequestTimeout: true, isConnected: () => connected, clientId: 'spec', broker: 'spec:9092', logger: silentKafkaLogger });
+      const cleared = new Promise<void>((resolve) => {
+        const destroy = queue.destroy;
+        queue.destroy = function (this: RequestQueue) {
+          destroy.call(this);
+          if (!connected) resolve();
+        };
+      });
+      queue.scheduleRequestTimeoutCheck();
+      connected = false;
+      // Only the sweep calls destroy() here, and only once it found the connection gone.
+      await cleared;
+    });
   });
 
   it('falls back when the self-test bytes differ from kafkajs\'s', async () => {

@@ -8,14 +8,16 @@ import { encodeProduceRequest, type ProduceRequestArgs } from './produce-request
 
 /**
  * Every change FleetMQ makes to kafkajs's internals, in one place (the only file that imports
- * kafkajs/src/...). There are three:
+ * kafkajs/src/...). There are four:
  * - uncompressed Produce requests v3..v7 are encoded by encodeProduceRequest
  *   (produce-request.ts), the same bytes at a fraction of the CPU and garbage
  *   (docs/BENCHMARKS.md, "uplink producer");
  * - an idle broker connection arms no timer (quietIdleRequestQueues below): kafkajs's own
  *   queue re-arms a 1 ms check forever on every connection that has answered a request;
  * - a send's messages are grouped by partition in linear time (lineariseGrouping below), not in
- *   kafkajs's quadratic time.
+ *   kafkajs's quadratic time;
+ * - a connection looks for timed-out requests once a second, not ten times
+ *   (slowRequestTimeoutSweeps below).
  *
  * Process-wide, not per client: kafkajs resolves the request builder from its module-level
  * request table (protocol/requests/index.js), and every connection's queue from one class,
@@ -40,9 +42,13 @@ const MIN_VERSION = 3;
 const MAX_VERSION = 7;
 const WRAPPED = Symbol.for('fleetmq.kafkajs-produce-encoder');
 const QUEUE_WRAPPED = Symbol.for('fleetmq.kafkajs-idle-request-queue');
+const SWEEP_WRAPPED = Symbol.for('fleetmq.kafkajs-request-timeout-sweep');
+/** How often a connection looks for requests past their timeout (kafkajs: 100 ms). */
+export const REQUEST_TIMEOUT_SWEEP_MS = 1_000;
 const GROUPING_LOST = "every send's messages are grouped by partition in kafkajs's quadratic time (correct, but CPU that grows with the batch)";
 const LOST = "produce requests use kafkajs's own encoder (correct, but several times the CPU per record)";
 const QUEUE_LOST = "every kafkajs broker connection runs kafkajs's 1 ms request-queue check while idle (correct, but CPU for nothing)";
+const SWEEP_LOST = "every kafkajs broker connection looks for timed-out requests ten times a second (correct, but wake-ups for nothing)";
 
 export type ProduceEncoder = (args: ProduceRequestArgs) => Buffer;
 
@@ -57,6 +63,8 @@ export interface EnginePatchState {
   reason?: string;
   /** Idle broker connections arm no timer (quietIdleRequestQueues). */
   idleQueuesQuiet: boolean;
+  /** Connections look for timed-out requests every REQUEST_TIMEOUT_SWEEP_MS (slowRequestTimeoutSweeps). */
+  slowTimeoutSweeps: boolean;
   /** Sends group their messages by partition in linear time (lineariseGrouping). */
   linearGrouping: boolean;
 }
@@ -91,6 +99,8 @@ const linearGrouping = lineariseGrouping();
 let activeEncoder: ProduceEncoder | null = null;
 /** Whether the request-queue change is in effect (its wrapper stays installed either way). */
 let quietQueues = false;
+/** Whether the request-timeout sweep change is in effect (its wrapper stays installed either way). */
+let slowSweeps = false;
 let processWide: Promise<EnginePatchState> | undefined;
 
 /**
@@ -106,13 +116,18 @@ export function patchKafkajs(logger: Logger): Promise<EnginePatchState> {
 export async function checkAndPatchKafkajs(options: KafkajsAdapterOptions): Promise<EnginePatchState> {
   const encoder = options.encoder ?? encodeProduceRequest;
   const foundVersion = options.foundVersion ?? installedVersion;
-  const state: EnginePatchState = { engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion, patched: false, idleQueuesQuiet: false, linearGrouping };
+  const state: EnginePatchState = { engine: 'kafkajs', expectedVersion: KAFKAJS_VERSION, foundVersion, patched: false, idleQueuesQuiet: false, slowTimeoutSweeps: false, linearGrouping };
   activeEncoder = null;
   // Synchronous: in effect before the caller creates its first client.
   quietQueues = foundVersion === KAFKAJS_VERSION && quietIdleRequestQueues();
   state.idleQueuesQuiet = quietQueues;
+  slowSweeps = foundVersion === KAFKAJS_VERSION && slowRequestTimeoutSweeps();
+  state.slowTimeoutSweeps = slowSweeps;
   if (!quietQueues) {
     options.logger.warn({ ...state, lost: QUEUE_LOST }, `kafkajs ${foundVersion} (patch written for ${KAFKAJS_VERSION}): request-queue patch not applied`);
+  }
+  if (!slowSweeps) {
+    options.logger.warn({ ...state, lost: SWEEP_LOST }, `kafkajs ${foundVersion} (patch written for ${KAFKAJS_VERSION}): request-timeout sweep patch not applied`);
   }
   if (foundVersion !== KAFKAJS_VERSION) state.reason = 'version differs';
   else if (!wrapProduceProtocol()) state.reason = "kafkajs's Produce request table is not shaped as expected";
@@ -250,12 +265,56 @@ function quietIdleRequestQueues(): boolean {
   return true;
 }
 
-/** A fresh queue has the fields the wrapper reads, with their documented initial values. */
+/** The RequestQueue internals the request-timeout sweep reads and writes. */
+interface SweepInternals {
+  enforceRequestTimeout: boolean;
+  requestTimeout: number;
+  requestTimeoutIntervalId: NodeJS.Timeout | undefined;
+  inflight: Map<number, { sentAt: number | null; requestTimeout: number; timeoutRequest(): void }>;
+  isConnected(): boolean;
+  destroy(): void;
+}
+
+/**
+ * kafkajs 2.2.4 gives every connected broker connection an interval of min(requestTimeout,
+ * 100 ms) that looks for requests past their timeout. A gateway holds about ten such
+ * connections (each consumer's coordinator and broker, the producers', the admin's) across its
+ * two threads: a hundred wake-ups a second while nothing happens, for a timeout of 15 s.
+ *
+ * Replaced by the same sweep every min(requestTimeout, REQUEST_TIMEOUT_SWEEP_MS): a request
+ * still fails with kafkajs's own timeout error, at most a second later than its timeout, and a
+ * connection found disconnected still stops its sweep. Idempotent; false (nothing changed) when
+ * the internals are not shaped as expected.
+ */
+function slowRequestTimeoutSweeps(): boolean {
+  const proto = (RequestQueue as unknown as { prototype?: Record<PropertyKey, unknown> } | undefined)?.prototype;
+  if (proto === undefined || typeof proto.scheduleRequestTimeoutCheck !== 'function' || typeof proto.destroy !== 'function') return false;
+  if (proto[SWEEP_WRAPPED]) return true;
+  if (!queueShapeAsExpected()) return false;
+  const original = proto.scheduleRequestTimeoutCheck as (this: SweepInternals) => void;
+  proto.scheduleRequestTimeoutCheck = function scheduleRequestTimeoutCheck(this: SweepInternals): void {
+    if (!slowSweeps) return original.call(this);
+    if (!this.enforceRequestTimeout) return;
+    this.destroy();
+    this.requestTimeoutIntervalId = setInterval(() => {
+      const now = Date.now();
+      for (const request of this.inflight.values()) {
+        if (request.sentAt !== null && now - request.sentAt > request.requestTimeout) request.timeoutRequest();
+      }
+      if (!this.isConnected()) this.destroy();
+    }, Math.min(this.requestTimeout, REQUEST_TIMEOUT_SWEEP_MS));
+  };
+  proto[SWEEP_WRAPPED] = true;
+  return true;
+}
+
+/** A fresh queue has the fields the wrappers read, with their documented initial values. */
 function queueShapeAsExpected(): boolean {
   try {
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
     const queue = new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1_000, enforceRequestTimeout: false, clientId: 'fleetmq-check', broker: 'check:0', logger: silent });
-    return Array.isArray(queue.pending) && queue.throttledUntil === -1 && queue.throttleCheckTimeoutId === null && queue.inflight instanceof Map;
+    return Array.isArray(queue.pending) && queue.throttledUntil === -1 && queue.throttleCheckTimeoutId === null && queue.inflight instanceof Map
+      && queue.requestTimeout === 1_000 && queue.enforceRequestTimeout === false && typeof queue.isConnected === 'function';
   } catch {
     return false;
   }

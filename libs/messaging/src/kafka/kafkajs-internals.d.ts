@@ -32,11 +32,16 @@ declare module 'kafkajs/src/network/requestQueue/index.js' {
     inflight: Map<number, unknown>;
     throttledUntil: number;
     throttleCheckTimeoutId: NodeJS.Timeout | null;
+    requestTimeout: number;
+    enforceRequestTimeout: boolean;
+    requestTimeoutIntervalId: NodeJS.Timeout | undefined;
+    isConnected(): boolean;
     push(request: unknown): void;
     fulfillRequest(response: { correlationId: number; payload: Buffer | null; size: number }): void;
     maybeThrottle(clientSideThrottleTime: number | null): void;
     checkPendingRequests(): void;
     scheduleCheckPendingRequests(): void;
+    scheduleRequestTimeoutCheck(): void;
     destroy(): void;
   }
   export default RequestQueue;
