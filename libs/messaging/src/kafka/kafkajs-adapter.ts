@@ -252,10 +252,8 @@ interface QueueInternals {
  * itself. Idempotent; false (nothing changed) when the internals are not shaped as expected.
  */
 function quietIdleRequestQueues(): boolean {
-  const proto = (RequestQueue as unknown as { prototype?: Record<PropertyKey, unknown> } | undefined)?.prototype;
-  if (proto === undefined || typeof proto.scheduleCheckPendingRequests !== 'function' || typeof proto.checkPendingRequests !== 'function') return false;
-  if (proto[QUEUE_WRAPPED]) return true;
-  if (!queueShapeAsExpected()) return false;
+  const proto = requestQueueToWrap(QUEUE_WRAPPED, ['scheduleCheckPendingRequests', 'checkPendingRequests']);
+  if (proto === 'wrapped' || proto === null) return proto === 'wrapped';
   const original = proto.scheduleCheckPendingRequests as (this: QueueInternals) => void;
   proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: QueueInternals): void {
     if (quietQueues && this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
@@ -287,10 +285,8 @@ interface SweepInternals {
  * the internals are not shaped as expected.
  */
 function slowRequestTimeoutSweeps(): boolean {
-  const proto = (RequestQueue as unknown as { prototype?: Record<PropertyKey, unknown> } | undefined)?.prototype;
-  if (proto === undefined || typeof proto.scheduleRequestTimeoutCheck !== 'function' || typeof proto.destroy !== 'function') return false;
-  if (proto[SWEEP_WRAPPED]) return true;
-  if (!queueShapeAsExpected()) return false;
+  const proto = requestQueueToWrap(SWEEP_WRAPPED, ['scheduleRequestTimeoutCheck', 'destroy']);
+  if (proto === 'wrapped' || proto === null) return proto === 'wrapped';
   const original = proto.scheduleRequestTimeoutCheck as (this: SweepInternals) => void;
   proto.scheduleRequestTimeoutCheck = function scheduleRequestTimeoutCheck(this: SweepInternals): void {
     if (!slowSweeps) return original.call(this);
@@ -306,6 +302,17 @@ function slowRequestTimeoutSweeps(): boolean {
   };
   proto[SWEEP_WRAPPED] = true;
   return true;
+}
+
+/**
+ * RequestQueue's prototype when `methods` are there to wrap and a fresh queue is shaped as
+ * expected; 'wrapped' when `marker` says it was done before; null when it cannot be done.
+ */
+function requestQueueToWrap(marker: symbol, methods: string[]): Record<PropertyKey, unknown> | 'wrapped' | null {
+  const proto = (RequestQueue as unknown as { prototype?: Record<PropertyKey, unknown> } | undefined)?.prototype;
+  if (proto === undefined || methods.some((name) => typeof proto[name] !== 'function')) return null;
+  if (proto[marker]) return 'wrapped';
+  return queueShapeAsExpected() ? proto : null;
 }
 
 /** A fresh queue has the fields the wrappers read, with their documented initial values. */
