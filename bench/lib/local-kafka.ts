@@ -5,8 +5,19 @@ import { REPO_ROOT } from './repo.js';
 
 const run = promisify(execFile);
 
-/** `KAFKA_BROKERS`, or the broker `tools/kafka/start.sh` starts (or finds already running). */
-export async function benchKafkaBrokers(log: (line: string) => void): Promise<string> {
+/** The first lookup's answer: the runner asks before its warm-up and again when a FleetMQ target starts. */
+let brokers: Promise<string> | undefined;
+
+/**
+ * `KAFKA_BROKERS`, or the broker `tools/kafka/start.sh` starts (or finds already running);
+ * looked up once per process.
+ */
+export function benchKafkaBrokers(log: (line: string) => void): Promise<string> {
+  brokers ??= lookUpBrokers(log);
+  return brokers;
+}
+
+async function lookUpBrokers(log: (line: string) => void): Promise<string> {
   const given = process.env.KAFKA_BROKERS;
   if (given) return given;
   log('starting (or reusing) the local Kafka via tools/kafka/start.sh');
