@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { isSourcePortTaken, SourcePorts } from './source-ports.js';
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across local processes. */
 export function nowMs(): number {
@@ -144,10 +145,28 @@ export class RawClient {
   }
 }
 
-/** Opens a socket, sends CONNECT and resolves once CONNACK 0 arrived. */
-export function connectClient(opts: ConnectOptions): Promise<RawClient> {
+const sourcePorts = new SourcePorts();
+/** Ports tried before a connect from a source address gives up (each taken one is skipped). */
+const SOURCE_PORT_ATTEMPTS = 64;
+
+/**
+ * Opens a socket, sends CONNECT and resolves once CONNACK 0 arrived. From a source address, the
+ * local port is chosen here (see SourcePorts), skipping ports that are taken.
+ */
+export async function connectClient(opts: ConnectOptions): Promise<RawClient> {
+  if (opts.localAddress === undefined) return connectOnce(opts, undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(opts, sourcePorts.take(opts.localAddress));
+    } catch (err) {
+      if (!isSourcePortTaken(err) || attempt >= SOURCE_PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+function connectOnce(opts: ConnectOptions, localPort: number | undefined): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: opts.host, port: opts.port, localAddress: opts.localAddress });
+    const socket = netConnect({ host: opts.host, port: opts.port, localAddress: opts.localAddress, localPort });
     const client = new RawClient(socket, opts.clientId);
     let settled = false;
     const timer = setTimeout(() => fail(new Error('CONNECT timeout')), opts.timeoutMs);
