@@ -4,6 +4,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # npm ci runs "prepare" (tools/build-if-changed.mjs), which builds nothing before the sources are copied.
 COPY tools/build-if-changed.mjs tools/
+# npm ci's postinstall applies the engine source patches (patch-package).
+COPY patches patches/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev

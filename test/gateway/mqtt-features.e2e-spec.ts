@@ -208,6 +208,65 @@ describe('gateway MQTT behaviour through the hooks', () => {
     await inbox.next((r) => r.topic === 'cmd/again');
   });
 
+  it('streams no offline queue at CONNECT for a client nothing was queued for, and does for one something was (patches/aedes+1.2.0.patch)', async () => {
+    type QueueStore = { outgoingStream(client: { id: string }): unknown };
+    const persistence = (gw.gateway as unknown as { broker: { persistence: QueueStore } }).broker.persistence;
+    const streamed: string[] = [];
+    const outgoingStream = persistence.outgoingStream;
+    persistence.outgoingStream = function (this: QueueStore, client) {
+      streamed.push(client.id.split('/').pop()!);
+      return outgoingStream.call(this, client);
+    };
+    try {
+      const fresh = clientIdIn();
+      await endClient(await device(fresh));
+      const persistent = clientIdIn();
+      await endClient(await device(persistent, { clean: false }));
+      expect(streamed).toEqual([]);
+
+      const queuedFor = clientIdIn();
+      const first = await device(queuedFor, { clean: false });
+      await subscribe(first, 'cmd/#', 1);
+      await endClient(first);
+      await waitFor(() => gw.gateway.registry.get(inst.id, queuedFor) === undefined, { what: 'the persistent session offline' });
+      const pub = await device();
+      await publish(pub, 'cmd/queued', 'q', { qos: 1 });
+      await endClient(pub);
+      const { client: back, inbox } = await connectInbox(gw.mqttUrl, { ...(await creds(queuedFor)), clean: false });
+      expect((await inbox.next()).payload.toString()).toBe('q');
+      expect(streamed).toEqual([queuedFor]);
+      await endClient(back);
+    } finally {
+      persistence.outgoingStream = outgoingStream;
+    }
+  });
+
+  it('discards a persistent session, queued messages included, when the same client connects clean [MQTT-3.1.2-6]', async () => {
+    const id = clientIdIn();
+    const first = await device(id, { clean: false });
+    await subscribe(first, 'cmd/#', 1);
+    await endClient(first);
+    await waitFor(() => gw.gateway.registry.get(inst.id, id) === undefined, { what: 'the persistent session offline' });
+    const pub = await device();
+    await publish(pub, 'cmd/stale', 'old', { qos: 1 });
+    expect(await gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${id}`, payload: Buffer.from('old-p2p'), qos: 1, retain: false, targetClientId: id })).toBe('queued');
+
+    const clean = await connectInbox(gw.mqttUrl, { ...(await creds(id)), clean: true });
+    await quietWindow(300, 'a message queued for the discarded session');
+    expect(clean.inbox.messages.map((m) => m.payload.toString())).toEqual([]);
+    await endClient(clean.client);
+    await waitFor(() => gw.gateway.registry.get(inst.id, id) === undefined, { what: 'the clean session gone' });
+
+    // Nothing of the old session comes back with the next persistent one either.
+    const again = await connectInbox(gw.mqttUrl, { ...(await creds(id)), clean: false });
+    await waitFor(() => gw.gateway.registry.get(inst.id, id), { what: 'the new persistent session in the registry' });
+    expect(gw.gateway.registry.subscriptions(inst.id, id)).toEqual([]);
+    await quietWindow(300, 'a message of the discarded session');
+    expect(again.inbox.messages.map((m) => m.payload.toString())).toEqual([]);
+    await endClient(again.client);
+    await endClient(pub);
+  });
+
   it('writes nothing to a resuming persistent session before its CONNACK, not even a message published while its subscriptions are restored [MQTT-3.2.0-1]', async () => {
     const id = clientIdIn();
     const first = await device(id, { clean: false });

@@ -309,6 +309,7 @@ export class Gateway implements GatewayPorts {
     const { metrics, rateLimitedLog } = this;
     return boundOfflineQueues(this.sessionStore?.brokerOptions.persistence ?? createMemoryPersistence(), this.config.offlineQueue, {
       clock: this.clock,
+      storeIsLocal: this.sessionStore === undefined,
       connectedHere: (clientId) => this.broker !== undefined && engines.aedes.connectedHere(this.broker, clientId),
       onDropped: (reason, clientId, dropped) => {
         metrics.offlineQueueDropped.labels(reason).inc(dropped);

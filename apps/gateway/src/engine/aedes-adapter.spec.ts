@@ -76,6 +76,8 @@ describe('checkAedes', () => {
     const log = captureLogs();
     const adapter = await withProbeClient((probe) => checkAedes({ logger: log.logger, probe }));
     expect(adapter.state).toEqual({ engine: 'aedes', expectedVersion: AEDES_VERSION, foundVersion: AEDES_VERSION, patched: true });
+    // npm install applied patches/aedes+1.2.0.patch to the installed aedes.
+    expect(adapter.queueShortcut).toBe(true);
     expect(log.lines).toEqual([]);
 
     const { client } = fakeClient();
@@ -107,6 +109,18 @@ describe('checkAedes', () => {
     const original = broker.registerClient;
     adapter.watchTakeovers(broker as unknown as Aedes, () => undefined);
     expect(broker.registerClient).toBe(original);
+  });
+
+  it('warns, naming the patch file, when aedes was installed without its source patch', async () => {
+    const log = captureLogs();
+    const unpatched = 'function emptyQueue (arg, done) {\n  const outgoing = persistence.outgoingStream(client)\n}';
+    const adapter = await withProbeClient((probe) => checkAedes({ logger: log.logger, probe, connectSource: unpatched }));
+    expect(adapter.patched).toBe(true);
+    expect(adapter.queueShortcut).toBe(false);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toMatchObject({ level: 40, engine: 'aedes', patch: 'patches/aedes+1.2.0.patch' });
+    expect(String(log.lines[0]!.msg)).toMatch(/^aedes source patch not applied/);
+    expect(String(log.lines[0]!.lost)).toMatch(/offline queue/);
   });
 
   it('falls back when the self-test finds an internal member missing', async () => {

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from '#config';
-import { engineVersion, type EngineCheck, type EngineProbe } from './engine-version.js';
+import { aedesSourceFile, engineVersion, type EngineCheck, type EngineProbe } from './engine-version.js';
 import { coalesceTurnWrites } from './turn-write-coalescing.js';
 
 /**
  * Every place FleetMQ reaches into aedes beyond its typed API, in one file: the members it
  * reads (AedesClientInternals, AedesBrokerInternals), the broker ID (brokerIdFor), the P2P writes
  * and offline enqueues numbered apart from the broker's (publishToClient, enqueueOffline) and the
- * four patches it makes. The patches touch only FleetMQ's own broker and the clients it creates
- * (instance properties, never a prototype):
+ * five patches it makes. Patches 1–4 touch only FleetMQ's own broker and the clients it creates
+ * (instance properties, never a prototype); patch 5 is a source patch, checked here:
  *
  * 1. Takeover marking: `registerClient` of the gateway's broker instance is wrapped, because
  *    aedes closes the old connection of a client ID inside it [MQTT-3.1.4-2] without saying
@@ -34,6 +34,14 @@ import { coalesceTurnWrites } from './turn-write-coalescing.js';
  *    stored subscriptions before it writes the CONNACK, so a message published meanwhile went
  *    out first and MQTT.js stalled until its connect timeout; a resuming client's deliver0 and
  *    deliverQoS hold their calls until the CONNACK is written or the connection closes.
+ *
+ * 5. Empty-queue shortcut, the one change that cannot be made on an instance: at every CONNECT
+ *    aedes streams the client's offline queue through a stream pipeline (lib/handlers/connect.js
+ *    emptyQueue, module-private), which costs an AbortController, a DOMException and three
+ *    streams even when the queue is empty; in CPU profiles of a connect storm it was about a
+ *    third of the main thread. patches/aedes+1.2.0.patch (applied by patch-package at
+ *    `npm install`) makes emptyQueue ask the persistence `outgoingQueueEmpty(client)` first;
+ *    bounded-offline-queue.ts answers it. checkAedes reports when the patch is missing.
  *
  * Guarded: `checkAedes()` runs once at gateway start (engines.ts). The patches are applied only when the
  * installed aedes is exactly AEDES_VERSION and a probe client on a throwaway broker has every
@@ -211,11 +219,18 @@ export interface AedesCheckOptions {
   probe: EngineProbe;
   /** For tests: the installed version as read from aedes's package.json otherwise. */
   foundVersion?: string;
+  /** For tests: aedes' lib/handlers/connect.js as read from the installed aedes otherwise. */
+  connectSource?: string;
 }
+
+/** The name patch 5 adds to aedes' emptyQueue (patches/aedes+1.2.0.patch). */
+const QUEUE_SHORTCUT_MARK = 'outgoingQueueEmpty';
+const QUEUE_SHORTCUT_LOST = 'every CONNECT streams the client\'s offline queue through a stream pipeline, empty or not (about a third of a connect\'s CPU)';
 
 /** What checkAedes decided: the patches to apply. */
 export class AedesAdapter {
-  constructor(readonly state: EngineCheck) {}
+  /** `queueShortcut`: patch 5 is in the installed aedes (its emptyQueue asks outgoingQueueEmpty). */
+  constructor(readonly state: EngineCheck, readonly queueShortcut = false) {}
 
   get patched(): boolean {
     return this.state.patched;
@@ -360,7 +375,11 @@ export function checkAedes(options: AedesCheckOptions): AedesAdapter {
   else if (missing.length > 0) state.reason = `self-test: aedes lacks ${missing.join(', ')}`;
   else state.patched = true;
   if (!state.patched) options.logger.warn({ ...state, lost: LOST }, `aedes ${foundVersion} (patches written for ${AEDES_VERSION}): engine patches not applied`);
-  return new AedesAdapter(state);
+  const queueShortcut = (options.connectSource ?? aedesSourceFile('lib/handlers/connect.js')).includes(QUEUE_SHORTCUT_MARK);
+  if (!queueShortcut) {
+    options.logger.warn({ engine: 'aedes', foundVersion, patch: 'patches/aedes+1.2.0.patch', lost: QUEUE_SHORTCUT_LOST }, 'aedes source patch not applied (installed without scripts, or another aedes version): run npm install to apply it');
+  }
+  return new AedesAdapter(state, queueShortcut);
 }
 
 function missingMembers({ client, broker }: EngineProbe): string[] {

@@ -1,16 +1,17 @@
-import { boundOfflineQueues, type AedesQueuePersistence, type OfflineDropReason, type QueuedPacket } from './bounded-offline-queue.js';
+import { boundOfflineQueues, type AedesQueuePersistence, type OfflineDropReason, type QueueEmptiness, type QueuedPacket } from './bounded-offline-queue.js';
 import { createMemoryPersistence } from './memory-persistence.js';
 
 // Against aedes' own memory persistence: the drops go through its outgoingUpdate/outgoingClearMessageId.
 const CLIENT = 'GID_x@@@offline';
 
-function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false) {
+function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false, storeIsLocal = true) {
   let now = 1_000_000;
   const drops: Array<{ reason: OfflineDropReason; count: number }> = [];
   const failures: unknown[] = [];
   const inner = createMemoryPersistence() as unknown as AedesQueuePersistence;
   const store = boundOfflineQueues(inner, bounds, {
     clock: () => now,
+    storeIsLocal,
     connectedHere: () => connected,
     onDropped: (reason, _clientId, count) => drops.push({ reason, count }),
     onTrimFailed: (_clientId, err) => failures.push(err),
@@ -32,6 +33,63 @@ function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false)
 }
 
 describe('boundOfflineQueues', () => {
+  describe('outgoingQueueEmpty (patches/aedes+1.2.0.patch: aedes skips streaming an empty queue at CONNECT)', () => {
+    const empty = (t: ReturnType<typeof setup>, id = CLIENT): boolean => (t.store as unknown as QueueEmptiness).outgoingQueueEmpty({ id });
+    const drain = async (t: ReturnType<typeof setup>, clean: boolean): Promise<number> => {
+      let n = 0;
+      for await (const p of t.store.outgoingStream({ id: CLIENT, clean } as { id: string })) {
+        n++;
+        if (clean) await t.inner.outgoingClearMessageId({ id: CLIENT }, { messageId: (p as { messageId?: number }).messageId });
+      }
+      return n;
+    };
+
+    it('is true for a client nothing was queued for, false once something was', async () => {
+      const t = setup();
+      expect(empty(t)).toBe(true);
+      await t.enqueue('m1');
+      expect(empty(t)).toBe(false);
+      expect(empty(t, 'someone-else')).toBe(true);
+    });
+
+    it('stays false after a persistent session read its queue (its packets stay until acknowledged)', async () => {
+      const t = setup();
+      await t.enqueue('m1');
+      expect(await drain(t, false)).toBe(1);
+      expect(empty(t)).toBe(false);
+    });
+
+    it('is true again once a clean connect streamed the queue to discard it, false at the next enqueue', async () => {
+      const t = setup();
+      for (const m of ['m1', 'm2']) await t.enqueue(m);
+      // aedes gives queued packets an id before it clears them; as it would when writing them.
+      let id = 0;
+      for await (const p of t.inner.outgoingStream({ id: CLIENT })) await t.inner.outgoingUpdate({ id: CLIENT }, { ...p, messageId: ++id });
+      expect(await drain(t, true)).toBe(2);
+      expect(await t.read(t.inner)).toEqual([]);
+      expect(empty(t)).toBe(true);
+      await t.enqueue('m3');
+      expect(empty(t)).toBe(false);
+    });
+
+    it('a packet queued while a clean connect reads the queue marks the client again', async () => {
+      const t = setup();
+      await t.enqueue('m1');
+      const reading = t.store.outgoingStream({ id: CLIENT, clean: true } as { id: string })[Symbol.asyncIterator]();
+      const first = reading.next();
+      await t.enqueue('m2');
+      await first;
+      expect(empty(t)).toBe(false);
+    });
+
+    it('is always false with a store other nodes write too (Redis)', async () => {
+      const t = setup(undefined, false, false);
+      expect(empty(t)).toBe(false);
+      expect(await drain(t, true)).toBe(0);
+      expect(empty(t)).toBe(false);
+    });
+  });
+
   it('delivers the newest maxMessages in order on resume, drops the oldest and counts them', async () => {
     const t = setup({ maxMessages: 3, maxAgeMs: 60_000 }, true);
     for (const m of ['m1', 'm2', 'm3', 'm4', 'm5']) await t.enqueue(m);

@@ -20,6 +20,13 @@ import { Readable } from 'node:stream';
  * packet id (its own, or one from the top of the range, where live ids are not yet), then
  * `outgoingClearMessageId`, the way a PUBACK removes it, so shared-packet reference counts
  * (aedes-persistence-redis) stay right.
+ *
+ * With a store only this node writes (the in-memory one), it also answers
+ * `outgoingQueueEmpty(client)` (patches/aedes+1.2.0.patch): true when nothing was ever queued
+ * for the client, or nothing since a clean connect of it discarded its queue. aedes then skips
+ * streaming the queue at CONNECT, which for the usual clean device with nothing queued was a
+ * third of the connect's CPU. A shared store (Redis) is written by every node: the answer is
+ * always false there, and every connect streams the queue as before.
  */
 
 export type OfflineDropReason = 'max-messages' | 'max-age';
@@ -42,6 +49,12 @@ interface QueueOwner {
   id: string;
 }
 
+/** The aedes client whose queue aedes streams at CONNECT (lib/handlers/connect.js emptyQueue). */
+interface ResumingClient extends QueueOwner {
+  /** cleanSession: aedes clears what it streams instead of writing it [MQTT-3.1.2-6]. */
+  clean?: boolean;
+}
+
 /** The promise API of an aedes persistence (aedes-persistence's CallBackPersistence) that queueing uses. */
 export interface AedesQueuePersistence {
   outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void>;
@@ -53,6 +66,8 @@ export interface AedesQueuePersistence {
 
 export interface BoundedOfflineQueueDeps {
   clock: () => number;
+  /** True when every write to the store passes through this node (the in-memory store), so it knows which queues are empty. */
+  storeIsLocal: boolean;
   /** True while `clientId` is connected to this node: its queue drains live and is not trimmed behind it. */
   connectedHere(clientId: string): boolean;
   /** Counted and logged by the gateway (metric with a reason label, rate-limited log). */
@@ -72,12 +87,18 @@ const MAX_PACKET_ID = 65_535;
  */
 export function boundOfflineQueues<P extends object>(persistence: P, bounds: OfflineQueueBounds, deps: BoundedOfflineQueueDeps): P {
   const queue = new OfflineQueueBounder(persistence as unknown as AedesQueuePersistence, bounds, deps);
-  const bounded = Object.create(persistence) as P & AedesQueuePersistence;
+  const bounded = Object.create(persistence) as P & AedesQueuePersistence & QueueEmptiness;
   bounded.outgoingEnqueue = (sub, packet) => queue.enqueue([sub], packet);
   // aedes calls this for every QoS > 0 PUBLISH, almost always with no offline subscriber.
   bounded.outgoingEnqueueCombi = (subs, packet) => (subs.length === 0 ? NOTHING_QUEUED : queue.enqueue(subs, packet));
   bounded.outgoingStream = (client) => Readable.from(queue.resume(client));
+  bounded.outgoingQueueEmpty = (client) => queue.knownEmpty(client.id);
   return bounded;
+}
+
+/** What the patched aedes asks its persistence before it streams a connecting client's queue. */
+export interface QueueEmptiness {
+  outgoingQueueEmpty(client: QueueOwner): boolean;
 }
 
 /** The bounds themselves; exported for its unit test. */
@@ -86,6 +107,13 @@ export class OfflineQueueBounder {
   private readonly sinceTrim = new Map<string, number>();
   /** Trims under way, one per client: a resume waits for it, or both would drop (and count) the same packets. */
   private readonly trimming = new Map<string, Promise<unknown>>();
+  /**
+   * Clients something was queued for (local store only), until a clean connect discards their
+   * queue. Marked before the store is written, unmarked before the discarding stream reads it:
+   * a packet queued in between marks again, so a marked client may have an empty queue, never
+   * an unmarked one a packet.
+   */
+  private readonly mayHoldPackets = new Set<string>();
 
   constructor(
     private readonly inner: AedesQueuePersistence,
@@ -96,13 +124,22 @@ export class OfflineQueueBounder {
   async enqueue(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void> {
     // The same packet object goes to every subscriber and is copied by the store: stamped once, no allocation.
     packet.messageExpiry ??= this.deps.clock() + this.bounds.maxAgeMs;
+    if (this.deps.storeIsLocal) for (let i = 0; i < subs.length; i++) this.mayHoldPackets.add(subs[i]!.clientId);
     await this.inner.outgoingEnqueueCombi(subs, packet);
     for (let i = 0; i < subs.length; i++) this.counted(subs[i]!.clientId);
   }
 
+  /** True only when `clientId` certainly has nothing queued (see mayHoldPackets). */
+  knownEmpty(clientId: string): boolean {
+    return this.deps.storeIsLocal && !this.mayHoldPackets.has(clientId);
+  }
+
   /** The queue of a resuming session, trimmed first, in order. */
-  async *resume(client: QueueOwner): AsyncGenerator<QueuedPacket> {
+  async *resume(client: ResumingClient): AsyncGenerator<QueuedPacket> {
     this.sinceTrim.delete(client.id);
+    // aedes clears every packet of a clean session's queue it reads here; one persistent
+    // session's stays until each is acknowledged, so it stays marked.
+    if (client.clean === true) this.mayHoldPackets.delete(client.id);
     let kept: QueuedPacket[];
     try {
       await this.trimming.get(client.id);

@@ -34,6 +34,16 @@ export function engineVersion(engine: 'aedes' | 'mqtt-packet'): string {
   }
 }
 
+/** The text of one of aedes' own files (e.g. `lib/handlers/connect.js`), or '' when it cannot be read. */
+export function aedesSourceFile(relative: string): string {
+  try {
+    const aedesEntry = createRequire(import.meta.url).resolve('aedes');
+    return readFileSync(aedesEntry.replace(/[^/\\]+$/, relative), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Runs `check` against a client of a throwaway broker on a stream that never delivers a byte. */
 export async function withProbeClient<T>(check: (probe: EngineProbe) => T): Promise<T> {
   const broker = await Aedes.createBroker({});
