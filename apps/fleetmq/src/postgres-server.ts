@@ -70,12 +70,26 @@ export async function startServer(options: StartServerOptions): Promise<Postgres
     options.onSpawned?.(server);
   }
   const lines = keepLines(child, logger, options.onLine);
+  let ended = false;
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (error) => reject(new PostgresStartError(`postgres could not be started: ${error.message}`)));
-    child.once('exit', (code, signal) => reject(new PostgresStartError(`postgres exited during start (${signal ?? `exit ${code}`}): ${lines.last()}`)));
+    child.once('error', (error) => {
+      ended = true;
+      reject(new PostgresStartError(`postgres could not be started: ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      ended = true;
+      reject(new PostgresStartError(`postgres exited during start (${signal ?? `exit ${code}`}): ${lines.last()}`));
+    });
   });
   exited.catch(() => undefined);
-  await Promise.race([exited, waitUntilAccepting(port, credentials, () => child.exitCode !== null || child.signalCode !== null)]);
+  const accepting = waitUntilAccepting(port, credentials, () => ended);
+  try {
+    await Promise.race([exited, accepting]);
+  } catch (err) {
+    // The readiness poll stops at its next look at `ended`; a failed start leaves nothing running.
+    await accepting.catch(() => undefined);
+    throw err;
+  }
   return server;
 }
 
