@@ -30,6 +30,13 @@ describe('gateway MQTT behaviour through the hooks', () => {
   const creds = (clientId = clientIdIn()): Promise<Credentials> => gw.seed.signatureClient(inst.id, clientId);
   const device = async (clientId = clientIdIn(), extra: Record<string, unknown> = {}): Promise<MqttClient> =>
     connectClient(gw.mqttUrl, { ...(await creds(clientId)), ...extra });
+  /** A persistent session subscribed to cmd/# at QoS 1, left offline. */
+  const offlineSession = async (clientId: string): Promise<void> => {
+    const first = await device(clientId, { clean: false });
+    await subscribe(first, 'cmd/#', 1);
+    await endClient(first);
+    await waitFor(() => gw.gateway.registry.get(inst.id, clientId) === undefined, { what: 'the persistent session offline' });
+  };
 
   beforeAll(async () => {
     gw = await startTestGateway({ config: { allowAnonymous: true }, forwarder });
@@ -225,10 +232,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
       expect(streamed).toEqual([]);
 
       const queuedFor = clientIdIn();
-      const first = await device(queuedFor, { clean: false });
-      await subscribe(first, 'cmd/#', 1);
-      await endClient(first);
-      await waitFor(() => gw.gateway.registry.get(inst.id, queuedFor) === undefined, { what: 'the persistent session offline' });
+      await offlineSession(queuedFor);
       const pub = await device();
       await publish(pub, 'cmd/queued', 'q', { qos: 1 });
       await endClient(pub);
@@ -243,10 +247,7 @@ describe('gateway MQTT behaviour through the hooks', () => {
 
   it('discards a persistent session, queued messages included, when the same client connects clean [MQTT-3.1.2-6]', async () => {
     const id = clientIdIn();
-    const first = await device(id, { clean: false });
-    await subscribe(first, 'cmd/#', 1);
-    await endClient(first);
-    await waitFor(() => gw.gateway.registry.get(inst.id, id) === undefined, { what: 'the persistent session offline' });
+    await offlineSession(id);
     const pub = await device();
     await publish(pub, 'cmd/stale', 'old', { qos: 1 });
     expect(await gw.gateway.deliver({ instanceId: inst.id, topic: `cmd/p2p/${id}`, payload: Buffer.from('old-p2p'), qos: 1, retain: false, targetClientId: id })).toBe('queued');
