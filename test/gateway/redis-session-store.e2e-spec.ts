@@ -368,6 +368,37 @@ describeMultiNode('Redis session store: two gateway nodes share subscriptions, s
     await endClient(canary.client);
   });
 
+  it('asks Redis whether a connecting client has anything queued, and streams the queue only then (patches/aedes+1.2.0.patch)', async () => {
+    const persistence = (b.gateway as unknown as { broker: AedesForTest }).broker.persistence;
+    const streamed: string[] = [];
+    const outgoingStream = persistence.outgoingStream;
+    persistence.outgoingStream = function (this: AedesForTest['persistence'], client) {
+      streamed.push(client.id.split('/').pop()!);
+      return outgoingStream.call(this, client);
+    };
+    try {
+      const fresh = await device(b);
+      await endClient(fresh.client);
+      expect(streamed).toEqual([]);
+
+      // Queued on node A while the session is offline; node B must find it in Redis.
+      const topic = `telemetry/${uniqueId('asked')}`;
+      const first = await device(b, { clean: false });
+      await subscribe(first.client, topic, 1);
+      await goneFrom(b, first.clientId, () => endClient(first.client));
+      const pub = await device(a);
+      await publish(pub.client, topic, 'queued', { qos: 1 });
+      await waitFor(async () => !(await (persistence as unknown as { outgoingQueueEmpty(c: { id: string }): Promise<boolean> }).outgoingQueueEmpty({ id: `${tenant.instanceId}/${first.clientId}` })), { what: 'the queued message in Redis' });
+      const { client: again, inbox } = await connectInbox(b.url, { clientId: first.clientId, ...tenant.credentials(first.clientId), clean: false });
+      expect((await inbox.next((m) => m.topic === topic)).payload.toString()).toBe('queued');
+      expect(streamed).toEqual([first.clientId]);
+      await endClient(again);
+      await endClient(pub.client);
+    } finally {
+      persistence.outgoingStream = outgoingStream;
+    }
+  });
+
   it('keeps retained messages cluster-wide: retained on node A, received by a new subscriber on node B', async () => {
     const topic = `telemetry/${uniqueId('retained')}`;
     const pub = await device(a);

@@ -310,6 +310,7 @@ export class Gateway implements GatewayPorts {
     return boundOfflineQueues(this.sessionStore?.brokerOptions.persistence ?? createMemoryPersistence(), this.config.offlineQueue, {
       clock: this.clock,
       storeIsLocal: this.sessionStore === undefined,
+      sharedQueueEmpty: this.sessionStore?.queueEmpty,
       connectedHere: (clientId) => this.broker !== undefined && engines.aedes.connectedHere(this.broker, clientId),
       onDropped: (reason, clientId, dropped) => {
         metrics.offlineQueueDropped.labels(reason).inc(dropped);

@@ -4,7 +4,7 @@ import { createMemoryPersistence } from './memory-persistence.js';
 // Against aedes' own memory persistence: the drops go through its outgoingUpdate/outgoingClearMessageId.
 const CLIENT = 'GID_x@@@offline';
 
-function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false, storeIsLocal = true) {
+function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false, storeIsLocal = true, sharedQueueEmpty?: (clientId: string) => Promise<boolean>) {
   let now = 1_000_000;
   const drops: Array<{ reason: OfflineDropReason; count: number }> = [];
   const failures: unknown[] = [];
@@ -12,6 +12,7 @@ function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false,
   const store = boundOfflineQueues(inner, bounds, {
     clock: () => now,
     storeIsLocal,
+    sharedQueueEmpty,
     connectedHere: () => connected,
     onDropped: (reason, _clientId, count) => drops.push({ reason, count }),
     onTrimFailed: (_clientId, err) => failures.push(err),
@@ -34,7 +35,7 @@ function setup(bounds = { maxMessages: 3, maxAgeMs: 60_000 }, connected = false,
 
 describe('boundOfflineQueues', () => {
   describe('outgoingQueueEmpty (patches/aedes+1.2.0.patch: aedes skips streaming an empty queue at CONNECT)', () => {
-    const empty = (t: ReturnType<typeof setup>, id = CLIENT): boolean => (t.store as unknown as QueueEmptiness).outgoingQueueEmpty({ id });
+    const empty = async (t: ReturnType<typeof setup>, id = CLIENT): Promise<boolean> => (t.store as unknown as QueueEmptiness).outgoingQueueEmpty({ id });
     const drain = async (t: ReturnType<typeof setup>, clean: boolean): Promise<number> => {
       let n = 0;
       for await (const p of t.store.outgoingStream({ id: CLIENT, clean } as { id: string })) {
@@ -46,17 +47,17 @@ describe('boundOfflineQueues', () => {
 
     it('is true for a client nothing was queued for, false once something was', async () => {
       const t = setup();
-      expect(empty(t)).toBe(true);
+      expect(await empty(t)).toBe(true);
       await t.enqueue('m1');
-      expect(empty(t)).toBe(false);
-      expect(empty(t, 'someone-else')).toBe(true);
+      expect(await empty(t)).toBe(false);
+      expect(await empty(t, 'someone-else')).toBe(true);
     });
 
     it('stays false after a persistent session read its queue (its packets stay until acknowledged)', async () => {
       const t = setup();
       await t.enqueue('m1');
       expect(await drain(t, false)).toBe(1);
-      expect(empty(t)).toBe(false);
+      expect(await empty(t)).toBe(false);
     });
 
     it('is true again once a clean connect streamed the queue to discard it, false at the next enqueue', async () => {
@@ -67,9 +68,9 @@ describe('boundOfflineQueues', () => {
       for await (const p of t.inner.outgoingStream({ id: CLIENT })) await t.inner.outgoingUpdate({ id: CLIENT }, { ...p, messageId: ++id });
       expect(await drain(t, true)).toBe(2);
       expect(await t.read(t.inner)).toEqual([]);
-      expect(empty(t)).toBe(true);
+      expect(await empty(t)).toBe(true);
       await t.enqueue('m3');
-      expect(empty(t)).toBe(false);
+      expect(await empty(t)).toBe(false);
     });
 
     it('a packet queued while a clean connect reads the queue marks the client again', async () => {
@@ -79,14 +80,25 @@ describe('boundOfflineQueues', () => {
       const first = reading.next();
       await t.enqueue('m2');
       await first;
-      expect(empty(t)).toBe(false);
+      expect(await empty(t)).toBe(false);
     });
 
-    it('is always false with a store other nodes write too (Redis)', async () => {
+    it("with a store other nodes write too (Redis), is the store's answer, or false without one", async () => {
+      const asked: string[] = [];
+      const shared = setup(undefined, false, false, async (clientId) => {
+        asked.push(clientId);
+        return clientId === 'empty-one';
+      });
+      const answer = (shared.store as unknown as QueueEmptiness).outgoingQueueEmpty({ id: 'empty-one' });
+      expect(answer).toBeInstanceOf(Promise);
+      expect(await answer).toBe(true);
+      expect(await empty(shared)).toBe(false);
+      expect(asked).toEqual(['empty-one', CLIENT]);
+
       const t = setup(undefined, false, false);
-      expect(empty(t)).toBe(false);
+      expect((t.store as unknown as QueueEmptiness).outgoingQueueEmpty({ id: CLIENT })).toBe(false);
       expect(await drain(t, true)).toBe(0);
-      expect(empty(t)).toBe(false);
+      expect((t.store as unknown as QueueEmptiness).outgoingQueueEmpty({ id: CLIENT })).toBe(false);
     });
   });
 

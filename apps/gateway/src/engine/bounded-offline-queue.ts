@@ -21,12 +21,12 @@ import { Readable } from 'node:stream';
  * `outgoingClearMessageId`, the way a PUBACK removes it, so shared-packet reference counts
  * (aedes-persistence-redis) stay right.
  *
- * With a store only this node writes (the in-memory one), it also answers
- * `outgoingQueueEmpty(client)` (patches/aedes+1.2.0.patch): true when nothing was ever queued
- * for the client, or nothing since a clean connect of it discarded its queue. aedes then skips
- * streaming the queue at CONNECT, which for the usual clean device with nothing queued was a
- * third of the connect's CPU. A shared store (Redis) is written by every node: the answer is
- * always false there, and every connect streams the queue as before.
+ * It also answers `outgoingQueueEmpty(client)` (patches/aedes+1.2.0.patch), so that aedes
+ * skips streaming the queue at CONNECT, which for the usual device with nothing queued was a
+ * third of the connect's CPU. With a store only this node writes (the in-memory one) the answer
+ * is known here: true when nothing was ever queued for the client, or nothing since a clean
+ * connect of it discarded its queue. A shared store (Redis) is written by every node: the
+ * answer is the store's (`sharedQueueEmpty`, one round trip), or false without one.
  */
 
 export type OfflineDropReason = 'max-messages' | 'max-age';
@@ -68,6 +68,8 @@ export interface BoundedOfflineQueueDeps {
   clock: () => number;
   /** True when every write to the store passes through this node (the in-memory store), so it knows which queues are empty. */
   storeIsLocal: boolean;
+  /** With a shared store: resolves true when the client's queue there is empty. Absent: unknown, so the queue is streamed. */
+  sharedQueueEmpty?: (clientId: string) => Promise<boolean>;
   /** True while `clientId` is connected to this node: its queue drains live and is not trimmed behind it. */
   connectedHere(clientId: string): boolean;
   /** Counted and logged by the gateway (metric with a reason label, rate-limited log). */
@@ -98,7 +100,7 @@ export function boundOfflineQueues<P extends object>(persistence: P, bounds: Off
 
 /** What the patched aedes asks its persistence before it streams a connecting client's queue. */
 export interface QueueEmptiness {
-  outgoingQueueEmpty(client: QueueOwner): boolean;
+  outgoingQueueEmpty(client: QueueOwner): boolean | Promise<boolean>;
 }
 
 /** The bounds themselves; exported for its unit test. */
@@ -129,9 +131,10 @@ export class OfflineQueueBounder {
     for (let i = 0; i < subs.length; i++) this.counted(subs[i]!.clientId);
   }
 
-  /** True only when `clientId` certainly has nothing queued (see mayHoldPackets). */
-  knownEmpty(clientId: string): boolean {
-    return this.deps.storeIsLocal && !this.mayHoldPackets.has(clientId);
+  /** True (or a promise of true) only when `clientId` certainly has nothing queued (see mayHoldPackets). */
+  knownEmpty(clientId: string): boolean | Promise<boolean> {
+    if (this.deps.storeIsLocal) return !this.mayHoldPackets.has(clientId);
+    return this.deps.sharedQueueEmpty?.(clientId) ?? false;
   }
 
   /** The queue of a resuming session, trimmed first, in order. */

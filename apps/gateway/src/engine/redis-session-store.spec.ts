@@ -11,6 +11,15 @@ describe('createRedisSessionStore', () => {
     expect(log.lines.filter((l) => l.level === 40 && l.engine !== undefined)).toEqual([]);
     expect(typeof (store.brokerOptions.persistence as { setup?: unknown }).setup).toBe('function');
     expect(typeof (store.brokerOptions.mq as { emit?: unknown }).emit).toBe('function');
+    expect(typeof store.queueEmpty).toBe('function');
+    await store.close();
+    await new Promise<void>((resolve) => (store.brokerOptions.mq as { close(cb: () => void): void }).close(resolve));
+  });
+
+  it('does not answer whether a queue is empty with another aedes-persistence-redis, whose queue key it cannot know', async () => {
+    const log = captureLogs();
+    const store = createRedisSessionStore(url, log.logger, { ...REDIS_SESSION_STORE_VERSIONS, 'aedes-persistence-redis': '12.0.0' });
+    expect(store.queueEmpty).toBeUndefined();
     await store.close();
     await new Promise<void>((resolve) => (store.brokerOptions.mq as { close(cb: () => void): void }).close(resolve));
   });

@@ -43,6 +43,12 @@ export interface RedisSessionStore {
   readonly takeoverEmitter: TakeoverEmitter;
   /** Calls `listener` each time the persistence's connection is ready again after it was lost (not at the first connect). */
   onReconnect(listener: () => void): void;
+  /**
+   * Resolves true when `clientId`'s (aedes' namespaced ID) offline queue is empty: one EXISTS of
+   * the persistence's list key. Only with the tested aedes-persistence-redis, whose key it names:
+   * with another version a wrong key would read as empty and the queue would not be delivered.
+   */
+  readonly queueEmpty?: (clientId: string) => Promise<boolean>;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
   /** Closes the persistence and its connection (also when aedes never set it up); aedes closes the emitter in broker.close(). */
@@ -71,10 +77,12 @@ export function createRedisSessionStore(
   foundVersions: Partial<Record<PackageName, string>> = {},
 ): RedisSessionStore {
   const log = logger.child({ component: 'redis-session-store' });
+  const untested = new Set<PackageName>();
   for (const name of Object.keys(REDIS_SESSION_STORE_VERSIONS) as PackageName[]) {
     const expectedVersion = REDIS_SESSION_STORE_VERSIONS[name];
     const foundVersion = foundVersions[name] ?? installedVersion(name);
     if (foundVersion !== expectedVersion) {
+      untested.add(name);
       log.warn({ engine: name, expectedVersion, foundVersion }, `${name} ${foundVersion} is not the tested ${expectedVersion}: session sharing is untested with it`);
     }
   }
@@ -104,6 +112,11 @@ export function createRedisSessionStore(
   return {
     brokerOptions: { persistence: persistence as unknown as AedesOptions['persistence'], mq: emitter as unknown as AedesOptions['mq'] },
     takeoverEmitter: emitter,
+    // aedes-persistence-redis 11.2.2 (asyncPersistence.js outgoingKey): a client's queue is the list
+    // `outgoing:<encodeURIComponent(id)>`, and Redis deletes a list when its last element goes.
+    queueEmpty: untested.has('aedes-persistence-redis')
+      ? undefined
+      : async (clientId) => (await db.exists(`outgoing:${encodeURIComponent(clientId)}`)) === 0,
     onReconnect: (listener) => {
       reconnectListeners.push(listener);
     },
