@@ -1,7 +1,6 @@
 import type { Measurement } from '../scenarios/context.js';
 import type { HotFunction } from './cpu-profile.js';
 import { fixedRateTables, isFixedRate } from './fixed-rate-tables.js';
-
 import type { KafkaWarmupResult } from './kafka-warmup.js';
 
 export interface MachineInfo {

@@ -20,14 +20,18 @@ export interface EngineProbe {
 }
 
 /**
- * The installed version of aedes, or of the mqtt-packet aedes itself loads (read from their
- * package.json; aedes's exports map hides its package.json, so it is found next to its entry).
+ * The path of a file of the installed aedes, from its package root (aedes's exports map hides
+ * its package.json and lib/, so they are found next to its entry, which sits at the root).
+ * Throws when aedes cannot be resolved.
  */
+function aedesPath(relative: string): string {
+  return createRequire(import.meta.url).resolve('aedes').replace(/[^/\\]+$/, relative);
+}
+
+/** The installed version of aedes, or of the mqtt-packet aedes itself loads (read from their package.json). */
 export function engineVersion(engine: 'aedes' | 'mqtt-packet'): string {
   try {
-    const fromHere = createRequire(import.meta.url);
-    const aedesEntry = fromHere.resolve('aedes');
-    const file = engine === 'aedes' ? aedesEntry.replace(/[^/\\]+$/, 'package.json') : createRequire(aedesEntry).resolve('mqtt-packet/package.json');
+    const file = engine === 'aedes' ? aedesPath('package.json') : createRequire(aedesPath('package.json')).resolve('mqtt-packet/package.json');
     return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -37,8 +41,7 @@ export function engineVersion(engine: 'aedes' | 'mqtt-packet'): string {
 /** The text of one of aedes' own files (e.g. `lib/handlers/connect.js`), or '' when it cannot be read. */
 export function aedesSourceFile(relative: string): string {
   try {
-    const aedesEntry = createRequire(import.meta.url).resolve('aedes');
-    return readFileSync(aedesEntry.replace(/[^/\\]+$/, relative), 'utf8');
+    return readFileSync(aedesPath(relative), 'utf8');
   } catch {
     return '';
   }
